@@ -1,0 +1,27 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { ScimError } from '@scim/scim';
+import { TenantAuthService, type AuthenticatedTenant } from './tenant-auth.service';
+
+export type ScimRequest = FastifyRequest & { tenant?: AuthenticatedTenant };
+
+/** Every SCIM route needs `Authorization: Bearer <token>` of a live token; the tenant rides on the request. */
+@Injectable()
+export class ScimAuthGuard implements CanActivate {
+  constructor(private readonly auth: TenantAuthService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<ScimRequest>();
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) {
+      throw new ScimError(401, 'Authentication required: send the tenant\'s SCIM token as "Authorization: Bearer <token>".');
+    }
+    const tenant = await this.auth.authenticate(match[1]!);
+    if (!tenant) {
+      throw new ScimError(401, 'The bearer token is not valid: it is unknown, expired or revoked. Issue a new token with the tenant CLI and update it in Entra.');
+    }
+    request.tenant = tenant;
+    return true;
+  }
+}

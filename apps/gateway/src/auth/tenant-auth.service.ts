@@ -1,0 +1,53 @@
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { TenantRepository, hashToken } from '@scim/directory';
+
+export interface AuthenticatedTenant {
+  tenantId: string;
+  tokenId: string;
+}
+
+/** Cached answers are trusted this long, which bounds how late a revocation takes effect (< 5 s). */
+const CACHE_TTL_MS = 3000;
+const CACHE_MAX_ENTRIES = 10000;
+/** `last_used_at` is written in batches, not on every request. */
+const TOUCH_INTERVAL_MS = 60000;
+
+/** Bearer token → tenant, with a short cache so that a burst of writes costs one lookup. */
+@Injectable()
+export class TenantAuthService implements OnApplicationShutdown {
+  private readonly cache = new Map<string, { tenant: AuthenticatedTenant | undefined; expires: number }>();
+  private readonly used = new Set<string>();
+  private readonly touchTimer: NodeJS.Timeout;
+
+  constructor(private readonly tenants: TenantRepository) {
+    this.touchTimer = setInterval(() => void this.flushUsage(), TOUCH_INTERVAL_MS);
+    this.touchTimer.unref();
+  }
+
+  async authenticate(token: string): Promise<AuthenticatedTenant | undefined> {
+    const key = hashToken(token);
+    const now = Date.now();
+    const cached = this.cache.get(key);
+    let tenant: AuthenticatedTenant | undefined;
+    if (cached && cached.expires > now) {
+      tenant = cached.tenant;
+    } else {
+      tenant = await this.tenants.authenticate(token);
+      if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
+      this.cache.set(key, { tenant, expires: now + CACHE_TTL_MS });
+    }
+    if (tenant) this.used.add(tenant.tokenId);
+    return tenant;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.touchTimer);
+    await this.flushUsage();
+  }
+
+  private async flushUsage(): Promise<void> {
+    const ids = [...this.used];
+    this.used.clear();
+    await this.tenants.touchTokens(ids).catch(() => undefined);
+  }
+}

@@ -1,0 +1,34 @@
+import { loadEnv } from '@scim/config';
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+export interface GatewayConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  port: number;
+  /** Base of `scimUrl` and `meta.location`, without a trailing slash. */
+  publicUrl: string;
+  writeTimeoutMs: number;
+  dbPoolSize: number;
+  logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+}
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const e = loadEnv(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'PORT', 'PUBLIC_URL', 'WRITE_TIMEOUT_MS', 'DB_POOL_SIZE', 'LOG_LEVEL'], env);
+  return {
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL,
+    writeTimeoutMs: e.WRITE_TIMEOUT_MS,
+    dbPoolSize: e.DB_POOL_SIZE ?? 20,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** The SCIM base URL clients see, e.g. https://scim.example.com/api/scim. */
+export function scimBaseUrl(config: GatewayConfig): string {
+  return `${config.publicUrl}/api/scim`;
+}

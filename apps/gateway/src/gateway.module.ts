@@ -1,0 +1,44 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { TenantRepository, UserRepository, directoryDataSourceOptions } from '@scim/directory';
+import { ScimAuthGuard } from './auth/scim-auth.guard';
+import { TenantAuthService } from './auth/tenant-auth.service';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
+import { DependencyProbe } from './health/dependency-probe.service';
+import { HealthController } from './health/health.controller';
+import { DirectoryClient } from './queue/directory.client';
+import { ScimExceptionFilter } from './scim-exception.filter';
+import { DiscoveryController } from './scim/discovery.controller';
+import { ScimUsersService } from './scim/scim-users.service';
+import { UsersController } from './scim/users.controller';
+
+@Module({})
+export class GatewayModule {
+  static register(config: GatewayConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          ...directoryDataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize, applicationName: 'scim-gateway' }),
+          // Start even when Postgres is down: /health reports it and requests answer 503.
+          retryAttempts: 0,
+          manualInitialization: false,
+        }),
+      ],
+      controllers: [UsersController, DiscoveryController, HealthController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: UserRepository, useFactory: (ds: DataSource) => new UserRepository(ds), inject: [DataSource] },
+        { provide: TenantRepository, useFactory: (ds: DataSource) => new TenantRepository(ds), inject: [DataSource] },
+        TenantAuthService,
+        ScimAuthGuard,
+        DirectoryClient,
+        DependencyProbe,
+        ScimUsersService,
+        { provide: APP_FILTER, useClass: ScimExceptionFilter },
+      ],
+    };
+  }
+}

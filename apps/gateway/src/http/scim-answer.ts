@@ -1,0 +1,36 @@
+import type { FastifyReply } from 'fastify';
+import { ScimError, etag, type JsonObject, type StoredResource } from '@scim/scim';
+import type { WriteResult } from '@scim/queue';
+
+/** What a SCIM handler answers: status, body and the headers that go with a single resource. */
+export interface ScimAnswer {
+  status: number;
+  body?: JsonObject;
+  location?: string;
+  version?: number;
+}
+
+/** Applies the answer's status and headers to the reply and returns the body for Nest to send. */
+export function sendAnswer(reply: FastifyReply, answer: ScimAnswer): JsonObject | undefined {
+  reply.status(answer.status);
+  if (answer.location) reply.header('Location', answer.location);
+  if (answer.version !== undefined) reply.header('ETag', etag(answer.version));
+  return answer.body;
+}
+
+/**
+ * Turns a worker's write result into an answer: success renders the resource, a refusal becomes
+ * the ScimError the exception filter renders.
+ */
+export function answerFromWrite(result: WriteResult, render: (resource: StoredResource) => JsonObject): ScimAnswer {
+  if (!result.ok) {
+    const error = new ScimError(result.status, result.detail, result.scimType as ScimError['scimType']);
+    if (result.retryAfterSeconds !== undefined) Object.assign(error, { retryAfterSeconds: result.retryAfterSeconds });
+    throw error;
+  }
+  if (!result.resource) return { status: result.status };
+  const resource = result.resource as StoredResource;
+  const body = render(resource);
+  const meta = body['meta'] as { location?: string } | undefined;
+  return { status: result.status, body, version: resource.version, ...(result.status === 201 && meta?.location ? { location: meta.location } : {}) };
+}

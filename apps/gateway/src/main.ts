@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadGatewayConfig } from './config/gateway.config';
+import { GatewayModule } from './gateway.module';
+import { MAX_BODY_BYTES, registerScimBodyParsing } from './http/fastify-setup';
+import { logLevelsFrom } from '@scim/config';
+
+async function bootstrap(): Promise<void> {
+  const config = loadGatewayConfig();
+  const adapter = new FastifyAdapter({
+    bodyLimit: MAX_BODY_BYTES,
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 500 },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.register(config), adapter, {
+    logger: logLevelsFrom(config.logLevel),
+    bodyParser: false,
+  });
+  registerScimBodyParsing(app.getHttpAdapter().getInstance());
+  app.enableShutdownHooks();
+  await app.listen(config.port, '0.0.0.0');
+  Logger.log(`Gateway listening on :${config.port}, SCIM base ${config.publicUrl}/api/scim`, 'Gateway');
+}
+
+bootstrap().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import {
+  DIRECTORY_JOB_OPTIONS,
+  DIRECTORY_QUEUE,
+  replyChannel,
+  type DirectoryJobData,
+  type DirectoryJobName,
+  type WriteEnvelope,
+  type WriteReply,
+  type WriteResult,
+} from '@scim/queue';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+
+type Payload<N extends DirectoryJobName> = Omit<DirectoryJobData<N>, keyof WriteEnvelope> & Pick<WriteEnvelope, 'tenantId' | 'ifMatch'>;
+
+interface PendingWrite {
+  resolve(result: WriteResult): void;
+}
+
+/** How long a client is told to wait before retrying a write that timed out. */
+const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Request/reply over BullMQ: enqueue a write on the `directory` queue and wait for its result.
+ * Results come back on one Redis channel per gateway process, dispatched to the waiting request
+ * by operation id (one subscriber, not one QueueEvents listener per request; DESIGN.md §7).
+ * The producer connection does not queue commands while Redis is down, so a write fails at once
+ * and the client gets 503 instead of a hang.
+ */
+@Injectable()
+export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(DirectoryClient.name);
+  private readonly gatewayId = randomUUID();
+  private readonly channel: string;
+  private readonly producer: IORedis;
+  private readonly subscriber: IORedis;
+  private readonly queue: Queue;
+  private readonly pending = new Map<string, PendingWrite>();
+
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
+    this.channel = replyChannel(config.queuePrefix, this.gatewayId);
+    this.producer = new IORedis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'scim-gateway' });
+    this.subscriber = new IORedis(config.redisUrl, { maxRetriesPerRequest: null, connectionName: 'scim-gateway-replies' });
+    // ioredis reports connection errors as events; requests see them as rejected commands.
+    this.producer.on('error', () => undefined);
+    this.subscriber.on('error', () => undefined);
+    this.queue = new Queue(DIRECTORY_QUEUE, { connection: this.producer, prefix: config.queuePrefix });
+    this.queue.on('error', () => undefined);
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.subscriber.on('message', (_channel: string, message: string) => this.dispatch(message));
+    await this.subscriber.subscribe(this.channel);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close().catch(() => undefined);
+    this.subscriber.disconnect();
+    this.producer.disconnect();
+  }
+
+  get redis(): IORedis {
+    return this.producer;
+  }
+
+  /** Enqueues one write and resolves with its result, or with a 503 result after WRITE_TIMEOUT_MS. */
+  async write<N extends DirectoryJobName>(name: N, payload: Payload<N>): Promise<WriteResult> {
+    const operationId = randomUUID();
+    const deadline = Date.now() + this.config.writeTimeoutMs;
+    const data = { ...payload, operationId, replyTo: this.channel, deadline } as unknown as DirectoryJobData<N>;
+    const result = new Promise<WriteResult>((resolve) => this.pending.set(operationId, { resolve }));
+    const timer = setTimeout(() => void this.expire(operationId), this.config.writeTimeoutMs);
+    try {
+      await this.queue.add(name, data as never, { ...DIRECTORY_JOB_OPTIONS, jobId: operationId });
+    } catch (error) {
+      clearTimeout(timer);
+      this.pending.delete(operationId);
+      throw error;
+    }
+    return result.finally(() => clearTimeout(timer));
+  }
+
+  private dispatch(message: string): void {
+    let reply: WriteReply;
+    try {
+      reply = JSON.parse(message) as WriteReply;
+    } catch {
+      this.logger.warn(`Ignoring a malformed reply on ${this.channel}`);
+      return;
+    }
+    const waiting = this.pending.get(reply.operationId);
+    if (!waiting) return;
+    this.pending.delete(reply.operationId);
+    waiting.resolve(reply.result);
+  }
+
+  /**
+   * No reply in time. A job still waiting is removed (the worker also refuses jobs past their
+   * deadline); a job that finished but whose reply was lost is answered from its stored result.
+   */
+  private async expire(operationId: string): Promise<void> {
+    const waiting = this.pending.get(operationId);
+    if (!waiting) return;
+    this.pending.delete(operationId);
+    let result: WriteResult | undefined;
+    try {
+      const job = await this.queue.getJob(operationId);
+      if (job && (await job.isCompleted()) && job.returnvalue) result = job.returnvalue as WriteResult;
+      else if (job && (await job.isWaiting())) await job.remove().catch(() => undefined);
+    } catch {
+      // Redis is unreachable: the 503 below is the answer.
+    }
+    waiting.resolve(result ?? {
+      ok: false,
+      status: 503,
+      detail: `The write did not complete within ${this.config.writeTimeoutMs} ms. It was not applied unless a later read shows it; retry the request.`,
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+    });
+  }
+}

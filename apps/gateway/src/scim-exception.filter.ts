@@ -1,0 +1,97 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { answerForRefusal } from '@scim/directory';
+import { ScimError, scimErrorBody, type ScimType } from '@scim/scim';
+import { DependencyProbe } from './health/dependency-probe.service';
+import { allowedMethods } from './http/routes';
+
+const RETRY_AFTER_SECONDS = 5;
+const MAX_BODY_LABEL = '1 MiB';
+
+interface ErrorAnswer {
+  status: number;
+  detail: string;
+  scimType?: ScimType;
+  headers?: Record<string, string>;
+}
+
+/** Fastify's own errors (body parsing, size limit) carry a code and a status. */
+function fastifyAnswer(error: unknown): ErrorAnswer | undefined {
+  const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
+  if (typeof code !== 'string' || !code.startsWith('FST_')) return undefined;
+  switch (code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, detail: `The request body is larger than ${MAX_BODY_LABEL}.` };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, detail: 'Unsupported Content-Type: send application/scim+json or application/json.' };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, scimType: 'invalidSyntax', detail: 'The Content-Length header does not match the body.' };
+    default:
+      if (statusCode === 400 || code.startsWith('FST_ERR_CTP')) {
+        return { status: 400, scimType: 'invalidSyntax', detail: code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'The request body is empty; send a JSON object.' : 'The request body is not valid JSON. Check for a missing quote, comma or brace.' };
+      }
+      return undefined;
+  }
+}
+
+/**
+ * The one place errors become answers: every error is a SCIM error body (RFC 7644 §3.12), never
+ * an HTML page or a stack trace. Errors of unknown kind are checked against the dependencies: if
+ * Postgres or Redis is down the client is told to retry (503 + Retry-After), else it is a 500.
+ */
+@Catch()
+export class ScimExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ScimExceptionFilter');
+
+  constructor(private readonly probe: DependencyProbe) {}
+
+  async catch(error: unknown, host: ArgumentsHost): Promise<void> {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const answer = await this.answerFor(error, request);
+    if (reply.sent) return;
+    for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
+    reply
+      .status(answer.status)
+      .header('Content-Type', 'application/scim+json; charset=utf-8')
+      .send(scimErrorBody(answer.status, answer.detail, answer.scimType));
+  }
+
+  private async answerFor(error: unknown, request: FastifyRequest): Promise<ErrorAnswer> {
+    if (error instanceof ScimError) {
+      const retryAfter = (error as ScimError & { retryAfterSeconds?: number }).retryAfterSeconds;
+      const headers: Record<string, string> = {};
+      if (error.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="SCIM"';
+      if (retryAfter !== undefined || error.status === 503) headers['Retry-After'] = String(retryAfter ?? RETRY_AFTER_SECONDS);
+      return { status: error.status, detail: error.detail, scimType: error.scimType, headers };
+    }
+    const refusal = answerForRefusal(error);
+    if (refusal) return { status: refusal.status, detail: refusal.detail, scimType: refusal.scimType as ScimType | undefined };
+    // Nest wraps Fastify's body-parsing errors in an HttpException whose cause is the original.
+    const fastify = fastifyAnswer(error) ?? (error instanceof HttpException ? fastifyAnswer(error.cause) : undefined);
+    if (fastify) return fastify;
+    if (error instanceof HttpException) return this.httpAnswer(error, request);
+    const dependencies = await this.probe.check();
+    if (dependencies.postgres === 'down' || dependencies.redis === 'down') {
+      const down = [dependencies.postgres === 'down' ? 'the database' : undefined, dependencies.redis === 'down' ? 'the queue' : undefined].filter(Boolean).join(' and ');
+      return { status: 503, detail: `The service is temporarily unavailable (${down} cannot be reached). Retry later.`, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } };
+    }
+    this.logger.error(`Unexpected error on ${request.method} ${request.url}`, error instanceof Error ? error.stack : String(error));
+    return { status: 500, detail: 'An unexpected error occurred. It has been logged; retry the request, and report it if it persists.' };
+  }
+
+  /** Nest's own exceptions: unknown routes become 404 or, for a known path, 405 with `Allow`. */
+  private httpAnswer(error: HttpException, request: FastifyRequest): ErrorAnswer {
+    const status = error.getStatus();
+    if (status === 404) {
+      const path = request.url.split('?')[0] ?? '';
+      const allowed = allowedMethods(path);
+      if (allowed.length > 0) {
+        return { status: 405, detail: `${request.method} is not supported on ${path}; allowed: ${allowed.join(', ')}.`, headers: { Allow: allowed.join(', ') } };
+      }
+      return { status: 404, detail: `There is no endpoint at ${path}. SCIM endpoints live under /api/scim (Users, Groups, Schemas, ResourceTypes, ServiceProviderConfig).` };
+    }
+    return { status, detail: error.message };
+  }
+}

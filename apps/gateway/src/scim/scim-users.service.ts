@@ -1,0 +1,79 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { UserRepository } from '@scim/directory';
+import {
+  ScimError,
+  USER_RESOURCE_TYPE,
+  listResponse,
+  parseListQuery,
+  parsePatchRequest,
+  parseUser,
+  projectResource,
+  renderUser,
+  type JsonObject,
+  type ListResponse,
+  type Projection,
+  type StoredResource,
+} from '@scim/scim';
+import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
+import { answerFromWrite, type ScimAnswer } from '../http/scim-answer';
+import { DirectoryClient } from '../queue/directory.client';
+
+type QueryParams = Record<string, string | undefined>;
+
+/**
+ * The Users resource: reads straight from Postgres, writes validated here and applied by the
+ * worker through the `directory` queue.
+ */
+@Injectable()
+export class ScimUsersService {
+  private readonly baseUrl: string;
+
+  constructor(
+    private readonly users: UserRepository,
+    private readonly directory: DirectoryClient,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.baseUrl = scimBaseUrl(config);
+  }
+
+  private render(resource: StoredResource, projection: Projection = {}): JsonObject {
+    return projectResource(renderUser(resource, this.baseUrl), projection, USER_RESOURCE_TYPE);
+  }
+
+  async get(tenantId: string, id: string, params: QueryParams): Promise<ScimAnswer> {
+    const projection = parseListQuery(params);
+    const user = await this.users.findById(tenantId, id);
+    if (!user) throw ScimError.notFound(`No user with id "${id}" in this tenant.`);
+    return { status: 200, body: this.render(user, projection), version: user.version };
+  }
+
+  async list(tenantId: string, params: QueryParams): Promise<ListResponse> {
+    const query = parseListQuery(params);
+    const page = await this.users.list(tenantId, query);
+    return listResponse(page.resources.map((user) => this.render(user, query)), page.totalResults, query.startIndex);
+  }
+
+  async create(tenantId: string, body: unknown): Promise<ScimAnswer> {
+    const user = parseUser(body);
+    const result = await this.directory.write('create-user', { tenantId, user });
+    return answerFromWrite(result, (resource) => this.render(resource));
+  }
+
+  async replace(tenantId: string, userId: string, body: unknown, ifMatch?: string): Promise<ScimAnswer> {
+    const user = parseUser(body);
+    const result = await this.directory.write('replace-user', { tenantId, userId, user, ...(ifMatch ? { ifMatch } : {}) });
+    return answerFromWrite(result, (resource) => this.render(resource));
+  }
+
+  async patch(tenantId: string, userId: string, body: unknown, ifMatch?: string): Promise<ScimAnswer> {
+    // Syntax is checked here so that a malformed PATCH never reaches the queue.
+    parsePatchRequest(body);
+    const result = await this.directory.write('patch-user', { tenantId, userId, patch: body as JsonObject, ...(ifMatch ? { ifMatch } : {}) });
+    return answerFromWrite(result, (resource) => this.render(resource));
+  }
+
+  async delete(tenantId: string, userId: string, ifMatch?: string): Promise<ScimAnswer> {
+    const result = await this.directory.write('delete-user', { tenantId, userId, ...(ifMatch ? { ifMatch } : {}) });
+    return answerFromWrite(result, (resource) => this.render(resource));
+  }
+}

@@ -1,0 +1,89 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Worker, type Job } from 'bullmq';
+import IORedis from 'ioredis';
+import { DirectoryWriter } from '@scim/directory';
+import {
+  DIRECTORY_QUEUE,
+  DIRECTORY_WORKER_OPTIONS,
+  isDirectoryJobName,
+  type DirectoryJob,
+  type WriteReply,
+  type WriteResult,
+} from '@scim/queue';
+import { WORKER_CONFIG, type WorkerConfig } from './config/worker.config';
+
+const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Consumes the `directory` queue: applies each write with DirectoryWriter and publishes the
+ * result on the channel the waiting gateway listens to. Refusals are results; other errors are
+ * retried by BullMQ with backoff, and the last failed attempt answers 503 so the client is not
+ * left waiting.
+ */
+@Injectable()
+export class DirectoryProcessor implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(DirectoryProcessor.name);
+  private worker?: Worker;
+  private readonly publisher: IORedis;
+
+  constructor(
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    private readonly writer: DirectoryWriter,
+  ) {
+    this.publisher = new IORedis(config.redisUrl, { maxRetriesPerRequest: 3, connectionName: 'scim-worker-replies' });
+    this.publisher.on('error', () => undefined);
+  }
+
+  onModuleInit(): void {
+    this.worker = new Worker(DIRECTORY_QUEUE, (job: Job) => this.process(job), {
+      connection: new IORedis(this.config.redisUrl, { maxRetriesPerRequest: null, connectionName: 'scim-worker' }),
+      prefix: this.config.queuePrefix,
+      concurrency: this.config.concurrency,
+      ...DIRECTORY_WORKER_OPTIONS,
+    });
+    this.worker.on('error', (error) => this.logger.warn(`Queue connection: ${error.message}`));
+    this.worker.on('failed', (job, error) => {
+      if (job && job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      this.logger.error(`Write ${job?.id} (${job?.name}) failed after ${job?.attemptsMade} attempts: ${error.message}`);
+    });
+    this.logger.log(`Processing "${DIRECTORY_QUEUE}" with concurrency ${this.config.concurrency}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Lets running jobs finish; jobs not yet started stay in the queue for another worker.
+    await this.worker?.close();
+    this.publisher.disconnect();
+  }
+
+  private async process(job: Job): Promise<WriteResult> {
+    if (!isDirectoryJobName(job.name)) {
+      throw new Error(`No handler for job "${job.name}"`);
+    }
+    const typed = { name: job.name, data: job.data } as Pick<DirectoryJob, 'name' | 'data'>;
+    let result: WriteResult;
+    try {
+      result = await this.writer.apply(typed as Parameters<DirectoryWriter['apply']>[0]);
+    } catch (error) {
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (lastAttempt) {
+        await this.reply(typed.data.replyTo, typed.data.operationId, {
+          ok: false,
+          status: 503,
+          detail: 'The directory is temporarily unavailable and the write was not applied. Retry the request.',
+          retryAfterSeconds: RETRY_AFTER_SECONDS,
+        });
+      }
+      throw error;
+    }
+    await this.reply(typed.data.replyTo, typed.data.operationId, result);
+    return result;
+  }
+
+  private async reply(channel: string, operationId: string, result: WriteResult): Promise<void> {
+    const reply: WriteReply = { operationId, result };
+    await this.publisher.publish(channel, JSON.stringify(reply)).catch((error: Error) => {
+      // The gateway falls back to the job's stored result when no reply arrives.
+      this.logger.warn(`Could not publish the result of ${operationId}: ${error.message}`);
+    });
+  }
+}

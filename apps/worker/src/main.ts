@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { logLevelsFrom } from '@scim/config';
+import { loadWorkerConfig } from './config/worker.config';
+import { WorkerModule } from './worker.module';
+
+/** The directory worker: no HTTP, consumes the `directory` queue until SIGTERM. */
+async function bootstrap(): Promise<void> {
+  const config = loadWorkerConfig();
+  const app = await NestFactory.createApplicationContext(WorkerModule.register(config), { logger: logLevelsFrom(config.logLevel) });
+  app.enableShutdownHooks();
+  Logger.log('Worker started', 'Worker');
+}
+
+bootstrap().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

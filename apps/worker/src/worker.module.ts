@@ -1,0 +1,31 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DirectoryWriter, TenantRepository, TenantSettingsCache, directoryDataSourceOptions } from '@scim/directory';
+import { WORKER_CONFIG, type WorkerConfig } from './config/worker.config';
+import { DirectoryProcessor } from './directory.processor';
+
+@Module({})
+export class WorkerModule {
+  static register(config: WorkerConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          ...directoryDataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize, applicationName: 'scim-worker' }),
+          retryAttempts: 10,
+          retryDelay: 1000,
+        }),
+      ],
+      providers: [
+        { provide: WORKER_CONFIG, useValue: config },
+        {
+          provide: DirectoryWriter,
+          useFactory: (ds: DataSource) => new DirectoryWriter(ds, new TenantSettingsCache(new TenantRepository(ds))),
+          inject: [DataSource],
+        },
+        DirectoryProcessor,
+      ],
+    };
+  }
+}

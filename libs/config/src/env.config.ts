@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/**
+ * The environment contract of DESIGN.md §3: each app composes the variables it reads from these,
+ * validates them once at start-up, and fails with the list of every bad variable.
+ */
+export const ENV = {
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/scim'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('scim'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:8080').transform((url) => url.replace(/\/+$/, '')),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').default('smtp://127.0.0.1:1025'),
+  MAIL_FROM: z.string().min(3).default('SCIM provisioning <provisioning@localhost>'),
+  NOTIFY_DIGEST_MS: z.coerce.number().int().positive().default(60000),
+  NOTIFY_RETRY_MS: z.coerce.number().int().positive().default(15000),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
+  WRITE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30000),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).optional(),
+  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+} as const;
+
+export type EnvName = keyof typeof ENV;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Picked<K extends EnvName> = z.infer<z.ZodObject<Pick<typeof ENV, K>>>;
+
+/** Reads and validates the named variables; empty strings count as unset (compose files often pass them). */
+export function loadEnv<K extends EnvName>(names: readonly K[], env: NodeJS.ProcessEnv = process.env): Picked<K> {
+  const shape = Object.fromEntries(names.map((name) => [name, ENV[name]])) as Pick<typeof ENV, K>;
+  const input = Object.fromEntries(names.map((name) => [name, env[name] === '' ? undefined : env[name]]));
+  const parsed = z.object(shape).safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(input[String(issue.path[0])])})`));
+  }
+  return parsed.data as Picked<K>;
+}

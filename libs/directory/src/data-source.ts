@@ -1,0 +1,79 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { Client } from 'pg';
+import { ApiTokenEntity } from './entities/api-token.entity';
+import { OperationEntity } from './entities/operation.entity';
+import { TenantEntity } from './entities/tenant.entity';
+import { UserEntity } from './entities/user.entity';
+import { InitialSchema1764150000000 } from './migrations/1764150000000-initial-schema';
+
+export const DIRECTORY_ENTITIES = [TenantEntity, ApiTokenEntity, UserEntity, OperationEntity];
+export const DIRECTORY_MIGRATIONS = [InitialSchema1764150000000];
+
+export interface DatabaseOptions {
+  url: string;
+  /** Connections in this process's pool. */
+  poolSize?: number;
+  applicationName?: string;
+}
+
+/**
+ * TypeORM options for the directory database. Connection attempts give up after 2 s so that a
+ * Postgres outage turns into a quick 503 rather than a hanging request.
+ */
+export function directoryDataSourceOptions(options: DatabaseOptions): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: options.url,
+    entities: DIRECTORY_ENTITIES,
+    migrations: DIRECTORY_MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    logging: false,
+    applicationName: options.applicationName,
+    extra: {
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 2000,
+      idleTimeoutMillis: 30000,
+    },
+  };
+}
+
+export function createDirectoryDataSource(options: DatabaseOptions): DataSource {
+  return new DataSource(directoryDataSourceOptions(options));
+}
+
+/** Creates the database named in the URL when it is missing (connecting to the `postgres` database). */
+export async function ensureDatabase(url: string): Promise<boolean> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (!name) throw new Error(`DATABASE_URL names no database: ${url}`);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount) return false;
+    await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+    return true;
+  } catch (error) {
+    // Two migrators racing: the other one created it.
+    if ((error as { code?: string }).code === '42P04') return false;
+    throw error;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates the database if needed and applies pending migrations; returns the names applied. */
+export async function migrateDirectory(url: string): Promise<{ created: boolean; applied: string[] }> {
+  const created = await ensureDatabase(url);
+  const dataSource = createDirectoryDataSource({ url, poolSize: 1, applicationName: 'scim-migrate' });
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'all' });
+    return { created, applied: applied.map((m) => m.name) };
+  } finally {
+    await dataSource.destroy();
+  }
+}

@@ -1,0 +1,50 @@
+import { ScimError } from '@scim/scim';
+
+/** Why the directory refused a write. The gateway and the worker map these to SCIM errors. */
+export enum DirectoryErrorCode {
+  UserNameTaken = 'USER_NAME_TAKEN',
+  WorkEmailRejected = 'WORK_EMAIL_REJECTED',
+  NotFound = 'NOT_FOUND',
+  VersionMismatch = 'VERSION_MISMATCH',
+  InvalidSetting = 'INVALID_SETTING',
+}
+
+export class DirectoryError extends Error {
+  constructor(
+    readonly code: DirectoryErrorCode,
+    readonly detail: string,
+  ) {
+    super(detail);
+    this.name = 'DirectoryError';
+  }
+}
+
+const POSTGRES_UNIQUE_VIOLATION = '23505';
+
+/** The name of the unique constraint a Postgres error violated, if it is a unique violation. */
+export function violatedUniqueConstraint(error: unknown): string | undefined {
+  const driverError = (error as { driverError?: unknown })?.driverError ?? error;
+  const { code, constraint } = (driverError ?? {}) as { code?: string; constraint?: string };
+  return code === POSTGRES_UNIQUE_VIOLATION ? constraint : undefined;
+}
+
+export interface ErrorAnswer {
+  status: number;
+  scimType?: string;
+  detail: string;
+}
+
+const STATUS_BY_CODE: Record<DirectoryErrorCode, { status: number; scimType?: string }> = {
+  [DirectoryErrorCode.UserNameTaken]: { status: 409, scimType: 'uniqueness' },
+  [DirectoryErrorCode.WorkEmailRejected]: { status: 400, scimType: 'invalidValue' },
+  [DirectoryErrorCode.NotFound]: { status: 404 },
+  [DirectoryErrorCode.VersionMismatch]: { status: 412 },
+  [DirectoryErrorCode.InvalidSetting]: { status: 400, scimType: 'invalidValue' },
+};
+
+/** The SCIM answer for a refusal (a rule said no, or the request was invalid); undefined for anything else. */
+export function answerForRefusal(error: unknown): ErrorAnswer | undefined {
+  if (error instanceof DirectoryError) return { ...STATUS_BY_CODE[error.code], detail: error.detail };
+  if (error instanceof ScimError) return { status: error.status, scimType: error.scimType, detail: error.detail };
+  return undefined;
+}

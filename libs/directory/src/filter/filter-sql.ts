@@ -1,0 +1,258 @@
+import {
+  ScimError,
+  resolveAttribute,
+  type AttributeDefinition,
+  type AttrPath,
+  type CompareOperator,
+  type Filter,
+  type FilterValue,
+  type ResourceTypeDefinition,
+  type ResolvedAttribute,
+} from '@scim/scim';
+import type { SqlParams } from './sql-params';
+
+/** How a scalar is stored, which decides how it is compared. */
+export type SqlValueKind = 'text' | 'uuid' | 'boolean' | 'timestamp' | 'number';
+
+/** A SQL expression for one attribute value, e.g. `u.user_name` or `(u.data #>> $3)`. */
+export interface SqlScalar {
+  kind: 'scalar';
+  expression: string;
+  valueKind: SqlValueKind;
+  caseExact: boolean;
+}
+
+/** A multi-valued attribute: its elements are rows of `jsonb_array_elements(<array>)`. */
+export interface SqlArray {
+  kind: 'array';
+  /** The jsonb array expression. */
+  array: string;
+  attribute: AttributeDefinition;
+}
+
+/** Answers how a resolved attribute is reached in SQL for one table; undefined falls back to the jsonb document. */
+export interface SqlResourceMapping {
+  resourceType: ResourceTypeDefinition;
+  /** The jsonb document column, e.g. `u.data`. */
+  document: string;
+  column(resolved: ResolvedAttribute, params: SqlParams): SqlScalar | SqlArray | 'always-false' | undefined;
+  /**
+   * Rewrites a value filter on a multi-valued attribute to columns (e.g. the one stored work email),
+   * so that Entra's matching queries use an index. Undefined: use the generic EXISTS form.
+   */
+  valuePath?(attribute: AttributeDefinition, filter: Filter, params: SqlParams): string | undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Translates a filter AST into a parameterised SQL boolean expression (RFC 7644 §3.4.2.2).
+ * Every comparison is wrapped so that a missing attribute counts as false, never NULL, which keeps
+ * `not (...)` meaning what the RFC says.
+ */
+export function filterToSql(filter: Filter, mapping: SqlResourceMapping, params: SqlParams): string {
+  switch (filter.type) {
+    case 'and':
+      return `(${filterToSql(filter.left, mapping, params)} AND ${filterToSql(filter.right, mapping, params)})`;
+    case 'or':
+      return `(${filterToSql(filter.left, mapping, params)} OR ${filterToSql(filter.right, mapping, params)})`;
+    case 'not':
+      return `(NOT ${filterToSql(filter.filter, mapping, params)})`;
+    case 'present':
+    case 'compare':
+      return attributeCondition(filter, mapping, params);
+    case 'valuePath':
+      return valuePathCondition(filter.path, filter.filter, mapping, params);
+  }
+}
+
+function resolve(mapping: SqlResourceMapping, path: AttrPath): ResolvedAttribute | undefined {
+  return resolveAttribute(mapping.resourceType, path);
+}
+
+function attributeCondition(filter: Extract<Filter, { type: 'present' | 'compare' }>, mapping: SqlResourceMapping, params: SqlParams): string {
+  const resolved = resolve(mapping, filter.path);
+  // An attribute the resource type does not have is never present and never equal to anything.
+  if (!resolved) return 'FALSE';
+  const target = mapping.column(resolved, params) ?? documentTarget(resolved, mapping, params);
+  if (target === 'always-false') return 'FALSE';
+  if (target.kind === 'array') {
+    // `emails co "x"` or `emails.type eq "work"`: some element matches (RFC 7644 §3.4.2.2).
+    const sub = resolved.subAttribute ?? subAttributeValue(target.attribute);
+    const element = elementScalar('e.v', sub, params);
+    return `EXISTS (SELECT 1 FROM jsonb_array_elements(${target.array}) AS e(v) WHERE ${scalarCondition(filter, element, params)})`;
+  }
+  return scalarCondition(filter, target, params);
+}
+
+function valuePathCondition(path: AttrPath, inner: Filter, mapping: SqlResourceMapping, params: SqlParams): string {
+  const resolved = resolve(mapping, path);
+  if (!resolved || resolved.subAttribute) {
+    if (resolved?.subAttribute) throw ScimError.badRequest('invalidFilter', `A value filter applies to a multi-valued attribute, not to "${path.name}.${path.subAttr}".`);
+    return 'FALSE';
+  }
+  const attribute = resolved.attribute;
+  const rewritten = mapping.valuePath?.(attribute, inner, params);
+  if (rewritten !== undefined) return rewritten;
+  if (!attribute.multiValued) {
+    // A value filter on a single complex attribute (e.g. `manager[value eq "x"]`) tests it directly.
+    const base = documentPath(resolved, params, mapping.document);
+    return elementFilter(inner, `(${base.json})`, attribute, params);
+  }
+  const array = documentPath(resolved, params, mapping.document).json;
+  return `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${array}) = 'array' THEN ${array} ELSE '[]'::jsonb END) AS e(v) WHERE ${elementFilter(inner, 'e.v', attribute, params)})`;
+}
+
+/** A filter evaluated against one element (`e.v`) of a complex attribute: paths name its sub-attributes. */
+function elementFilter(filter: Filter, element: string, parent: AttributeDefinition, params: SqlParams): string {
+  switch (filter.type) {
+    case 'and':
+      return `(${elementFilter(filter.left, element, parent, params)} AND ${elementFilter(filter.right, element, parent, params)})`;
+    case 'or':
+      return `(${elementFilter(filter.left, element, parent, params)} OR ${elementFilter(filter.right, element, parent, params)})`;
+    case 'not':
+      return `(NOT ${elementFilter(filter.filter, element, parent, params)})`;
+    case 'valuePath':
+      throw ScimError.badRequest('invalidFilter', `Value filters cannot be nested (inside "${parent.name}[...]").`);
+    case 'present':
+    case 'compare': {
+      const name = filter.path.subAttr === undefined ? filter.path.name : `${filter.path.name}.${filter.path.subAttr}`;
+      const sub = parent.subAttributes?.find((a) => a.name.toLowerCase() === name.toLowerCase());
+      if (!sub) return 'FALSE';
+      return scalarCondition(filter, elementScalar(element, sub, params), params);
+    }
+  }
+}
+
+function subAttributeValue(attribute: AttributeDefinition): AttributeDefinition | undefined {
+  return attribute.subAttributes?.find((a) => a.name === 'value');
+}
+
+function elementScalar(element: string, sub: AttributeDefinition | undefined, params: SqlParams): SqlScalar {
+  if (!sub) return { kind: 'scalar', expression: `(${element} #>> '{}')`, valueKind: 'text', caseExact: false };
+  return jsonScalar(`(${element} ->> ${params.add(sub.name)})`, sub);
+}
+
+function jsonScalar(expression: string, definition: AttributeDefinition): SqlScalar {
+  const valueKind: SqlValueKind =
+    definition.type === 'boolean' ? 'boolean'
+      : definition.type === 'dateTime' ? 'timestamp'
+        : definition.type === 'integer' || definition.type === 'decimal' ? 'number'
+          : 'text';
+  return { kind: 'scalar', expression, valueKind, caseExact: definition.caseExact };
+}
+
+interface DocumentPath {
+  /** jsonb expression of the attribute (or sub-attribute). */
+  json: string;
+  /** text expression of the same. */
+  text: string;
+}
+
+function documentPath(resolved: ResolvedAttribute, params: SqlParams, document: string): DocumentPath {
+  const keys = [
+    ...(resolved.extension ? [resolved.extension] : []),
+    resolved.attribute.name,
+    ...(resolved.subAttribute ? [resolved.subAttribute.name] : []),
+  ];
+  const placeholder = `${params.add(keys)}::text[]`;
+  return { json: `(${document} #> ${placeholder})`, text: `(${document} #>> ${placeholder})` };
+}
+
+function documentTarget(resolved: ResolvedAttribute, mapping: SqlResourceMapping, params: SqlParams): SqlScalar | SqlArray {
+  if (resolved.attribute.multiValued) {
+    const array = documentPath({ ...resolved, subAttribute: undefined }, params, mapping.document).json;
+    return { kind: 'array', array: `CASE WHEN jsonb_typeof(${array}) = 'array' THEN ${array} ELSE '[]'::jsonb END`, attribute: resolved.attribute };
+  }
+  if (resolved.attribute.type === 'complex' && !resolved.subAttribute) {
+    // `manager eq "id"`: a complex attribute compared as a whole means its `value`.
+    const value = subAttributeValue(resolved.attribute);
+    if (!value) return { kind: 'scalar', expression: 'NULL', valueKind: 'text', caseExact: false };
+    return jsonScalar(documentPath({ ...resolved, subAttribute: value }, params, mapping.document).text, value);
+  }
+  const definition = resolved.subAttribute ?? resolved.attribute;
+  return jsonScalar(documentPath(resolved, params, mapping.document).text, definition);
+}
+
+/** The condition for one comparison against one scalar expression. Missing values give FALSE. */
+export function scalarCondition(filter: Extract<Filter, { type: 'present' | 'compare' }>, target: SqlScalar, params: SqlParams): string {
+  const x = target.expression;
+  if (filter.type === 'present') {
+    return target.valueKind === 'text' ? `COALESCE(${x} <> '', FALSE)` : `(${x} IS NOT NULL)`;
+  }
+  const { op, value } = filter;
+  if (value === null) {
+    if (op === 'eq') return `(${x} IS NULL)`;
+    if (op === 'ne') return `(${x} IS NOT NULL)`;
+    throw ScimError.badRequest('invalidFilter', `The operator "${op}" cannot compare with null.`);
+  }
+  switch (target.valueKind) {
+    case 'boolean':
+      return booleanCondition(x, op, value, params);
+    case 'timestamp':
+      return orderedCondition(`(${x})::timestamptz`, op, `${params.add(dateValue(value))}::timestamptz`, 'a dateTime');
+    case 'number':
+      return numberCondition(x, op, value, params);
+    case 'uuid':
+      return uuidCondition(x, op, value, params);
+    case 'text':
+      return textCondition(target, op, String(value), params);
+  }
+}
+
+function booleanCondition(x: string, op: CompareOperator, value: FilterValue, params: SqlParams): string {
+  const bool = typeof value === 'boolean' ? value : typeof value === 'string' && /^(true|false)$/i.test(value) ? value.toLowerCase() === 'true' : undefined;
+  if (bool === undefined) throw ScimError.badRequest('invalidFilter', `A boolean attribute compares with true or false, not ${JSON.stringify(value)}.`);
+  const p = `${params.add(bool)}::boolean`;
+  const cast = `(${x})::boolean`;
+  if (op === 'eq') return `COALESCE(${cast} = ${p}, FALSE)`;
+  if (op === 'ne') return `COALESCE(${cast} <> ${p}, FALSE)`;
+  throw ScimError.badRequest('invalidFilter', `The operator "${op}" does not apply to a boolean attribute; use eq or ne.`);
+}
+
+function dateValue(value: FilterValue): string {
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
+    throw ScimError.badRequest('invalidFilter', `A dateTime attribute compares with a date such as "2026-01-01T00:00:00Z", not ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+function numberCondition(x: string, op: CompareOperator, value: FilterValue, params: SqlParams): string {
+  const number = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(number)) throw ScimError.badRequest('invalidFilter', `A number attribute compares with a number, not ${JSON.stringify(value)}.`);
+  return orderedCondition(`(${x})::numeric`, op, `${params.add(number)}::numeric`, 'a number');
+}
+
+function orderedCondition(x: string, op: CompareOperator, p: string, what: string): string {
+  const sql: Partial<Record<CompareOperator, string>> = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' };
+  const operator = sql[op];
+  if (!operator) throw ScimError.badRequest('invalidFilter', `The operator "${op}" does not apply to ${what}.`);
+  return `COALESCE(${x} ${operator} ${p}, FALSE)`;
+}
+
+function uuidCondition(x: string, op: CompareOperator, value: FilterValue, params: SqlParams): string {
+  const text = String(value);
+  if (op === 'eq') return UUID.test(text) ? `(${x} = ${params.add(text.toLowerCase())}::uuid)` : 'FALSE';
+  if (op === 'ne') return UUID.test(text) ? `(${x} <> ${params.add(text.toLowerCase())}::uuid)` : 'TRUE';
+  // ids are compared case-exactly as text for the substring and ordering operators.
+  return textCondition({ kind: 'scalar', expression: `(${x})::text`, valueKind: 'text', caseExact: true }, op, text, params);
+}
+
+function textCondition(target: SqlScalar, op: CompareOperator, value: string, params: SqlParams): string {
+  const x = target.caseExact ? target.expression : `lower(${target.expression})`;
+  const p = target.caseExact ? params.add(value) : `lower(${params.add(value)})`;
+  const condition = (() => {
+    switch (op) {
+      case 'eq': return `${x} = ${p}`;
+      case 'ne': return `${x} <> ${p}`;
+      case 'co': return `strpos(${x}, ${p}) > 0`;
+      case 'sw': return `starts_with(${x}, ${p})`;
+      case 'ew': return `right(${x}, char_length(${p})) = ${p}`;
+      case 'gt': return `${x} > ${p} COLLATE "C"`;
+      case 'ge': return `${x} >= ${p} COLLATE "C"`;
+      case 'lt': return `${x} < ${p} COLLATE "C"`;
+      case 'le': return `${x} <= ${p} COLLATE "C"`;
+    }
+  })();
+  return `COALESCE(${condition}, FALSE)`;
+}

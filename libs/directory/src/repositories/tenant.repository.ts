@@ -1,0 +1,191 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { IsNull, type DataSource } from 'typeorm';
+import { ApiTokenEntity } from '../entities/api-token.entity';
+import { TenantEntity } from '../entities/tenant.entity';
+import { DirectoryError, DirectoryErrorCode } from '../directory-error';
+import { isValidDomain, normalizeDomain } from '../rules/work-email.rule';
+
+export interface TenantSettings {
+  id: string;
+  name: string;
+  notifyEmail: string | null;
+  notifyOnFailure: boolean;
+  workDomains: string[];
+}
+
+export interface TenantChanges {
+  name?: string;
+  notifyEmail?: string | null;
+  notifyOnFailure?: boolean;
+  workDomains?: string[];
+}
+
+export interface TenantSummary extends TenantSettings {
+  createdAt: string;
+  activeTokens: number;
+  tokenLastUsedAt: string | null;
+}
+
+/** Tokens are `scim_` + 256 random bits, base64url. Only their SHA-256 is stored. */
+export function generateToken(): string {
+  return `scim_${randomBytes(32).toString('base64url')}`;
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function isValidEmailAddress(address: string): boolean {
+  return EMAIL.test(address) && address.length <= 254;
+}
+
+/** Checks and normalises tenant settings; throws a DirectoryError naming the bad value. */
+export function validateTenantChanges(changes: TenantChanges): TenantChanges {
+  const result: TenantChanges = { ...changes };
+  if (changes.name !== undefined && changes.name.trim() === '') {
+    throw new DirectoryError(DirectoryErrorCode.InvalidSetting, 'The tenant name must not be empty.');
+  }
+  if (changes.notifyEmail !== undefined && changes.notifyEmail !== null) {
+    const email = changes.notifyEmail.trim();
+    if (!isValidEmailAddress(email)) {
+      throw new DirectoryError(DirectoryErrorCode.InvalidSetting, `"${changes.notifyEmail}" is not a valid email address.`);
+    }
+    result.notifyEmail = email;
+  }
+  if (changes.workDomains !== undefined) {
+    const domains = [...new Set(changes.workDomains.map(normalizeDomain).filter((d) => d.length > 0))];
+    const bad = domains.filter((d) => !isValidDomain(d));
+    if (bad.length > 0) {
+      throw new DirectoryError(DirectoryErrorCode.InvalidSetting, `Not a valid domain: ${bad.join(', ')}.`);
+    }
+    result.workDomains = domains;
+  }
+  return result;
+}
+
+function toSettings(tenant: TenantEntity): TenantSettings {
+  return {
+    id: tenant.id,
+    name: tenant.name,
+    notifyEmail: tenant.notifyEmail,
+    notifyOnFailure: tenant.notifyOnFailure,
+    workDomains: tenant.workDomains,
+  };
+}
+
+/** Tenants and their SCIM tokens: what the admin CLI manages and the gateway authenticates. */
+export class TenantRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private get tenants() {
+    return this.dataSource.getRepository(TenantEntity);
+  }
+
+  private get tokens() {
+    return this.dataSource.getRepository(ApiTokenEntity);
+  }
+
+  async create(changes: TenantChanges & { name: string }): Promise<{ tenant: TenantSettings; token: string }> {
+    const valid = validateTenantChanges(changes);
+    return this.dataSource.transaction(async (manager) => {
+      const tenant = await manager.getRepository(TenantEntity).save(
+        manager.getRepository(TenantEntity).create({
+          name: valid.name!.trim(),
+          notifyEmail: valid.notifyEmail ?? null,
+          notifyOnFailure: valid.notifyOnFailure ?? Boolean(valid.notifyEmail),
+          workDomains: valid.workDomains ?? [],
+        }),
+      );
+      const token = generateToken();
+      await manager.getRepository(ApiTokenEntity).insert({ tenantId: tenant.id, tokenHash: hashToken(token) });
+      return { tenant: toSettings(tenant), token };
+    });
+  }
+
+  async get(tenantId: string): Promise<TenantSettings> {
+    const tenant = await this.findTenant(tenantId);
+    return toSettings(tenant);
+  }
+
+  async update(tenantId: string, changes: TenantChanges): Promise<TenantSettings> {
+    const valid = validateTenantChanges(changes);
+    const tenant = await this.findTenant(tenantId);
+    if (valid.name !== undefined) tenant.name = valid.name.trim();
+    if (valid.notifyEmail !== undefined) tenant.notifyEmail = valid.notifyEmail;
+    if (valid.notifyOnFailure !== undefined) tenant.notifyOnFailure = valid.notifyOnFailure;
+    if (valid.workDomains !== undefined) tenant.workDomains = valid.workDomains;
+    if (tenant.notifyOnFailure && !tenant.notifyEmail) {
+      throw new DirectoryError(DirectoryErrorCode.InvalidSetting, 'Notifications cannot be on without a notification address: give --notify EMAIL.');
+    }
+    return toSettings(await this.tenants.save(tenant));
+  }
+
+  async list(): Promise<TenantSummary[]> {
+    const rows: (Omit<TenantSummary, 'createdAt' | 'tokenLastUsedAt' | 'activeTokens'> & { createdAt: Date; tokenLastUsedAt: Date | null; activeTokens: string })[] =
+      await this.dataSource.query(`
+        SELECT t.id, t.name, t.notify_email AS "notifyEmail", t.notify_on_failure AS "notifyOnFailure",
+               t.work_domains AS "workDomains", t.created_at AS "createdAt",
+               count(k.id) FILTER (WHERE k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())) AS "activeTokens",
+               max(k.last_used_at) AS "tokenLastUsedAt"
+          FROM tenants t LEFT JOIN api_tokens k ON k.tenant_id = t.id
+         GROUP BY t.id ORDER BY t.created_at`);
+    return rows.map((r) => ({
+      ...r,
+      createdAt: r.createdAt.toISOString(),
+      tokenLastUsedAt: r.tokenLastUsedAt ? r.tokenLastUsedAt.toISOString() : null,
+      activeTokens: Number(r.activeTokens),
+    }));
+  }
+
+  /**
+   * Issues a new token. The tenant's other live tokens keep working for `graceSeconds`, so that
+   * the admin can paste the new one into Entra without a gap.
+   */
+  async rotateToken(tenantId: string, graceSeconds: number): Promise<{ token: string; oldTokensExpireAt: string }> {
+    await this.findTenant(tenantId);
+    const expiresAt = new Date(Date.now() + graceSeconds * 1000);
+    const token = generateToken();
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE api_tokens SET expires_at = $2
+          WHERE tenant_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)`,
+        [tenantId, expiresAt],
+      );
+      await manager.getRepository(ApiTokenEntity).insert({ tenantId, tokenHash: hashToken(token) });
+    });
+    return { token, oldTokensExpireAt: expiresAt.toISOString() };
+  }
+
+  /** Revokes one token (when given) or every token of the tenant; returns how many were revoked. */
+  async revokeTokens(tenantId: string, token?: string): Promise<number> {
+    await this.findTenant(tenantId);
+    const where = token === undefined
+      ? { tenantId, revokedAt: IsNull() }
+      : { tenantId, revokedAt: IsNull(), tokenHash: hashToken(token) };
+    const result = await this.tokens.update(where, { revokedAt: () => 'now()' });
+    return result.affected ?? 0;
+  }
+
+  /** The tenant a live token belongs to, or undefined for unknown, revoked and expired tokens. */
+  async authenticate(token: string): Promise<{ tenantId: string; tokenId: string } | undefined> {
+    const rows: { tenant_id: string; id: string }[] = await this.dataSource.query(
+      `SELECT id, tenant_id FROM api_tokens
+        WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
+      [hashToken(token)],
+    );
+    return rows[0] ? { tenantId: rows[0].tenant_id, tokenId: rows[0].id } : undefined;
+  }
+
+  async touchTokens(tokenIds: string[]): Promise<void> {
+    if (tokenIds.length === 0) return;
+    await this.dataSource.query(`UPDATE api_tokens SET last_used_at = now() WHERE id = ANY($1::uuid[])`, [tokenIds]);
+  }
+
+  private async findTenant(tenantId: string): Promise<TenantEntity> {
+    const tenant = /^[0-9a-f-]{36}$/i.test(tenantId) ? await this.tenants.findOneBy({ id: tenantId }) : null;
+    if (!tenant) throw new DirectoryError(DirectoryErrorCode.NotFound, `No tenant with id "${tenantId}".`);
+    return tenant;
+  }
+}

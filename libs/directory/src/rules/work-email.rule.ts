@@ -1,0 +1,86 @@
+import { isJsonObject, type JsonObject, type JsonValue } from '@scim/scim';
+import { DirectoryError, DirectoryErrorCode } from '../directory-error';
+import { isPersonalEmailDomain } from './personal-email-domains';
+
+export interface IgnoredEmail {
+  type: string | null;
+  value: string | null;
+  reason: string;
+}
+
+export interface WorkEmailOutcome {
+  /** The user document with `emails` reduced to the one work email (or none). */
+  user: JsonObject;
+  workEmail: string | null;
+  ignored: IgnoredEmail[];
+}
+
+/** Normalises a configured domain list entry: lower case, no leading `@` or dot. */
+export function normalizeDomain(domain: string): string {
+  return domain.trim().toLowerCase().replace(/^[@.]+/, '').replace(/\.$/, '');
+}
+
+export function isValidDomain(domain: string): boolean {
+  return /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/i.test(domain);
+}
+
+function domainOf(address: string): string | undefined {
+  const at = address.lastIndexOf('@');
+  if (at <= 0 || at === address.length - 1) return undefined;
+  return address.slice(at + 1).toLowerCase();
+}
+
+function describeRule(workDomains: readonly string[]): string {
+  return workDomains.length > 0
+    ? `only addresses in the tenant's work domains (${workDomains.join(', ')}) are saved`
+    : 'the tenant has no work domains configured, so any company domain is accepted except personal mailbox providers';
+}
+
+/**
+ * The platform's work-email rule (DESIGN.md §5): a user keeps one work email (the primary work
+ * email, else the first), whose domain must be one of the tenant's work domains or a subdomain of
+ * one; with no domains configured, any domain but personal mailbox providers. Emails of other
+ * types are dropped and reported. A work email on a disallowed domain refuses the whole write.
+ */
+export function applyWorkEmailRule(user: JsonObject, workDomains: readonly string[]): WorkEmailOutcome {
+  const emails = Array.isArray(user['emails']) ? user['emails'].filter(isJsonObject) : [];
+  const ignored: IgnoredEmail[] = [];
+  const work: JsonObject[] = [];
+  for (const email of emails) {
+    const type = typeof email['type'] === 'string' ? email['type'] : null;
+    const value = typeof email['value'] === 'string' ? email['value'] : null;
+    if (type?.toLowerCase() !== 'work') {
+      ignored.push({ type, value, reason: 'only work email addresses are saved' });
+    } else if (value === null) {
+      ignored.push({ type, value, reason: 'a work email without an address' });
+    } else {
+      work.push(email);
+    }
+  }
+  const chosen = work.find((e) => e['primary'] === true) ?? work[0];
+  for (const extra of work) {
+    if (extra !== chosen) ignored.push({ type: 'work', value: extra['value'] as string, reason: 'a user keeps one work email' });
+  }
+  const result: JsonObject = { ...user };
+  if (!chosen) {
+    delete result['emails'];
+    return { user: result, workEmail: null, ignored };
+  }
+  const address = (chosen['value'] as string).trim();
+  const domain = domainOf(address);
+  const allowed = domain !== undefined && (workDomains.length > 0
+    ? workDomains.some((d) => domain === d || domain.endsWith('.' + d))
+    : !isPersonalEmailDomain(domain));
+  if (!allowed) {
+    throw new DirectoryError(
+      DirectoryErrorCode.WorkEmailRejected,
+      domain === undefined
+        ? `The work email "${address}" is not a valid email address.`
+        : `The work email "${address}" is not allowed: ${describeRule(workDomains)}. Add ${domain} to the tenant's work domains, or correct the user's mail attribute in Entra.`,
+    );
+  }
+  const saved: { [key: string]: JsonValue } = { value: address, type: 'work', primary: true };
+  if (typeof chosen['display'] === 'string') saved['display'] = chosen['display'];
+  result['emails'] = [saved];
+  return { user: result, workEmail: address, ignored };
+}

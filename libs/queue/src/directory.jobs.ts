@@ -1,0 +1,54 @@
+/**
+ * The contract between the gateway (producer) and the worker (consumer) of the `directory` queue.
+ * One union member per job name, so that a handler's payload and result types follow from it.
+ * Documents travel as plain JSON; their shape is libs/scim's canonical document.
+ */
+export type JsonDocument = { [key: string]: unknown };
+
+/** Fields every write carries. */
+export interface WriteEnvelope {
+  /** Also the BullMQ job id and the operations-log primary key: a redelivered job is recognised. */
+  operationId: string;
+  tenantId: string;
+  /** Redis channel on which the gateway that enqueued the job waits for its result. */
+  replyTo: string;
+  /** Epoch ms after which the gateway has given up (answered 503): a job not started by then is not applied. */
+  deadline: number;
+  /** `If-Match` precondition (a weak ETag), when the client sent one. */
+  ifMatch?: string;
+}
+
+export type DirectoryJob =
+  | { name: 'create-user'; data: WriteEnvelope & { user: JsonDocument }; result: WriteResult }
+  | { name: 'replace-user'; data: WriteEnvelope & { userId: string; user: JsonDocument }; result: WriteResult }
+  | { name: 'patch-user'; data: WriteEnvelope & { userId: string; patch: JsonDocument }; result: WriteResult }
+  | { name: 'delete-user'; data: WriteEnvelope & { userId: string }; result: WriteResult };
+
+export type DirectoryJobName = DirectoryJob['name'];
+export type DirectoryJobData<N extends DirectoryJobName> = Extract<DirectoryJob, { name: N }>['data'];
+export type DirectoryJobResult<N extends DirectoryJobName> = Extract<DirectoryJob, { name: N }>['result'];
+
+export const DIRECTORY_JOB_NAMES: readonly DirectoryJobName[] = ['create-user', 'replace-user', 'patch-user', 'delete-user'];
+
+/** A stored resource as sent back to the gateway, which renders it with its public URL. */
+export interface ResourceSnapshot {
+  id: string;
+  data: JsonDocument;
+  version: number;
+  created: string;
+  lastModified: string;
+}
+
+export type WriteResult =
+  | { ok: true; status: 200 | 201 | 204; resource?: ResourceSnapshot }
+  | { ok: false; status: number; scimType?: string; detail: string; retryAfterSeconds?: number };
+
+/** What the worker publishes on `replyTo` when a job ends. */
+export interface WriteReply {
+  operationId: string;
+  result: WriteResult;
+}
+
+export function isDirectoryJobName(name: string): name is DirectoryJobName {
+  return (DIRECTORY_JOB_NAMES as readonly string[]).includes(name);
+}

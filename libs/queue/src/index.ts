@@ -1,0 +1,3 @@
+export * from './queue-names';
+export * from './directory.jobs';
+export * from './job-options';

@@ -1,0 +1,4 @@
+export { parseFilter } from './filter.parser';
+export { printFilter } from './filter.printer';
+export { compileFilter, matchesFilter, type ResourcePredicate } from './filter.evaluator';
+export type * from './filter.ast';

@@ -1,0 +1,55 @@
+import { ScimError } from '../errors/scim-error';
+import type { Filter } from '../filter/filter.ast';
+import { parseFilter } from '../filter/filter.parser';
+
+/** Page size when the client sends no `count`, and the most one page returns (advertised in ServiceProviderConfig). */
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+export interface ListQuery {
+  filter?: Filter;
+  /** 1-based, as in RFC 7644 §3.4.2.4. */
+  startIndex: number;
+  count: number;
+  attributes?: string[];
+  excludedAttributes?: string[];
+}
+
+type QueryParams = Record<string, string | string[] | undefined>;
+
+/**
+ * Reads the list parameters of RFC 7644 §3.4.2 from a query string (names case-insensitive).
+ * Unknown parameters, such as Entra's `aadOptscim062020`, are ignored.
+ */
+export function parseListQuery(params: QueryParams): ListQuery {
+  const get = (name: string): string | undefined => {
+    const key = Object.keys(params).find((k) => k.toLowerCase() === name.toLowerCase());
+    const value = key === undefined ? undefined : params[key];
+    return Array.isArray(value) ? value[value.length - 1] : value;
+  };
+  const query: ListQuery = {
+    startIndex: Math.max(1, parseInteger(get('startIndex'), 'startIndex') ?? 1),
+    count: Math.min(MAX_PAGE_SIZE, Math.max(0, parseInteger(get('count'), 'count') ?? DEFAULT_PAGE_SIZE)),
+  };
+  const filter = get('filter');
+  if (filter !== undefined) query.filter = parseFilter(filter);
+  const attributes = parseAttributeList(get('attributes'));
+  if (attributes) query.attributes = attributes;
+  const excluded = parseAttributeList(get('excludedAttributes'));
+  if (excluded) query.excludedAttributes = excluded;
+  return query;
+}
+
+function parseInteger(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (!/^-?\d+$/.test(value.trim())) {
+    throw ScimError.badRequest('invalidValue', `${name} must be an integer, got "${value}".`);
+  }
+  return Number(value);
+}
+
+export function parseAttributeList(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return names.length > 0 ? names : undefined;
+}

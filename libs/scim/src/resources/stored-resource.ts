@@ -1,0 +1,16 @@
+import type { JsonObject } from '../json';
+
+/** A resource as the directory hands it out: the stored document plus server-owned fields. */
+export interface StoredResource {
+  id: string;
+  /** Canonical document (see normalizeResource); never contains id or meta. */
+  data: JsonObject;
+  /** Incremented on every write; rendered as the weak ETag `W/"<version>"`. */
+  version: number;
+  created: string;
+  lastModified: string;
+}
+
+export function etag(version: number): string {
+  return `W/"${version}"`;
+}

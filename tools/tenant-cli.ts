@@ -1,0 +1,155 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadEnv } from '@scim/config';
+import { DirectoryError, TenantRepository, createDirectoryDataSource, type TenantChanges } from '@scim/directory';
+
+const USAGE = `Usage: npm run tenant -- <command> [options]
+  create --name NAME [--notify EMAIL] [--notifications on|off] [--domains a.com,b.com]
+  list
+  set --tenant ID [--name NAME] [--notify EMAIL|none] [--notifications on|off] [--domains a.com,b.com|none]
+  rotate-token --tenant ID [--grace-hours N]   (old tokens keep working N hours, default ${24})
+  revoke-token --tenant ID [--token TOKEN]     (one token, or every token of the tenant)`;
+
+/** How long a rotated-out token keeps working by default: a day to paste the new one into Entra. */
+const DEFAULT_GRACE_HOURS = 24;
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  name: { type: 'string' },
+  notify: { type: 'string' },
+  notifications: { type: 'string' },
+  domains: { type: 'string' },
+  tenant: { type: 'string' },
+  token: { type: 'string' },
+  'grace-hours': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Options = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+function onOff(value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new UsageError(`--notifications takes "on" or "off", not "${value}"`);
+}
+
+function domainList(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '' || value === 'none') return [];
+  return value.split(',');
+}
+
+function required(options: Options, name: 'name' | 'tenant'): string {
+  const value = options[name];
+  if (value === undefined || value.trim() === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function changesFrom(options: Options): TenantChanges {
+  const changes: TenantChanges = {};
+  if (options.name !== undefined) changes.name = options.name;
+  if (options.notify !== undefined) changes.notifyEmail = options.notify === 'none' || options.notify === '' ? null : options.notify;
+  const notifications = onOff(options.notifications);
+  if (notifications !== undefined) changes.notifyOnFailure = notifications;
+  const domains = domainList(options.domains);
+  if (domains !== undefined) changes.workDomains = domains;
+  return changes;
+}
+
+function allowOnly(options: Options, command: string, allowed: (keyof Options)[]): void {
+  const extra = (Object.keys(options) as (keyof Options)[]).filter((k) => k !== 'help' && !allowed.includes(k));
+  if (extra.length > 0) throw new UsageError(`${command} does not take --${extra.join(', --')}`);
+}
+
+async function run(command: string | undefined, options: Options, tenants: TenantRepository, scimUrl: string): Promise<unknown[]> {
+  switch (command) {
+    case 'create': {
+      allowOnly(options, command, ['name', 'notify', 'notifications', 'domains']);
+      const changes = changesFrom(options);
+      const name = required(options, 'name');
+      if (changes.notifyOnFailure === true && !changes.notifyEmail) throw new UsageError('--notifications on needs --notify EMAIL');
+      const { tenant, token } = await tenants.create({ ...changes, name });
+      return [{ tenantId: tenant.id, token, scimUrl }];
+    }
+    case 'list':
+      allowOnly(options, command, []);
+      return tenants.list();
+    case 'set': {
+      allowOnly(options, command, ['tenant', 'name', 'notify', 'notifications', 'domains']);
+      const tenantId = required(options, 'tenant');
+      const changes = changesFrom(options);
+      if (Object.keys(changes).length === 0) throw new UsageError('set needs at least one of --name, --notify, --notifications, --domains');
+      return [await tenants.update(tenantId, changes)];
+    }
+    case 'rotate-token': {
+      allowOnly(options, command, ['tenant', 'grace-hours']);
+      const tenantId = required(options, 'tenant');
+      const graceHours = options['grace-hours'] === undefined ? DEFAULT_GRACE_HOURS : Number(options['grace-hours']);
+      if (!Number.isFinite(graceHours) || graceHours < 0) throw new UsageError('--grace-hours takes a number of hours, 0 or more');
+      const { token, oldTokensExpireAt } = await tenants.rotateToken(tenantId, graceHours * 3600);
+      return [{ tenantId, token, scimUrl, oldTokensExpireAt }];
+    }
+    case 'revoke-token': {
+      allowOnly(options, command, ['tenant', 'token']);
+      const tenantId = required(options, 'tenant');
+      return [{ tenantId, revoked: await tenants.revokeTokens(tenantId, options.token) }];
+    }
+    case undefined:
+      throw new UsageError('a command is required');
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: { positionals: string[]; values: Options };
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }) as typeof parsed;
+  } catch (error) {
+    console.error(`tenant: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (rest.length > 0) {
+    console.error(`tenant: unexpected argument "${rest[0]}"\n${USAGE}`);
+    return 2;
+  }
+  let env: { DATABASE_URL: string; PUBLIC_URL: string };
+  try {
+    env = loadEnv(['DATABASE_URL', 'PUBLIC_URL']);
+  } catch (error) {
+    console.error(`tenant: ${(error as ConfigError).message}`);
+    return 2;
+  }
+  const dataSource = createDirectoryDataSource({ url: env.DATABASE_URL, poolSize: 1, applicationName: 'scim-tenant-cli' });
+  try {
+    await dataSource.initialize();
+    const lines = await run(command, parsed.values, new TenantRepository(dataSource), `${env.PUBLIC_URL}/api/scim`);
+    for (const line of lines) console.log(JSON.stringify(line));
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`tenant: ${error.message}\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof DirectoryError) {
+      console.error(`tenant: ${error.detail}`);
+      return 1;
+    }
+    const code = (error as { code?: string }).code;
+    if (code === '42P01') console.error('tenant: the database has no tables yet: run "npm run migrate" first');
+    else if (code === '3D000') console.error('tenant: the database does not exist: run "npm run migrate" first');
+    else console.error(`tenant: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));
