@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { TenantRepository, createDirectoryDataSource, type TenantChanges } from '@scim/directory';
+import { TcpProxy } from './tcp-proxy';
 import { createTestDatabase, uniqueQueuePrefix } from './test-database';
 
 const ROOT = join(__dirname, '..', '..');
@@ -71,6 +72,8 @@ export interface StackOptions {
   workers?: number;
   notifier?: boolean;
   env?: Record<string, string>;
+  /** Route the apps' Postgres and Redis connections through TcpProxy, to simulate outages. */
+  viaProxies?: boolean;
 }
 
 /**
@@ -85,6 +88,8 @@ export class TestStack {
   dataSource!: DataSource;
   tenants!: TenantRepository;
   private dropDatabase?: () => Promise<void>;
+  postgresProxy?: TcpProxy;
+  redisProxy?: TcpProxy;
 
   constructor(private readonly options: StackOptions) {}
 
@@ -97,10 +102,12 @@ export class TestStack {
   }
 
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const databaseUrl = new URL(this.databaseUrl);
+    if (this.postgresProxy) databaseUrl.port = String(this.postgresProxy.port);
     return {
       PATH: process.env['PATH'],
-      DATABASE_URL: this.databaseUrl,
-      REDIS_URL: REDIS_URL,
+      DATABASE_URL: databaseUrl.toString(),
+      REDIS_URL: this.redisProxy ? `redis://127.0.0.1:${this.redisProxy.port}` : REDIS_URL,
       QUEUE_PREFIX: this.queuePrefix,
       PORT: String(this.port),
       PUBLIC_URL: this.baseUrl,
@@ -116,6 +123,14 @@ export class TestStack {
     this.dropDatabase = database.drop;
     this.queuePrefix = uniqueQueuePrefix(this.options.label);
     this.port = await freePort();
+    if (this.options.viaProxies) {
+      const postgres = new URL(this.databaseUrl);
+      const redis = new URL(REDIS_URL);
+      this.postgresProxy = new TcpProxy(postgres.hostname, Number(postgres.port || 5432));
+      this.redisProxy = new TcpProxy(redis.hostname, Number(redis.port || 6379));
+      await this.postgresProxy.start();
+      await this.redisProxy.start();
+    }
     this.dataSource = createDirectoryDataSource({ url: this.databaseUrl, poolSize: 4 });
     await this.dataSource.initialize();
     this.tenants = new TenantRepository(this.dataSource);
@@ -163,6 +178,8 @@ export class TestStack {
 
   async stop(): Promise<void> {
     await Promise.all(this.apps.map((app) => app.stop()));
+    await this.postgresProxy?.down();
+    await this.redisProxy?.down();
     if (this.dataSource?.isInitialized) await this.dataSource.destroy();
     await this.dropDatabase?.();
     await deleteQueueKeys(this.queuePrefix);

@@ -12,7 +12,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...directoryDataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize, applicationName: 'scim-worker' }),
+          ...directoryDataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize, applicationName: `scim-worker-${process.pid}` }),
           retryAttempts: 10,
           retryDelay: 1000,
         }),

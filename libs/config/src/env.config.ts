@@ -31,10 +31,10 @@ export class ConfigError extends Error {
 
 type Picked<K extends EnvName> = z.infer<z.ZodObject<Pick<typeof ENV, K>>>;
 
-/** Reads and validates the named variables; empty strings count as unset (compose files often pass them). */
+/** Reads and validates the named variables; blank values count as unset (compose files often pass them). */
 export function loadEnv<K extends EnvName>(names: readonly K[], env: NodeJS.ProcessEnv = process.env): Picked<K> {
   const shape = Object.fromEntries(names.map((name) => [name, ENV[name]])) as Pick<typeof ENV, K>;
-  const input = Object.fromEntries(names.map((name) => [name, env[name] === '' ? undefined : env[name]]));
+  const input = Object.fromEntries(names.map((name) => [name, env[name]?.trim() === '' ? undefined : env[name]]));
   const parsed = z.object(shape).safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(input[String(issue.path[0])])})`));

@@ -43,7 +43,13 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
     this.channel = replyChannel(config.queuePrefix, this.gatewayId);
     this.producer = new IORedis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'scim-gateway' });
-    this.subscriber = new IORedis(config.redisUrl, { maxRetriesPerRequest: null, connectionName: 'scim-gateway-replies' });
+    this.subscriber = new IORedis(config.redisUrl, {
+      maxRetriesPerRequest: null,
+      connectionName: 'scim-gateway-replies',
+      // Subscribed explicitly on every 'ready' (see onModuleInit), so no automatic resubscribe.
+      autoResubscribe: false,
+      lazyConnect: true,
+    });
     // ioredis reports connection errors as events; requests see them as rejected commands.
     this.producer.on('error', () => undefined);
     this.subscriber.on('error', () => undefined);
@@ -51,9 +57,19 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     this.queue.on('error', () => undefined);
   }
 
+  /**
+   * Subscribes to this gateway's reply channel on every (re)connection. Start-up waits for the
+   * first subscription, but at most 2 s: with Redis down the gateway still starts and answers 503.
+   */
   async onModuleInit(): Promise<void> {
     this.subscriber.on('message', (_channel: string, message: string) => this.dispatch(message));
-    await this.subscriber.subscribe(this.channel);
+    const subscribed = new Promise<void>((resolve) => {
+      this.subscriber.on('ready', () => {
+        this.subscriber.subscribe(this.channel).then(() => resolve(), (error: Error) => this.logger.warn(`Reply channel: ${error.message}`));
+      });
+    });
+    this.subscriber.connect().catch(() => undefined);
+    await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -10,6 +10,10 @@ export class UserEntity {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;
 
+  /** Creation order, used for stable paging. */
+  @Column({ type: 'bigint', generatedIdentity: 'ALWAYS', generated: 'identity', insert: false, update: false })
+  seq!: string;
+
   @Column({ name: 'tenant_id', type: 'uuid' })
   tenantId!: string;
 

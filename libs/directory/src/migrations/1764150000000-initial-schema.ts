@@ -29,6 +29,8 @@ export class InitialSchema1764150000000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE TABLE users (
         id uuid PRIMARY KEY,
+        -- Creation order, for stable paging (timestamps can tie).
+        seq bigint GENERATED ALWAYS AS IDENTITY,
         tenant_id uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
         user_name text NOT NULL,
         external_id text,
@@ -43,7 +45,7 @@ export class InitialSchema1764150000000 implements MigrationInterface {
     await queryRunner.query(`CREATE UNIQUE INDEX users_tenant_user_name_key ON users (tenant_id, lower(user_name))`);
     await queryRunner.query(`CREATE INDEX users_tenant_external_id_idx ON users (tenant_id, external_id)`);
     await queryRunner.query(`CREATE INDEX users_tenant_work_email_idx ON users (tenant_id, lower(work_email))`);
-    await queryRunner.query(`CREATE INDEX users_tenant_created_idx ON users (tenant_id, created_at, id)`);
+    await queryRunner.query(`CREATE INDEX users_tenant_seq_idx ON users (tenant_id, seq)`);
     await queryRunner.query(`
       CREATE TABLE operations (
         id uuid PRIMARY KEY,

@@ -32,11 +32,12 @@ export class UserRepository {
     const filterValues = [...params.values];
     if (query.count === 0) return { totalResults: await this.count(condition, filterValues), resources: [] };
     const limit = params.add(query.count);
-    const offset = params.add(query.startIndex - 1);
+    // startIndex is 1-based; beyond any real table size the page is simply empty.
+    const offset = params.add(Math.min(query.startIndex - 1, Number.MAX_SAFE_INTEGER));
     const rows: (ResourceRow & { total: string })[] = await this.dataSource.query(
       `SELECT u.id, u.data, u.version, u.created_at, u.updated_at, count(*) OVER () AS total
          FROM users u WHERE ${condition}
-        ORDER BY u.created_at, u.id LIMIT ${limit} OFFSET ${offset}`,
+        ORDER BY u.seq LIMIT ${limit} OFFSET ${offset}`,
       params.values,
     );
     if (rows.length > 0) return { totalResults: Number(rows[0]!.total), resources: rows.map(toStoredResource) };

@@ -20,6 +20,8 @@ export const PERSONAL_EMAIL_FAMILIES: readonly string[] = ['yahoo', 'hotmail', '
 export function isPersonalEmailDomain(domain: string): boolean {
   const lower = domain.toLowerCase();
   if (PERSONAL_EMAIL_DOMAINS.some((d) => lower === d || lower.endsWith('.' + d))) return true;
-  const firstLabel = lower.split('.')[0] ?? '';
-  return lower.includes('.') && PERSONAL_EMAIL_FAMILIES.includes(firstLabel);
+  // A family name followed only by a country or generic suffix (yahoo.co.uk, hotmail.fr, live.com.br);
+  // a company subdomain such as live.acme.com is not a provider.
+  const [first = '', ...suffix] = lower.split('.');
+  return PERSONAL_EMAIL_FAMILIES.includes(first) && suffix.length >= 1 && suffix.length <= 2 && suffix.every((label) => label.length <= 3);
 }

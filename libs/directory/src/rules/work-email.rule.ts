@@ -24,10 +24,11 @@ export function isValidDomain(domain: string): boolean {
   return /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/i.test(domain);
 }
 
+/** The address's domain, lower-cased, or undefined when the address is not a plausible email. */
 function domainOf(address: string): string | undefined {
-  const at = address.lastIndexOf('@');
-  if (at <= 0 || at === address.length - 1) return undefined;
-  return address.slice(at + 1).toLowerCase();
+  const match = /^[^\s@]+@([^\s@]+)$/.exec(address);
+  const domain = match?.[1]?.toLowerCase();
+  return domain !== undefined && isValidDomain(domain) ? domain : undefined;
 }
 
 function describeRule(workDomains: readonly string[]): string {
@@ -42,7 +43,16 @@ function describeRule(workDomains: readonly string[]): string {
  * one; with no domains configured, any domain but personal mailbox providers. Emails of other
  * types are dropped and reported. A work email on a disallowed domain refuses the whole write.
  */
-export function applyWorkEmailRule(user: JsonObject, workDomains: readonly string[]): WorkEmailOutcome {
+export interface WorkEmailRuleOptions {
+  /**
+   * The work email the user already has. It was accepted when it was written and is not judged
+   * again, so that narrowing a tenant's domains does not block disabling its existing users.
+   */
+  alreadyAccepted?: string | null;
+}
+
+export function applyWorkEmailRule(user: JsonObject, configuredDomains: readonly string[], options: WorkEmailRuleOptions = {}): WorkEmailOutcome {
+  const workDomains = configuredDomains.map(normalizeDomain);
   const emails = Array.isArray(user['emails']) ? user['emails'].filter(isJsonObject) : [];
   const ignored: IgnoredEmail[] = [];
   const work: JsonObject[] = [];
@@ -68,7 +78,8 @@ export function applyWorkEmailRule(user: JsonObject, workDomains: readonly strin
   }
   const address = (chosen['value'] as string).trim();
   const domain = domainOf(address);
-  const allowed = domain !== undefined && (workDomains.length > 0
+  const unchanged = options.alreadyAccepted != null && options.alreadyAccepted.toLowerCase() === address.toLowerCase();
+  const allowed = unchanged || domain !== undefined && (workDomains.length > 0
     ? workDomains.some((d) => domain === d || domain.endsWith('.' + d))
     : !isPersonalEmailDomain(domain));
   if (!allowed) {

@@ -18,6 +18,11 @@ interface Subject {
 }
 
 const USER_NAME_INDEX = 'users_tenant_user_name_key';
+/**
+ * Timestamps are kept to the millisecond, the precision of meta.created/lastModified, so that a
+ * filter with a value the server returned (`meta.lastModified gt "…"`) means what it says.
+ */
+const MILLISECOND_NOW = "date_trunc('milliseconds', now())";
 /** How often an update re-reads and re-applies after losing an optimistic-concurrency race. */
 const MAX_UPDATE_ATTEMPTS = 20;
 
@@ -31,6 +36,13 @@ function stringOrNull(value: unknown): string | null {
 
 function userSubject(user: JsonObject | undefined, id: string | null): Subject {
   return { resourceType: 'User', resourceId: id, name: stringOrNull(user?.['userName']), externalId: stringOrNull(user?.['externalId']) };
+}
+
+/** The one work email a stored user has (the rule keeps at most one). */
+function storedWorkEmail(user: JsonObject): string | null {
+  const emails = user['emails'];
+  const first = Array.isArray(emails) ? emails[0] : undefined;
+  return typeof first === 'object' && first !== null && !Array.isArray(first) ? stringOrNull(first['value']) : null;
 }
 
 function notesFor(ignored: IgnoredEmail[]): string | null {
@@ -93,8 +105,8 @@ export class DirectoryWriter {
     try {
       const rows: ResourceRow[] = await this.dataSource.query(
         `WITH u AS (
-           INSERT INTO users (id, tenant_id, user_name, external_id, active, work_email, data)
-           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+           INSERT INTO users (id, tenant_id, user_name, external_id, active, work_email, data, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, ${MILLISECOND_NOW}, ${MILLISECOND_NOW})
            RETURNING id, data, version, created_at, updated_at
          ), o AS (
            INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, notes)
@@ -121,19 +133,14 @@ export class DirectoryWriter {
         throw new DirectoryError(DirectoryErrorCode.VersionMismatch, `The user has changed: If-Match ${data.ifMatch} does not match the current version ${etag(current.version)}.`);
       }
       const next = compute(current.data);
-      // The work-email rule applies to what is written: unchanged emails are not re-judged, so that
-      // narrowing a tenant's domains does not block disabling its existing users.
-      const emailsChanged = JSON.stringify(next['emails'] ?? null) !== JSON.stringify(current.data['emails'] ?? null);
-      const tenant = emailsChanged ? await this.tenantSettings.get(data.tenantId) : undefined;
-      const { user, workEmail, ignored } = tenant
-        ? applyWorkEmailRule(next, tenant.workDomains)
-        : { user: next, workEmail: stringOrNull((Array.isArray(next['emails']) ? (next['emails'][0] as JsonObject | undefined) : undefined)?.['value']), ignored: [] };
+      const tenant = await this.tenantSettings.get(data.tenantId);
+      const { user, workEmail, ignored } = applyWorkEmailRule(next, tenant.workDomains, { alreadyAccepted: storedWorkEmail(current.data) });
       const userName = user['userName'] as string;
       try {
         const rows: ResourceRow[] = await this.dataSource.query(
           `WITH u AS (
              UPDATE users SET user_name = $3, external_id = $4, active = $5, work_email = $6, data = $7::jsonb,
-                    version = version + 1, updated_at = now()
+                    version = version + 1, updated_at = ${MILLISECOND_NOW}
               WHERE tenant_id = $2 AND id = $1 AND version = $8
              RETURNING id, data, version, created_at, updated_at
            ), o AS (

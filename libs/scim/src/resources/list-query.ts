@@ -5,6 +5,7 @@ import { parseFilter } from '../filter/filter.parser';
 /** Page size when the client sends no `count`, and the most one page returns (advertised in ServiceProviderConfig). */
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
+const MAX_START_INDEX = 2_000_000_000;
 
 export interface ListQuery {
   filter?: Filter;
@@ -28,7 +29,8 @@ export function parseListQuery(params: QueryParams): ListQuery {
     return Array.isArray(value) ? value[value.length - 1] : value;
   };
   const query: ListQuery = {
-    startIndex: Math.max(1, parseInteger(get('startIndex'), 'startIndex') ?? 1),
+    // Past the last page the answer is empty; beyond this bound it is empty too, without overflow.
+    startIndex: Math.min(MAX_START_INDEX, Math.max(1, parseInteger(get('startIndex'), 'startIndex') ?? 1)),
     count: Math.min(MAX_PAGE_SIZE, Math.max(0, parseInteger(get('count'), 'count') ?? DEFAULT_PAGE_SIZE)),
   };
   const filter = get('filter');

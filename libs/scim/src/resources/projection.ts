@@ -93,6 +93,11 @@ function copyPath(source: JsonObject, target: JsonObject, name: string, uris: st
 }
 
 function removePath(source: JsonObject, name: string, uris: string[], resourceType: ResourceTypeDefinition): JsonObject {
+  const extension = resourceType.extensions.find((e) => e.id.toLowerCase() === name.toLowerCase());
+  if (extension) {
+    const { [extension.id]: _removed, ...rest } = source;
+    return rest;
+  }
   const location = locate(name, uris, resourceType);
   if (!location) return source;
   // Attributes returned "always" cannot be excluded.

@@ -39,7 +39,9 @@ export function normalizeResource(body: unknown, resourceType: ResourceTypeDefin
       setValue(result, core, value, core.name);
       continue;
     }
-    // Older Entra traffic puts enterprise attributes (department, manager) at the top level.
+    // Older Entra traffic puts enterprise attributes (department, manager) at the top level, often
+    // as nulls: those mean "nothing sent", not "erase what the extension object says".
+    if (value === null) continue;
     for (const ext of resourceType.extensions) {
       const definition = findAttribute(ext.attributes, key);
       if (definition) setExtensionValue(result, ext.id, definition, value);
@@ -100,6 +102,7 @@ function normalizeSingle(definition: AttributeDefinition, value: unknown, label:
 }
 
 function normalizeScalar(definition: AttributeDefinition, value: unknown, label: string): JsonValue | undefined {
+  if (value === '') return undefined;
   switch (definition.type) {
     case 'boolean':
       return toBoolean(value, label);
