@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { TestStack, filterQuery, type ScimClient } from './support/stack';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 /** Races and crashes with real processes: two workers, a killed worker, concurrent writers. */
 describe('writes under concurrency and crashes (end to end)', () => {

@@ -6,7 +6,7 @@ import { TestStack, filterQuery, type ScimClient } from './support/stack';
  */
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 describe('Entra user provisioning sequence (end to end)', () => {
   const stack = new TestStack({ label: 'entra_users', notifier: true });

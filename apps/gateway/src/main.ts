@@ -5,7 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { loadGatewayConfig } from './config/gateway.config';
 import { GatewayModule } from './gateway.module';
 import { MAX_BODY_BYTES, registerScimBodyParsing } from './http/fastify-setup';
-import { logLevelsFrom } from '@scim/config';
+import { closeOnSignals, logLevelsFrom } from '@scim/config';
 
 async function bootstrap(): Promise<void> {
   const config = loadGatewayConfig();
@@ -18,7 +18,7 @@ async function bootstrap(): Promise<void> {
     bodyParser: false,
   });
   registerScimBodyParsing(app.getHttpAdapter().getInstance());
-  app.enableShutdownHooks();
+  closeOnSignals(app, (message) => Logger.log(message, 'Gateway'));
   await app.listen(config.port, '0.0.0.0');
   Logger.log(`Gateway listening on :${config.port}, SCIM base ${config.publicUrl}/api/scim`, 'Gateway');
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { logLevelsFrom } from '@scim/config';
+import { closeOnSignals, logLevelsFrom } from '@scim/config';
 import { loadNotifierConfig } from './config/notifier.config';
 import { NotifierModule } from './notifier.module';
 
@@ -8,7 +9,7 @@ import { NotifierModule } from './notifier.module';
 async function bootstrap(): Promise<void> {
   const config = loadNotifierConfig();
   const app = await NestFactory.createApplicationContext(NotifierModule.register(config), { logger: logLevelsFrom(config.logLevel) });
-  app.enableShutdownHooks();
+  closeOnSignals(app, (message) => Logger.log(message, 'Notifier'));
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { logLevelsFrom } from '@scim/config';
+import { closeOnSignals, logLevelsFrom } from '@scim/config';
 import { loadWorkerConfig } from './config/worker.config';
 import { WorkerModule } from './worker.module';
 
@@ -9,7 +9,7 @@ import { WorkerModule } from './worker.module';
 async function bootstrap(): Promise<void> {
   const config = loadWorkerConfig();
   const app = await NestFactory.createApplicationContext(WorkerModule.register(config), { logger: logLevelsFrom(config.logLevel) });
-  app.enableShutdownHooks();
+  closeOnSignals(app, (message) => Logger.log(message, 'Worker'));
   Logger.log('Worker started', 'Worker');
 }
 

@@ -1,2 +1,3 @@
 export * from './env.config';
 export * from './log-levels';
+export * from './shutdown';

@@ -14,3 +14,4 @@ export * from './rules/personal-email-domains';
 export * from './rules/work-email.rule';
 export * from './writes/tenant-settings.cache';
 export * from './writes/directory-writer';
+export * from './testing/test-database';

@@ -7,7 +7,7 @@ import { DirectoryWriter } from '../writes/directory-writer';
 import { TenantSettingsCache } from '../writes/tenant-settings.cache';
 import { TenantRepository } from './tenant.repository';
 import { UserRepository } from './user.repository';
-import { createTestDatabase } from '../../../../test/support/test-database';
+import { createTestDatabase } from '../testing/test-database';
 
 const BASE = 'https://scim.example.com/api/scim';
 const E = ENTERPRISE_USER_SCHEMA;

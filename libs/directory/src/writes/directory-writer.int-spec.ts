@@ -6,7 +6,7 @@ import { createDirectoryDataSource } from '../data-source';
 import { TenantRepository } from '../repositories/tenant.repository';
 import { DirectoryWriter } from './directory-writer';
 import { TenantSettingsCache } from './tenant-settings.cache';
-import { createTestDatabase } from '../../../../test/support/test-database';
+import { createTestDatabase } from '../testing/test-database';
 
 interface OperationRow {
   id: string;

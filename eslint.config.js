@@ -1,0 +1,45 @@
+/**
+ * ESLint (flat config). `@nx/enforce-module-boundaries` keeps the arrows of STYLE.md one way:
+ * apps → libs; directory → scim, queue, config; scim, queue and config depend on nothing of ours.
+ * Tools may use every lib; nothing imports an app or a tool.
+ */
+const nx = require('@nx/eslint-plugin');
+
+module.exports = [
+  { ignores: ['dist/**', 'node_modules/**', '.nx/**', 'coverage/**'] },
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'lib:directory', onlyDependOnLibsWithTags: ['lib:scim', 'lib:queue', 'lib:config'] },
+            { sourceTag: 'lib:scim', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'lib:queue', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'lib:config', onlyDependOnLibsWithTags: [] },
+          ],
+        },
+      ],
+      // Used after a check the compiler cannot follow (array lookups); strictNullChecks stays on.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Tests may use `any` for response bodies.
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', 'test/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+];
