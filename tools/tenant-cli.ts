@@ -108,7 +108,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (error) {
-    console.error(`tenant: ${(error as Error).message}\n${USAGE}`);
+    console.error(`tenant: ${(error as Error).message} (see --help)`);
     return 2;
   }
   if (parsed.values.help) {
@@ -117,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const [command, ...rest] = parsed.positionals;
   if (rest.length > 0) {
-    console.error(`tenant: unexpected argument "${rest[0]}"\n${USAGE}`);
+    console.error(`tenant: unexpected argument "${rest[0]}" (see --help)`);
     return 2;
   }
   let env: { DATABASE_URL: string; PUBLIC_URL: string };
@@ -135,7 +135,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`tenant: ${error.message}\n${USAGE}`);
+      console.error(`tenant: ${error.message} (see --help)`);
       return 2;
     }
     if (error instanceof DirectoryError) {

@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { createTestDatabase } from '@scim/directory';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..');
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The built admin tools (`npm run migrate`, `npm run tenant -- …`), run as real processes. */
+describe('tenant CLI and migrate (end to end)', () => {
+  let databaseUrl = '';
+  let drop: () => Promise<void>;
+  const env = () => ({ PATH: process.env['PATH'], DATABASE_URL: databaseUrl, PUBLIC_URL: 'https://scim.example.com/' });
+
+  async function cli(script: string, args: string[]): Promise<CliResult> {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'dist', 'tools', script), ...args], { env: env() });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  }
+  const tenant = (...args: string[]) => cli('tenant-cli.js', args);
+
+  beforeAll(async () => {
+    ({ url: databaseUrl, drop } = await createTestDatabase('cli'));
+  }, 30000);
+
+  afterAll(async () => {
+    await drop();
+  });
+
+  it('migrate creates a missing database, then reports it up to date', async () => {
+    const url = new URL(databaseUrl);
+    url.pathname = `${url.pathname}_fresh`;
+    const fresh = url.toString();
+    try {
+      const first = await run(process.execPath, [join(ROOT, 'dist', 'tools', 'migrate.js')], { env: { ...env(), DATABASE_URL: fresh } });
+      expect(first.stdout).toMatch(/Created database .*_fresh/);
+      expect(first.stdout).toMatch(/Applied migrations: InitialSchema/);
+      const second = await run(process.execPath, [join(ROOT, 'dist', 'tools', 'migrate.js')], { env: { ...env(), DATABASE_URL: fresh } });
+      expect(second.stdout.trim()).toBe('Database is up to date');
+    } finally {
+      const admin = new Client({ connectionString: databaseUrl });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
+      await admin.end();
+    }
+  }, 30000);
+
+  it('create prints exactly one JSON line with tenantId, a 256-bit token and the SCIM URL', async () => {
+    const result = await tenant('create', '--name', 'Acme', '--notify', 'admin@acme.test', '--domains', 'Acme.test,@example.org');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const created = JSON.parse(lines[0]!);
+    expect(Object.keys(created).sort()).toEqual(['scimUrl', 'tenantId', 'token']);
+    expect(created.scimUrl).toBe('https://scim.example.com/api/scim');
+    expect(Buffer.from(created.token.replace(/^scim_/, ''), 'base64url').length).toBeGreaterThanOrEqual(32);
+
+    const listed = await tenant('list');
+    const row = listed.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((t) => t.id === created.tenantId);
+    expect(row).toMatchObject({ name: 'Acme', notifyEmail: 'admin@acme.test', notifyOnFailure: true, workDomains: ['acme.test', 'example.org'], activeTokens: 1 });
+
+    // Only the token's hash is stored.
+    const client = new Client({ connectionString: databaseUrl });
+    await client.connect();
+    const stored = await client.query('SELECT token_hash FROM api_tokens WHERE tenant_id = $1', [created.tenantId]);
+    await client.end();
+    expect(stored.rows).toHaveLength(1);
+    expect(stored.rows[0].token_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored.rows[0].token_hash).not.toContain(created.token);
+  });
+
+  it('set changes the address, the on/off flag and the domains', async () => {
+    const created = JSON.parse((await tenant('create', '--name', 'Globex')).stdout);
+    const set = await tenant('set', '--tenant', created.tenantId, '--notify', 'ops@globex.test', '--notifications', 'on', '--domains', 'globex.test');
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ notifyEmail: 'ops@globex.test', notifyOnFailure: true, workDomains: ['globex.test'] });
+    const off = await tenant('set', '--tenant', created.tenantId, '--notifications', 'off', '--domains', 'none');
+    expect(JSON.parse(off.stdout)).toMatchObject({ notifyOnFailure: false, workDomains: [] });
+  });
+
+  it('rotate-token issues a new token and bounds the old one to the grace period; revoke-token ends them', async () => {
+    const created = JSON.parse((await tenant('create', '--name', 'Initech')).stdout);
+    const rotated = await tenant('rotate-token', '--tenant', created.tenantId, '--grace-hours', '2');
+    expect(rotated.code).toBe(0);
+    const body = JSON.parse(rotated.stdout);
+    expect(body.token).not.toBe(created.token);
+    const expires = Date.parse(body.oldTokensExpireAt) - Date.now();
+    expect(expires).toBeGreaterThan(1.9 * 3600 * 1000);
+    expect(expires).toBeLessThan(2.1 * 3600 * 1000);
+    const revoked = await tenant('revoke-token', '--tenant', created.tenantId);
+    expect(JSON.parse(revoked.stdout)).toEqual({ tenantId: created.tenantId, revoked: 2 });
+  });
+
+  it.each([
+    [['create'], /--name is required/],
+    [['create', '--name', 'X', '--notify', 'not-an-email'], /not a valid email address/],
+    [['create', '--name', 'X', '--domains', 'bad_domain'], /Not a valid domain: bad_domain/],
+    [['create', '--name', 'X', '--notifications', 'maybe'], /"on" or "off"/],
+    [['create', '--name', 'X', '--bogus'], /Unknown option '--bogus'/],
+    [['set', '--tenant', '00000000-0000-4000-8000-000000000000', '--name', 'Y'], /No tenant with id/],
+    [['set', '--tenant', 'not-a-uuid', '--name', 'Y'], /No tenant with id/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [[], /a command is required/],
+  ])('refuses %j with a one-line error and a non-zero exit', async (args, message) => {
+    const result = await tenant(...args);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+  });
+});
