@@ -47,8 +47,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Translates a filter AST into a parameterised SQL boolean expression (RFC 7644 §3.4.2.2).
- * Every comparison is wrapped so that a missing attribute counts as false, never NULL, which keeps
- * `not (...)` meaning what the RFC says.
+ * A comparison on a missing attribute is NULL, which AND, OR and WHERE treat as false; `not` is
+ * written `IS NOT TRUE` so that it negates that false too. Comparisons stay bare (no COALESCE)
+ * so that the indexes on lower(user_name), external_id and lower(work_email) are used.
  */
 export function filterToSql(filter: Filter, mapping: SqlResourceMapping, params: SqlParams): string {
   switch (filter.type) {
@@ -57,7 +58,7 @@ export function filterToSql(filter: Filter, mapping: SqlResourceMapping, params:
     case 'or':
       return `(${filterToSql(filter.left, mapping, params)} OR ${filterToSql(filter.right, mapping, params)})`;
     case 'not':
-      return `(NOT ${filterToSql(filter.filter, mapping, params)})`;
+      return `(${filterToSql(filter.filter, mapping, params)} IS NOT TRUE)`;
     case 'present':
     case 'compare':
       return attributeCondition(filter, mapping, params);
@@ -111,7 +112,7 @@ function elementFilter(filter: Filter, element: string, parent: AttributeDefinit
     case 'or':
       return `(${elementFilter(filter.left, element, parent, params)} OR ${elementFilter(filter.right, element, parent, params)})`;
     case 'not':
-      return `(NOT ${elementFilter(filter.filter, element, parent, params)})`;
+      return `(${elementFilter(filter.filter, element, parent, params)} IS NOT TRUE)`;
     case 'valuePath':
       throw ScimError.badRequest('invalidFilter', `Value filters cannot be nested (inside "${parent.name}[...]").`);
     case 'present':
@@ -178,7 +179,7 @@ function documentTarget(resolved: ResolvedAttribute, mapping: SqlResourceMapping
 export function scalarCondition(filter: Extract<Filter, { type: 'present' | 'compare' }>, target: SqlScalar, params: SqlParams): string {
   const x = target.expression;
   if (filter.type === 'present') {
-    return target.valueKind === 'text' ? `COALESCE(${x} <> '', FALSE)` : `(${x} IS NOT NULL)`;
+    return target.valueKind === 'text' ? `(${x} <> '')` : `(${x} IS NOT NULL)`;
   }
   const { op, value } = filter;
   if (value === null) {
@@ -205,8 +206,8 @@ function booleanCondition(x: string, op: CompareOperator, value: FilterValue, pa
   if (bool === undefined) throw ScimError.badRequest('invalidFilter', `A boolean attribute compares with true or false, not ${JSON.stringify(value)}.`);
   const p = `${params.add(bool)}::boolean`;
   const cast = `(${x})::boolean`;
-  if (op === 'eq') return `COALESCE(${cast} = ${p}, FALSE)`;
-  if (op === 'ne') return `COALESCE(${cast} <> ${p}, FALSE)`;
+  if (op === 'eq') return `(${cast} = ${p})`;
+  if (op === 'ne') return `(${cast} <> ${p})`;
   throw ScimError.badRequest('invalidFilter', `The operator "${op}" does not apply to a boolean attribute; use eq or ne.`);
 }
 
@@ -227,7 +228,7 @@ function orderedCondition(x: string, op: CompareOperator, p: string, what: strin
   const sql: Partial<Record<CompareOperator, string>> = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' };
   const operator = sql[op];
   if (!operator) throw ScimError.badRequest('invalidFilter', `The operator "${op}" does not apply to ${what}.`);
-  return `COALESCE(${x} ${operator} ${p}, FALSE)`;
+  return `(${x} ${operator} ${p})`;
 }
 
 function uuidCondition(x: string, op: CompareOperator, value: FilterValue, params: SqlParams): string {
@@ -254,5 +255,5 @@ function textCondition(target: SqlScalar, op: CompareOperator, value: string, pa
       case 'le': return `${x} <= ${p} COLLATE "C"`;
     }
   })();
-  return `COALESCE(${condition}, FALSE)`;
+  return `(${condition})`;
 }

@@ -35,7 +35,7 @@ function emailElementFilter(filter: Filter, params: SqlParams): string | undefin
     }
     case 'not': {
       const inner = emailElementFilter(filter.filter, params);
-      return inner === undefined ? undefined : `(NOT ${inner})`;
+      return inner === undefined ? undefined : `(${inner} IS NOT TRUE)`;
     }
     case 'valuePath':
       return undefined;
