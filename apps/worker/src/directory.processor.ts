@@ -3,6 +3,7 @@ import { Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
 import { DirectoryWriter } from '@scim/directory';
 import {
+  DIRECTORY_JOB_NAMES,
   DIRECTORY_QUEUE,
   DIRECTORY_WORKER_OPTIONS,
   isDirectoryJobName,
@@ -35,6 +36,8 @@ export class DirectoryProcessor implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
+    const unhandled = DIRECTORY_JOB_NAMES.filter((name) => !DirectoryWriter.HANDLED_JOBS[name]);
+    if (unhandled.length > 0) throw new Error(`No handler for directory jobs: ${unhandled.join(', ')}`);
     this.worker = new Worker(DIRECTORY_QUEUE, (job: Job) => this.process(job), {
       connection: new IORedis(this.config.redisUrl, { maxRetriesPerRequest: null, connectionName: 'scim-worker' }),
       prefix: this.config.queuePrefix,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { USER_RESOURCE_TYPE, applyPatch, etag, parsePatchRequest, parseUser, type JsonObject, type StoredResource } from '@scim/scim';
-import type { DirectoryJob, DirectoryJobData, WriteResult } from '@scim/queue';
+import type { DirectoryJob, DirectoryJobData, DirectoryJobName, WriteResult } from '@scim/queue';
 import { DirectoryError, DirectoryErrorCode, answerForRefusal, violatedUniqueConstraint, type ErrorAnswer } from '../directory-error';
 import { isResourceId, toStoredResource, type ResourceRow } from '../repositories/resource-row';
 import { applyWorkEmailRule, type IgnoredEmail } from '../rules/work-email.rule';
@@ -62,6 +62,14 @@ function ifMatchHolds(ifMatch: string | undefined, version: number): boolean {
  * Refusals (rules, validation, not found) are results; anything else is thrown for BullMQ to retry.
  */
 export class DirectoryWriter {
+  /** The jobs `apply` handles; the worker refuses to start when the contract names one more. */
+  static readonly HANDLED_JOBS: Readonly<Record<DirectoryJobName, true>> = {
+    'create-user': true,
+    'replace-user': true,
+    'patch-user': true,
+    'delete-user': true,
+  };
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly tenantSettings: TenantSettingsCache,
