@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { TenantRepository, UserRepository, directoryDataSourceOptions } from '@scim/directory';
+import { GroupRepository, TenantRepository, UserRepository, directoryDataSourceOptions } from '@scim/directory';
 import { ScimAuthGuard } from './auth/scim-auth.guard';
 import { TenantAuthService } from './auth/tenant-auth.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
@@ -11,6 +11,8 @@ import { HealthController } from './health/health.controller';
 import { DirectoryClient } from './queue/directory.client';
 import { ScimExceptionFilter } from './scim-exception.filter';
 import { DiscoveryController } from './scim/discovery.controller';
+import { GroupsController } from './scim/groups.controller';
+import { ScimGroupsService } from './scim/scim-groups.service';
 import { ScimUsersService } from './scim/scim-users.service';
 import { UsersController } from './scim/users.controller';
 
@@ -27,16 +29,18 @@ export class GatewayModule {
           manualInitialization: false,
         }),
       ],
-      controllers: [UsersController, DiscoveryController, HealthController],
+      controllers: [UsersController, GroupsController, DiscoveryController, HealthController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: UserRepository, useFactory: (ds: DataSource) => new UserRepository(ds), inject: [DataSource] },
+        { provide: GroupRepository, useFactory: (ds: DataSource) => new GroupRepository(ds), inject: [DataSource] },
         { provide: TenantRepository, useFactory: (ds: DataSource) => new TenantRepository(ds), inject: [DataSource] },
         TenantAuthService,
         ScimAuthGuard,
         DirectoryClient,
         DependencyProbe,
         ScimUsersService,
+        ScimGroupsService,
         { provide: APP_FILTER, useClass: ScimExceptionFilter },
       ],
     };

@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
-import { DirectoryWriter } from '@scim/directory';
+import { DirectoryWriter, type DirectoryJobInput } from '@scim/directory';
 import {
   DIRECTORY_JOB_NAMES,
   DIRECTORY_QUEUE,
   DIRECTORY_WORKER_OPTIONS,
   isDirectoryJobName,
-  type DirectoryJob,
   type WriteReply,
   type WriteResult,
 } from '@scim/queue';
@@ -62,10 +61,10 @@ export class DirectoryProcessor implements OnModuleInit, OnApplicationShutdown {
     if (!isDirectoryJobName(job.name)) {
       throw new Error(`No handler for job "${job.name}"`);
     }
-    const typed = { name: job.name, data: job.data } as Pick<DirectoryJob, 'name' | 'data'>;
+    const typed = { name: job.name, data: job.data } as DirectoryJobInput;
     let result: WriteResult;
     try {
-      result = await this.writer.apply(typed as Parameters<DirectoryWriter['apply']>[0]);
+      result = await this.writer.apply(typed);
     } catch (error) {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (lastAttempt) {

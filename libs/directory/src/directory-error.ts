@@ -7,6 +7,8 @@ export enum DirectoryErrorCode {
   NotFound = 'NOT_FOUND',
   VersionMismatch = 'VERSION_MISMATCH',
   InvalidSetting = 'INVALID_SETTING',
+  DisplayNameTaken = 'DISPLAY_NAME_TAKEN',
+  InvalidMembers = 'INVALID_MEMBERS',
 }
 
 export class DirectoryError extends Error {
@@ -40,6 +42,8 @@ const STATUS_BY_CODE: Record<DirectoryErrorCode, { status: number; scimType?: st
   [DirectoryErrorCode.NotFound]: { status: 404 },
   [DirectoryErrorCode.VersionMismatch]: { status: 412 },
   [DirectoryErrorCode.InvalidSetting]: { status: 400, scimType: 'invalidValue' },
+  [DirectoryErrorCode.DisplayNameTaken]: { status: 409, scimType: 'uniqueness' },
+  [DirectoryErrorCode.InvalidMembers]: { status: 400, scimType: 'invalidValue' },
 };
 
 /** The SCIM answer for a refusal (a rule said no, or the request was invalid); undefined for anything else. */

@@ -22,13 +22,32 @@ export type DirectoryJob =
   | { name: 'create-user'; data: WriteEnvelope & { user: JsonDocument }; result: WriteResult }
   | { name: 'replace-user'; data: WriteEnvelope & { userId: string; user: JsonDocument }; result: WriteResult }
   | { name: 'patch-user'; data: WriteEnvelope & { userId: string; patch: JsonDocument }; result: WriteResult }
-  | { name: 'delete-user'; data: WriteEnvelope & { userId: string }; result: WriteResult };
+  | { name: 'delete-user'; data: WriteEnvelope & { userId: string }; result: WriteResult }
+  | { name: 'create-group'; data: WriteEnvelope & { group: JsonDocument; members: MemberRefJson[] }; result: WriteResult }
+  | { name: 'replace-group'; data: WriteEnvelope & { groupId: string; group: JsonDocument; members: MemberRefJson[] }; result: WriteResult }
+  | { name: 'patch-group'; data: WriteEnvelope & { groupId: string; patch: JsonDocument }; result: WriteResult }
+  | { name: 'delete-group'; data: WriteEnvelope & { groupId: string }; result: WriteResult };
+
+/** A group member named by the client: its id, and optionally User or Group. */
+export interface MemberRefJson {
+  value: string;
+  type?: 'User' | 'Group';
+}
 
 export type DirectoryJobName = DirectoryJob['name'];
 export type DirectoryJobData<N extends DirectoryJobName> = Extract<DirectoryJob, { name: N }>['data'];
 export type DirectoryJobResult<N extends DirectoryJobName> = Extract<DirectoryJob, { name: N }>['result'];
 
-export const DIRECTORY_JOB_NAMES: readonly DirectoryJobName[] = ['create-user', 'replace-user', 'patch-user', 'delete-user'];
+export const DIRECTORY_JOB_NAMES: readonly DirectoryJobName[] = [
+  'create-user',
+  'replace-user',
+  'patch-user',
+  'delete-user',
+  'create-group',
+  'replace-group',
+  'patch-group',
+  'delete-group',
+];
 
 /** A stored resource as sent back to the gateway, which renders it with its public URL. */
 export interface ResourceSnapshot {

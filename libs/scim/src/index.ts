@@ -9,6 +9,7 @@ export * from './schema/resource-type';
 export * from './resources/resource-normalizer';
 export * from './resources/stored-resource';
 export * from './resources/user.resource';
+export * from './resources/group.resource';
 export * from './resources/list-response';
 export * from './resources/list-query';
 export * from './resources/projection';

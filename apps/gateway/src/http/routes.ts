@@ -2,6 +2,8 @@
 const ROUTES: { pattern: RegExp; methods: string[] }[] = [
   { pattern: /^\/api\/scim\/users\/?$/i, methods: ['GET', 'POST'] },
   { pattern: /^\/api\/scim\/users\/[^/]+\/?$/i, methods: ['GET', 'PUT', 'PATCH', 'DELETE'] },
+  { pattern: /^\/api\/scim\/groups\/?$/i, methods: ['GET', 'POST'] },
+  { pattern: /^\/api\/scim\/groups\/[^/]+\/?$/i, methods: ['GET', 'PUT', 'PATCH', 'DELETE'] },
   { pattern: /^\/api\/scim\/(serviceproviderconfig|schemas|resourcetypes)(\/[^/]+)?\/?$/i, methods: ['GET'] },
   { pattern: /^\/health\/?$/i, methods: ['GET'] },
 ];

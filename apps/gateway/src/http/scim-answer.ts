@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { ScimError, etag, type JsonObject, type StoredResource } from '@scim/scim';
 import type { WriteResult } from '@scim/queue';
@@ -33,4 +34,13 @@ export function answerFromWrite(result: WriteResult, render: (resource: StoredRe
   const body = render(resource);
   const meta = body['meta'] as { location?: string } | undefined;
   return { status: result.status, body, version: resource.version, ...(result.status === 201 && meta?.location ? { location: meta.location } : {}) };
+}
+
+/** Like sendAnswer, for bodies written as a stream (groups with many members). */
+export function sendStream(reply: FastifyReply, answer: { status: number; body?: Readable; location?: string; version?: number }): Readable | undefined {
+  reply.status(answer.status);
+  if (answer.location) reply.header('Location', answer.location);
+  if (answer.version !== undefined) reply.header('ETag', etag(answer.version));
+  if (answer.body) reply.header('Content-Type', 'application/scim+json; charset=utf-8');
+  return answer.body;
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
 import {
   ScimError,
+  GROUP_RESOURCE_TYPE,
   USER_RESOURCE_TYPE,
   listResponse,
   resourceTypeDocument,
@@ -12,7 +13,7 @@ import {
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
 
 /** The resource types this gateway serves; discovery lists exactly these. */
-export const SERVED_RESOURCE_TYPES: readonly ResourceTypeDefinition[] = [USER_RESOURCE_TYPE];
+export const SERVED_RESOURCE_TYPES: readonly ResourceTypeDefinition[] = [USER_RESOURCE_TYPE, GROUP_RESOURCE_TYPE];
 
 /** RFC 7644 §4 discovery endpoints. They describe the service, not a tenant, so need no token. */
 @Controller('api/scim')

@@ -8,6 +8,7 @@ import {
   parsePatchRequest,
   parseUser,
   projectResource,
+  projectionExcludes,
   renderUser,
   type JsonObject,
   type ListResponse,
@@ -42,14 +43,14 @@ export class ScimUsersService {
 
   async get(tenantId: string, id: string, params: QueryParams): Promise<ScimAnswer> {
     const projection = parseListQuery(params);
-    const user = await this.users.findById(tenantId, id);
+    const user = await this.users.findById(tenantId, id, { withGroups: !projectionExcludes(projection, 'groups') });
     if (!user) throw ScimError.notFound(`No user with id "${id}" in this tenant.`);
     return { status: 200, body: this.render(user, projection), version: user.version };
   }
 
   async list(tenantId: string, params: QueryParams): Promise<ListResponse> {
     const query = parseListQuery(params);
-    const page = await this.users.list(tenantId, query);
+    const page = await this.users.list(tenantId, query, { withGroups: !projectionExcludes(query, 'groups') });
     return listResponse(page.resources.map((user) => this.render(user, query)), page.totalResults, query.startIndex);
   }
 

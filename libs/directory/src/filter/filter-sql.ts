@@ -30,12 +30,22 @@ export interface SqlArray {
   attribute: AttributeDefinition;
 }
 
+export interface SqlRelation {
+  exists(condition: string): string;
+  scalars: ElementScalars;
+}
+
 /** Answers how a resolved attribute is reached in SQL for one table; undefined falls back to the jsonb document. */
 export interface SqlResourceMapping {
   resourceType: ResourceTypeDefinition;
   /** The jsonb document column, e.g. `u.data`. */
   document: string;
   column(resolved: ResolvedAttribute, params: SqlParams): SqlScalar | SqlArray | 'always-false' | undefined;
+  /**
+   * Multi-valued attributes kept in a table of their own (group members): `exists` wraps a
+   * condition on one element row; `scalars` maps the element's sub-attributes to its columns.
+   */
+  relation?(attribute: AttributeDefinition): SqlRelation | undefined;
   /**
    * Rewrites a value filter on a multi-valued attribute to columns (e.g. the one stored work email),
    * so that Entra's matching queries use an index. Undefined: use the generic EXISTS form.
@@ -75,6 +85,12 @@ function attributeCondition(filter: Extract<Filter, { type: 'present' | 'compare
   const resolved = resolve(mapping, filter.path);
   // An attribute the resource type does not have is never present and never equal to anything.
   if (!resolved) return 'FALSE';
+  const relation = resolved.extension ? undefined : mapping.relation?.(resolved.attribute);
+  if (relation) {
+    // `members eq "id"` compares the element's value; `members.type eq "User"` a sub-attribute.
+    const target = relation.scalars(resolved.subAttribute?.name ?? 'value');
+    return target ? relation.exists(scalarCondition(filter, target, params)) : 'FALSE';
+  }
   const target = mapping.column(resolved, params) ?? documentTarget(resolved, mapping, params);
   if (target === 'always-false') return 'FALSE';
   if (target.kind === 'array') {
@@ -93,36 +109,51 @@ function valuePathCondition(path: AttrPath, inner: Filter, mapping: SqlResourceM
     return 'FALSE';
   }
   const attribute = resolved.attribute;
+  const relation = resolved.extension ? undefined : mapping.relation?.(attribute);
+  if (relation) return relation.exists(elementFilterToSql(inner, relation.scalars, attribute.name, params));
   const rewritten = mapping.valuePath?.(attribute, inner, params);
   if (rewritten !== undefined) return rewritten;
   if (!attribute.multiValued) {
     // A value filter on a single complex attribute (e.g. `manager[value eq "x"]`) tests it directly.
     const base = documentPath(resolved, params, mapping.document);
-    return elementFilter(inner, `(${base.json})`, attribute, params);
+    return elementFilterToSql(inner, jsonElementScalars(`(${base.json})`, attribute, params), attribute.name, params);
   }
   const array = documentPath(resolved, params, mapping.document).json;
-  return `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${array}) = 'array' THEN ${array} ELSE '[]'::jsonb END) AS e(v) WHERE ${elementFilter(inner, 'e.v', attribute, params)})`;
+  return `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${array}) = 'array' THEN ${array} ELSE '[]'::jsonb END) AS e(v) WHERE ${elementFilterToSql(inner, jsonElementScalars('e.v', attribute, params), attribute.name, params)})`;
 }
 
-/** A filter evaluated against one element (`e.v`) of a complex attribute: paths name its sub-attributes. */
-function elementFilter(filter: Filter, element: string, parent: AttributeDefinition, params: SqlParams): string {
+/** How a sub-attribute of the element being filtered is reached in SQL; undefined: it never matches. */
+export type ElementScalars = (subAttribute: string) => SqlScalar | undefined;
+
+/**
+ * A filter evaluated against one element of a multi-valued attribute (`emails[...]`,
+ * `members[...]`): its paths name sub-attributes, which `scalars` maps to SQL.
+ */
+export function elementFilterToSql(filter: Filter, scalars: ElementScalars, parentName: string, params: SqlParams): string {
   switch (filter.type) {
     case 'and':
-      return `(${elementFilter(filter.left, element, parent, params)} AND ${elementFilter(filter.right, element, parent, params)})`;
+      return `(${elementFilterToSql(filter.left, scalars, parentName, params)} AND ${elementFilterToSql(filter.right, scalars, parentName, params)})`;
     case 'or':
-      return `(${elementFilter(filter.left, element, parent, params)} OR ${elementFilter(filter.right, element, parent, params)})`;
+      return `(${elementFilterToSql(filter.left, scalars, parentName, params)} OR ${elementFilterToSql(filter.right, scalars, parentName, params)})`;
     case 'not':
-      return `(${elementFilter(filter.filter, element, parent, params)} IS NOT TRUE)`;
+      return `(${elementFilterToSql(filter.filter, scalars, parentName, params)} IS NOT TRUE)`;
     case 'valuePath':
-      throw ScimError.badRequest('invalidFilter', `Value filters cannot be nested (inside "${parent.name}[...]").`);
+      throw ScimError.badRequest('invalidFilter', `Value filters cannot be nested (inside "${parentName}[...]").`);
     case 'present':
     case 'compare': {
       const name = filter.path.subAttr === undefined ? filter.path.name : `${filter.path.name}.${filter.path.subAttr}`;
-      const sub = parent.subAttributes?.find((a) => a.name.toLowerCase() === name.toLowerCase());
-      if (!sub) return 'FALSE';
-      return scalarCondition(filter, elementScalar(element, sub, params), params);
+      const target = scalars(name);
+      return target ? scalarCondition(filter, target, params) : 'FALSE';
     }
   }
+}
+
+/** Sub-attributes of a jsonb element (`e.v`), typed by the attribute's definition. */
+function jsonElementScalars(element: string, parent: AttributeDefinition, params: SqlParams): ElementScalars {
+  return (name) => {
+    const sub = parent.subAttributes?.find((a) => a.name.toLowerCase() === name.toLowerCase());
+    return sub ? elementScalar(element, sub, params) : undefined;
+  };
 }
 
 function subAttributeValue(attribute: AttributeDefinition): AttributeDefinition | undefined {

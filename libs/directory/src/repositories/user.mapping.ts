@@ -1,5 +1,5 @@
 import { USER_RESOURCE_TYPE, type AttributeDefinition, type Filter, type ResolvedAttribute } from '@scim/scim';
-import { scalarCondition, type SqlResourceMapping, type SqlScalar } from '../filter/filter-sql';
+import { elementFilterToSql, type SqlResourceMapping, type SqlScalar } from '../filter/filter-sql';
 import type { SqlParams } from '../filter/sql-params';
 
 const ALIAS = 'u';
@@ -25,26 +25,18 @@ function emailSubAttribute(name: string): SqlScalar | undefined {
   }
 }
 
-function emailElementFilter(filter: Filter, params: SqlParams): string | undefined {
+/** Whether every path in a value filter names one of these sub-attributes. */
+function onlyNames(filter: Filter, names: string[]): boolean {
   switch (filter.type) {
     case 'and':
-    case 'or': {
-      const left = emailElementFilter(filter.left, params);
-      const right = emailElementFilter(filter.right, params);
-      return left === undefined || right === undefined ? undefined : `(${left} ${filter.type === 'and' ? 'AND' : 'OR'} ${right})`;
-    }
-    case 'not': {
-      const inner = emailElementFilter(filter.filter, params);
-      return inner === undefined ? undefined : `(${inner} IS NOT TRUE)`;
-    }
+    case 'or':
+      return onlyNames(filter.left, names) && onlyNames(filter.right, names);
+    case 'not':
+      return onlyNames(filter.filter, names);
     case 'valuePath':
-      return undefined;
-    case 'present':
-    case 'compare': {
-      if (filter.path.subAttr !== undefined) return undefined;
-      const target = emailSubAttribute(filter.path.name);
-      return target ? scalarCondition(filter, target, params) : undefined;
-    }
+      return false;
+    default:
+      return filter.path.subAttr === undefined && names.includes(filter.path.name.toLowerCase());
   }
 }
 
@@ -76,7 +68,8 @@ export const USER_SQL_MAPPING: SqlResourceMapping = {
   },
   valuePath(attribute: AttributeDefinition, filter: Filter, params: SqlParams) {
     if (attribute.name !== 'emails') return undefined;
-    const condition = emailElementFilter(filter, params);
-    return condition === undefined ? undefined : `(${ALIAS}.work_email IS NOT NULL AND ${condition})`;
+    // Only value, type and primary live in columns; a filter on anything else (display) uses the document.
+    if (!onlyNames(filter, ['value', 'type', 'primary'])) return undefined;
+    return `(${ALIAS}.work_email IS NOT NULL AND ${elementFilterToSql(filter, emailSubAttribute, 'emails', params)})`;
   },
 };

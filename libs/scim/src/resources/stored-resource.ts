@@ -14,3 +14,14 @@ export interface StoredResource {
 export function etag(version: number): string {
   return `W/"${version}"`;
 }
+
+/** A user's direct group, as the read-only `groups` attribute shows it. */
+export interface GroupMembership {
+  value: string;
+  display: string;
+}
+
+export interface StoredUser extends StoredResource {
+  /** Loaded only when the read wants them. */
+  groups?: GroupMembership[];
+}

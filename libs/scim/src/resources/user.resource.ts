@@ -3,7 +3,7 @@ import { isJsonObject, type JsonObject } from '../json';
 import { USER_RESOURCE_TYPE } from '../schema/resource-type';
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA } from '../schema/urns';
 import { normalizeResource } from './resource-normalizer';
-import { etag, type StoredResource } from './stored-resource';
+import { etag, type StoredUser } from './stored-resource';
 
 /**
  * Validates a User document (POST/PUT body, or the result of a PATCH) and returns it in
@@ -22,8 +22,8 @@ export function parseUser(body: unknown): JsonObject {
   return user;
 }
 
-/** The SCIM representation of a stored user (RFC 7643 §4.1), with `meta` and the manager's `$ref`. */
-export function renderUser(stored: StoredResource, baseUrl: string): JsonObject {
+/** The SCIM representation of a stored user (RFC 7643 §4.1), with `meta`, the manager's `$ref` and its groups. */
+export function renderUser(stored: StoredUser, baseUrl: string): JsonObject {
   const { data } = stored;
   const schemas = [USER_SCHEMA];
   const body: JsonObject = { schemas, id: stored.id };
@@ -41,6 +41,9 @@ export function renderUser(stored: StoredResource, baseUrl: string): JsonObject 
     body[ENTERPRISE_USER_SCHEMA] = isJsonObject(manager) && typeof manager['value'] === 'string'
       ? { ...enterprise, manager: { value: manager['value'], $ref: `${baseUrl}/Users/${manager['value']}` } }
       : enterprise;
+  }
+  if (stored.groups && stored.groups.length > 0) {
+    body['groups'] = stored.groups.map((g) => ({ value: g.value, $ref: `${baseUrl}/Groups/${g.value}`, display: g.display, type: 'direct' }));
   }
   body['meta'] = {
     resourceType: 'User',

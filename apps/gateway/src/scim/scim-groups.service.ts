@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import { GroupRepository } from '@scim/directory';
+import { ScimError, parseGroup, parseListQuery, parsePatchRequest, type JsonObject, type Projection, type StoredResource } from '@scim/scim';
+import type { WriteResult } from '@scim/queue';
+import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
+import { groupJson, groupListJson, toStream, type GroupRenderContext } from '../http/group-json';
+import { DirectoryClient } from '../queue/directory.client';
+
+type QueryParams = Record<string, string | undefined>;
+
+/** A group answer: status, ETag version and Location, and the body as a stream (members can be many). */
+export interface GroupAnswer {
+  status: number;
+  body?: Readable;
+  version?: number;
+  location?: string;
+}
+
+/**
+ * The Groups resource: reads from Postgres (members streamed page by page, and not read at all
+ * when excluded), writes through the `directory` queue like users.
+ */
+@Injectable()
+export class ScimGroupsService {
+  private readonly baseUrl: string;
+
+  constructor(
+    private readonly groups: GroupRepository,
+    private readonly directory: DirectoryClient,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.baseUrl = scimBaseUrl(config);
+  }
+
+  private context(projection: Projection): GroupRenderContext {
+    return { baseUrl: this.baseUrl, projection, members: (groupId) => this.groups.members(groupId) };
+  }
+
+  async get(tenantId: string, id: string, params: QueryParams): Promise<GroupAnswer> {
+    const projection = parseListQuery(params);
+    const group = await this.groups.findById(tenantId, id);
+    if (!group) throw ScimError.notFound(`No group with id "${id}" in this tenant.`);
+    return { status: 200, body: toStream(groupJson(group, this.context(projection))), version: group.version };
+  }
+
+  async list(tenantId: string, params: QueryParams): Promise<GroupAnswer> {
+    const query = parseListQuery(params);
+    const page = await this.groups.list(tenantId, query);
+    return { status: 200, body: toStream(groupListJson(page.resources, page.totalResults, query.startIndex, this.context(query))) };
+  }
+
+  async create(tenantId: string, body: unknown): Promise<GroupAnswer> {
+    const { group, members } = parseGroup(body);
+    return this.answer(await this.directory.write('create-group', { tenantId, group, members }));
+  }
+
+  async replace(tenantId: string, groupId: string, body: unknown, ifMatch?: string): Promise<GroupAnswer> {
+    const { group, members } = parseGroup(body);
+    return this.answer(await this.directory.write('replace-group', { tenantId, groupId, group, members, ...(ifMatch ? { ifMatch } : {}) }));
+  }
+
+  /** Entra expects 204 for a group PATCH; the new version is still given as the ETag. */
+  async patch(tenantId: string, groupId: string, body: unknown, ifMatch?: string): Promise<GroupAnswer> {
+    parsePatchRequest(body);
+    const result = await this.directory.write('patch-group', { tenantId, groupId, patch: body as JsonObject, ...(ifMatch ? { ifMatch } : {}) });
+    this.throwIfRefused(result);
+    return { status: 204, ...(result.ok && result.resource ? { version: result.resource.version } : {}) };
+  }
+
+  async delete(tenantId: string, groupId: string, ifMatch?: string): Promise<GroupAnswer> {
+    const result = await this.directory.write('delete-group', { tenantId, groupId, ...(ifMatch ? { ifMatch } : {}) });
+    this.throwIfRefused(result);
+    return { status: 204 };
+  }
+
+  private answer(result: WriteResult): GroupAnswer {
+    this.throwIfRefused(result);
+    if (!result.ok || !result.resource) return { status: result.status };
+    const group = result.resource as StoredResource;
+    return {
+      status: result.status,
+      body: toStream(groupJson(group, this.context({}))),
+      version: group.version,
+      ...(result.status === 201 ? { location: `${this.baseUrl}/Groups/${group.id}` } : {}),
+    };
+  }
+
+  private throwIfRefused(result: WriteResult): void {
+    if (result.ok) return;
+    const error = new ScimError(result.status, result.detail, result.scimType as ScimError['scimType']);
+    if (result.retryAfterSeconds !== undefined) Object.assign(error, { retryAfterSeconds: result.retryAfterSeconds });
+    throw error;
+  }
+}

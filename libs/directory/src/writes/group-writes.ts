@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  GROUP_RESOURCE_TYPE,
+  applyPatch,
+  parseGroup,
+  parsePatchRequest,
+  planGroupPatch,
+  validateGroupDocument,
+  type Filter,
+  type JsonObject,
+  type MemberRef,
+  type MemberType,
+} from '@scim/scim';
+import type { DirectoryJobData, WriteResult } from '@scim/queue';
+import { DirectoryError, DirectoryErrorCode, violatedUniqueConstraint } from '../directory-error';
+import { elementFilterToSql } from '../filter/filter-sql';
+import { SqlParams } from '../filter/sql-params';
+import { MEMBER_SCALARS } from '../repositories/group.mapping';
+import { isResourceId, toStoredResource, type ResourceRow } from '../repositories/resource-row';
+import { MILLISECOND_NOW, assertIfMatch, assertNever, stringOrNull } from './write-support';
+
+const DISPLAY_NAME_INDEX = 'groups_tenant_display_name_key';
+const MEMBER_FOREIGN_KEYS = ['group_members_user_fkey', 'group_members_member_group_fkey'];
+/** How many unknown member ids an error message lists before "and N more". */
+const LISTED_IDS = 20;
+
+interface ResolvedMember {
+  id: string;
+  type: MemberType;
+}
+
+function describeIds(ids: string[]): string {
+  const listed = ids.slice(0, LISTED_IDS).join(', ');
+  return ids.length > LISTED_IDS ? `${listed} and ${ids.length - LISTED_IDS} more` : listed;
+}
+
+/**
+ * Group writes. Membership lives one row per member in group_members and is changed with set
+ * operations whose cost follows the number of members named, not the size of the group. Each
+ * write runs in one transaction that first locks the group row, so concurrent PATCHes of one
+ * group apply one after the other and none is lost.
+ */
+export class GroupWrites {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async create(data: DirectoryJobData<'create-group'>): Promise<WriteResult> {
+    const { group } = parseGroup({ ...data.group, members: data.members });
+    return this.transaction(async (manager) => {
+      const id = randomUUID();
+      const members = await this.resolveMembers(manager, data.tenantId, id, data.members);
+      const rows: ResourceRow[] = await manager.query(
+        `WITH g AS (
+           INSERT INTO groups (id, tenant_id, display_name, external_id, data, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5::jsonb, ${MILLISECOND_NOW}, ${MILLISECOND_NOW})
+           RETURNING id, data, version, created_at, updated_at
+         ), o AS (
+           INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, notes)
+           SELECT $6, $2, 'create-group', 'Group', g.id, $3, $4, 'succeeded', 201, $7::jsonb FROM g
+         )
+         SELECT * FROM g`,
+        [id, data.tenantId, group['displayName'], stringOrNull(group['externalId']), JSON.stringify(group), data.operationId, this.notes(members.length)],
+      );
+      await this.insertMembers(manager, data.tenantId, id, members);
+      return { ok: true, status: 201, resource: toStoredResource(rows[0]!) };
+    }, stringOrNull(group['displayName']));
+  }
+
+  async replace(data: DirectoryJobData<'replace-group'>): Promise<WriteResult> {
+    const { group } = parseGroup({ ...data.group, members: data.members });
+    return this.transaction(async (manager) => {
+      const current = await this.lock(manager, data.tenantId, data.groupId);
+      assertIfMatch(data.ifMatch, current.version, 'group');
+      const members = await this.resolveMembers(manager, data.tenantId, current.id, data.members);
+      await manager.query(`DELETE FROM group_members WHERE group_id = $1`, [current.id]);
+      await this.insertMembers(manager, data.tenantId, current.id, members);
+      return this.writeDocument(manager, data, 'replace-group', current.id, group);
+    }, stringOrNull(group['displayName']));
+  }
+
+  async patch(data: DirectoryJobData<'patch-group'>): Promise<WriteResult> {
+    const steps = planGroupPatch(parsePatchRequest(data.patch));
+    return this.transaction(async (manager) => {
+      const current = await this.lock(manager, data.tenantId, data.groupId);
+      assertIfMatch(data.ifMatch, current.version, 'group');
+      let document = current.data;
+      for (const step of steps) {
+        switch (step.kind) {
+          case 'document':
+            document = applyPatch(document, step.operations, GROUP_RESOURCE_TYPE);
+            break;
+          case 'add-members':
+            await this.insertMembers(manager, data.tenantId, current.id, await this.resolveMembers(manager, data.tenantId, current.id, step.members));
+            break;
+          case 'remove-members':
+            await this.removeMembers(manager, current.id, step.values);
+            break;
+          case 'remove-all-members':
+            await manager.query(`DELETE FROM group_members WHERE group_id = $1`, [current.id]);
+            break;
+          case 'remove-matching-members':
+            await this.removeMatchingMembers(manager, current.id, step.filter);
+            break;
+          case 'replace-members': {
+            const members = await this.resolveMembers(manager, data.tenantId, current.id, step.members);
+            await manager.query(`DELETE FROM group_members WHERE group_id = $1`, [current.id]);
+            await this.insertMembers(manager, data.tenantId, current.id, members);
+            break;
+          }
+          default:
+            assertNever(step);
+        }
+      }
+      return this.writeDocument(manager, data, 'patch-group', current.id, validateGroupDocument(document));
+    }, null);
+  }
+
+  async delete(data: DirectoryJobData<'delete-group'>): Promise<WriteResult> {
+    if (data.ifMatch !== undefined) {
+      assertIfMatch(data.ifMatch, (await this.lock(this.dataSource.manager, data.tenantId, data.groupId)).version, 'group');
+    }
+    // Memberships of and in this group go with it (ON DELETE CASCADE); users stay.
+    const rows: { id: string }[] = isResourceId(data.groupId)
+      ? await this.dataSource.query(
+        `WITH d AS (
+           DELETE FROM groups WHERE tenant_id = $2 AND id = $1 RETURNING id, display_name, external_id
+         ), o AS (
+           INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status)
+           SELECT $3, $2, 'delete-group', 'Group', d.id, d.display_name, d.external_id, 'succeeded', 204 FROM d
+         )
+         SELECT id FROM d`,
+        [data.groupId, data.tenantId, data.operationId],
+      )
+      : [];
+    if (rows.length === 0) throw this.notFound(data.groupId);
+    return { ok: true, status: 204 };
+  }
+
+  private async transaction(work: (manager: EntityManager) => Promise<WriteResult>, displayName: string | null): Promise<WriteResult> {
+    try {
+      return await this.dataSource.transaction(work);
+    } catch (error) {
+      throw this.translateConstraintViolation(error, displayName);
+    }
+  }
+
+  /** Reads the group and locks its row until the transaction ends (writers of one group queue up). */
+  private async lock(manager: EntityManager, tenantId: string, groupId: string): Promise<{ id: string; data: JsonObject; version: number }> {
+    const rows: { id: string; data: JsonObject; version: number }[] = isResourceId(groupId)
+      ? await manager.query(`SELECT id, data, version FROM groups WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, [tenantId, groupId])
+      : [];
+    if (!rows[0]) throw this.notFound(groupId);
+    return rows[0];
+  }
+
+  private async writeDocument(
+    manager: EntityManager,
+    data: { tenantId: string; operationId: string },
+    kind: 'replace-group' | 'patch-group',
+    groupId: string,
+    group: JsonObject,
+  ): Promise<WriteResult> {
+    const rows: ResourceRow[] = await manager.query(
+      `WITH g AS (
+         UPDATE groups SET display_name = $3, external_id = $4, data = $5::jsonb, version = version + 1, updated_at = ${MILLISECOND_NOW}
+          WHERE tenant_id = $2 AND id = $1
+         RETURNING id, data, version, created_at, updated_at
+       ), o AS (
+         INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status)
+         SELECT $6, $2, $7, 'Group', g.id, $3, $4, 'succeeded', 200 FROM g
+       )
+       SELECT * FROM g`,
+      [groupId, data.tenantId, group['displayName'], stringOrNull(group['externalId']), JSON.stringify(group), data.operationId, kind],
+    );
+    return { ok: true, status: 200, resource: toStoredResource(rows[0]!) };
+  }
+
+  /**
+   * Checks that every named member is a user or group of this tenant (one query for any number of
+   * ids) and learns its type. Unknown ids refuse the whole write, naming them.
+   */
+  private async resolveMembers(manager: EntityManager, tenantId: string, groupId: string, refs: MemberRef[]): Promise<ResolvedMember[]> {
+    const wanted = [...new Set(refs.map((ref) => ref.value.toLowerCase()))];
+    if (wanted.length === 0) return [];
+    if (wanted.includes(groupId)) {
+      throw new DirectoryError(DirectoryErrorCode.InvalidMembers, `A group cannot be a member of itself (${groupId}).`);
+    }
+    const ids = wanted.filter(isResourceId);
+    const found: ResolvedMember[] = ids.length === 0 ? [] : await manager.query(
+      `SELECT id, 'User' AS type FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[])
+       UNION ALL
+       SELECT id, 'Group' AS type FROM groups WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [tenantId, ids],
+    );
+    if (found.length < wanted.length) {
+      const known = new Set(found.map((m) => m.id));
+      const unknown = wanted.filter((id) => !known.has(id));
+      throw new DirectoryError(
+        DirectoryErrorCode.InvalidMembers,
+        `These members are not users or groups of this tenant: ${describeIds(unknown)}. Nothing of this request was applied; provision them first or remove them from the request.`,
+      );
+    }
+    return found;
+  }
+
+  private async insertMembers(manager: EntityManager, tenantId: string, groupId: string, members: ResolvedMember[]): Promise<void> {
+    if (members.length === 0) return;
+    // A present member is not an error: ON CONFLICT DO NOTHING (Entra re-sends adds it cannot see).
+    await manager.query(
+      `INSERT INTO group_members (tenant_id, group_id, user_id, member_group_id)
+       SELECT $1, $2, m.user_id, m.group_id FROM unnest($3::uuid[], $4::uuid[]) AS m(user_id, group_id)
+       ON CONFLICT (group_id, member_id) DO NOTHING`,
+      [tenantId, groupId, members.map((m) => (m.type === 'User' ? m.id : null)), members.map((m) => (m.type === 'Group' ? m.id : null))],
+    );
+  }
+
+  /** Removes exactly the named members; naming an absent member is not an error. */
+  private async removeMembers(manager: EntityManager, groupId: string, values: string[]): Promise<void> {
+    const ids = values.filter(isResourceId);
+    if (ids.length === 0) return;
+    await manager.query(`DELETE FROM group_members WHERE group_id = $1 AND member_id = ANY($2::uuid[])`, [groupId, ids]);
+  }
+
+  private async removeMatchingMembers(manager: EntityManager, groupId: string, filter: Filter): Promise<void> {
+    const params = new SqlParams();
+    const group = params.add(groupId);
+    const condition = elementFilterToSql(filter, MEMBER_SCALARS, 'members', params);
+    await manager.query(`DELETE FROM group_members gm WHERE gm.group_id = ${group} AND ${condition}`, params.values);
+  }
+
+  private notes(memberCount: number): string | null {
+    return memberCount > 0 ? JSON.stringify({ members: memberCount }) : null;
+  }
+
+  private notFound(groupId: string): DirectoryError {
+    return new DirectoryError(DirectoryErrorCode.NotFound, `No group with id "${groupId}" in this tenant.`);
+  }
+
+  private translateConstraintViolation(error: unknown, displayName: string | null): unknown {
+    const constraint = violatedUniqueConstraint(error);
+    if (constraint === DISPLAY_NAME_INDEX) {
+      const name = displayName === null ? 'This displayName' : `displayName "${displayName}"`;
+      return new DirectoryError(
+        DirectoryErrorCode.DisplayNameTaken,
+        `${name} is already taken by another group in this tenant (compared case-insensitively).${displayName === null ? '' : ` Find it with filter displayName eq "${displayName}".`}`,
+      );
+    }
+    const { code, constraint: foreignKey } = ((error as { driverError?: { code?: string; constraint?: string } }).driverError ?? {});
+    if (code === '23503' && foreignKey !== undefined && MEMBER_FOREIGN_KEYS.includes(foreignKey)) {
+      // A member was deleted between the check and the insert.
+      return new DirectoryError(DirectoryErrorCode.InvalidMembers, 'A member was deleted while it was being added; nothing of this request was applied. Retry it.');
+    }
+    return error;
+  }
+}

@@ -1,0 +1,50 @@
+import type { DataSource } from 'typeorm';
+import type { WriteResult } from '@scim/queue';
+import type { ErrorAnswer } from '../directory-error';
+import { toStoredResource, type ResourceRow } from '../repositories/resource-row';
+import type { Subject } from './write-support';
+
+const TABLES = { User: 'users', Group: 'groups' } as const;
+
+/**
+ * The operations log as the writer uses it: successful writes insert their row in the same
+ * statement or transaction as the change (see UserWrites, GroupWrites); this class answers
+ * redelivered operations from the log and records refusals.
+ */
+export class OperationsLog {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The recorded outcome of an operation that was already applied, or undefined. */
+  async replay(operationId: string): Promise<WriteResult | undefined> {
+    const rows: { outcome: string; status: number; scim_type: string | null; error: string | null; resource_id: string | null; tenant_id: string; resource_type: 'User' | 'Group' }[] =
+      await this.dataSource.query(`SELECT outcome, status, scim_type, error, resource_id, tenant_id, resource_type FROM operations WHERE id = $1`, [operationId]);
+    const recorded = rows[0];
+    if (!recorded) return undefined;
+    if (recorded.outcome === 'failed') {
+      return { ok: false, status: recorded.status, ...(recorded.scim_type ? { scimType: recorded.scim_type } : {}), detail: recorded.error ?? 'The operation failed.' };
+    }
+    if (recorded.status === 204 || recorded.resource_id === null) return { ok: true, status: 204 };
+    const resources: ResourceRow[] = await this.dataSource.query(
+      `SELECT id, data, version, created_at, updated_at FROM ${TABLES[recorded.resource_type]} WHERE tenant_id = $1 AND id = $2`,
+      [recorded.tenant_id, recorded.resource_id],
+    );
+    if (!resources[0]) return { ok: false, status: 404, detail: `The ${recorded.resource_type} written by this operation has since been deleted.` };
+    return { ok: true, status: recorded.status as 200 | 201, resource: toStoredResource(resources[0]) };
+  }
+
+  /** Records a refused write; if the operation was recorded meanwhile, that record is the answer. */
+  async refuse(entry: { operationId: string; tenantId: string; kind: string; subject: Subject }, refusal: ErrorAnswer): Promise<WriteResult> {
+    const { subject } = entry;
+    const rows: unknown[] = await this.dataSource.query(
+      `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, scim_type, error)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'failed', $8, $9, $10)
+       ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [entry.operationId, entry.tenantId, entry.kind, subject.resourceType, subject.resourceId, subject.name, subject.externalId, refusal.status, refusal.scimType ?? null, refusal.detail],
+    );
+    if (rows.length === 0) {
+      const recorded = await this.replay(entry.operationId);
+      if (recorded) return recorded;
+    }
+    return { ok: false, status: refusal.status, ...(refusal.scimType ? { scimType: refusal.scimType } : {}), detail: refusal.detail };
+  }
+}

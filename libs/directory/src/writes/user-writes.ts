@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { JsonObject, StoredResource } from '@scim/scim';
+import { parseUser } from '@scim/scim';
+import type { DirectoryJobData, WriteResult } from '@scim/queue';
+import { DirectoryError, DirectoryErrorCode, violatedUniqueConstraint } from '../directory-error';
+import { isResourceId, toStoredResource, type ResourceRow } from '../repositories/resource-row';
+import { applyWorkEmailRule, type IgnoredEmail } from '../rules/work-email.rule';
+import type { TenantSettingsCache } from './tenant-settings.cache';
+import { MILLISECOND_NOW, assertIfMatch, stringOrNull } from './write-support';
+
+const USER_NAME_INDEX = 'users_tenant_user_name_key';
+/** How often an update re-reads and re-applies after losing an optimistic-concurrency race. */
+const MAX_UPDATE_ATTEMPTS = 20;
+
+/** The one work email a stored user has (the rule keeps at most one). */
+function storedWorkEmail(user: JsonObject): string | null {
+  const emails = user['emails'];
+  const first = Array.isArray(emails) ? emails[0] : undefined;
+  return typeof first === 'object' && first !== null && !Array.isArray(first) ? stringOrNull(first['value']) : null;
+}
+
+function notesFor(ignored: IgnoredEmail[]): string | null {
+  return ignored.length > 0 ? JSON.stringify({ ignoredEmails: ignored }) : null;
+}
+
+/**
+ * User writes. Each write and its operations-log row are one SQL statement (a data-modifying
+ * CTE), so one atomic unit; updates are optimistic (re-read and re-apply when the version moved).
+ */
+export class UserWrites {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tenantSettings: TenantSettingsCache,
+  ) {}
+
+  async create(data: DirectoryJobData<'create-user'>): Promise<WriteResult> {
+    const tenant = await this.tenantSettings.get(data.tenantId);
+    const { user, workEmail, ignored } = applyWorkEmailRule(parseUser(data.user), tenant.workDomains);
+    const userName = user['userName'] as string;
+    try {
+      const rows: ResourceRow[] = await this.dataSource.query(
+        `WITH u AS (
+           INSERT INTO users (id, tenant_id, user_name, external_id, active, work_email, data, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, ${MILLISECOND_NOW}, ${MILLISECOND_NOW})
+           RETURNING id, data, version, created_at, updated_at
+         ), o AS (
+           INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, notes)
+           SELECT $8, $2, 'create-user', 'User', u.id, $3, $4, 'succeeded', 201, $9::jsonb FROM u
+         )
+         SELECT * FROM u`,
+        [randomUUID(), data.tenantId, userName, stringOrNull(user['externalId']), user['active'] !== false, workEmail, JSON.stringify(user), data.operationId, notesFor(ignored)],
+      );
+      return { ok: true, status: 201, resource: toStoredResource(rows[0]!) };
+    } catch (error) {
+      throw this.translateUniqueViolation(error, userName);
+    }
+  }
+
+  /** PUT and PATCH: read, compute the new document, write it if nobody wrote in between. */
+  async update(
+    kind: 'replace-user' | 'patch-user',
+    data: DirectoryJobData<'replace-user' | 'patch-user'>,
+    compute: (current: JsonObject) => JsonObject,
+  ): Promise<WriteResult> {
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const current = await this.load(data.tenantId, data.userId);
+      assertIfMatch(data.ifMatch, current.version, 'user');
+      const next = compute(current.data);
+      const tenant = await this.tenantSettings.get(data.tenantId);
+      const { user, workEmail, ignored } = applyWorkEmailRule(next, tenant.workDomains, { alreadyAccepted: storedWorkEmail(current.data) });
+      const userName = user['userName'] as string;
+      try {
+        const rows: ResourceRow[] = await this.dataSource.query(
+          `WITH u AS (
+             UPDATE users SET user_name = $3, external_id = $4, active = $5, work_email = $6, data = $7::jsonb,
+                    version = version + 1, updated_at = ${MILLISECOND_NOW}
+              WHERE tenant_id = $2 AND id = $1 AND version = $8
+             RETURNING id, data, version, created_at, updated_at
+           ), o AS (
+             INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, notes)
+             SELECT $9, $2, $10, 'User', u.id, $3, $4, 'succeeded', 200, $11::jsonb FROM u
+           )
+           SELECT * FROM u`,
+          [current.id, data.tenantId, userName, stringOrNull(user['externalId']), user['active'] !== false, workEmail, JSON.stringify(user), current.version, data.operationId, kind, notesFor(ignored)],
+        );
+        if (rows[0]) return { ok: true, status: 200, resource: toStoredResource(rows[0]) };
+      } catch (error) {
+        throw this.translateUniqueViolation(error, userName);
+      }
+      // Someone else wrote this user between our read and our write: apply again on the new version.
+    }
+    throw new Error(`User ${data.userId} kept changing during ${MAX_UPDATE_ATTEMPTS} attempts to update it`);
+  }
+
+  async delete(data: DirectoryJobData<'delete-user'>): Promise<WriteResult> {
+    if (data.ifMatch !== undefined) {
+      const current = await this.load(data.tenantId, data.userId);
+      assertIfMatch(data.ifMatch, current.version, 'user');
+    }
+    const rows: { id: string }[] = isResourceId(data.userId)
+      ? await this.dataSource.query(
+        `WITH d AS (
+           DELETE FROM users WHERE tenant_id = $2 AND id = $1 RETURNING id, user_name, external_id
+         ), o AS (
+           INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status)
+           SELECT $3, $2, 'delete-user', 'User', d.id, d.user_name, d.external_id, 'succeeded', 204 FROM d
+         )
+         SELECT id FROM d`,
+        [data.userId, data.tenantId, data.operationId],
+      )
+      : [];
+    if (rows.length === 0) throw this.userNotFound(data.userId);
+    return { ok: true, status: 204 };
+  }
+
+  private async load(tenantId: string, userId: string): Promise<StoredResource> {
+    const rows: ResourceRow[] = isResourceId(userId)
+      ? await this.dataSource.query(`SELECT id, data, version, created_at, updated_at FROM users WHERE tenant_id = $1 AND id = $2`, [tenantId, userId])
+      : [];
+    if (!rows[0]) throw this.userNotFound(userId);
+    return toStoredResource(rows[0]);
+  }
+
+  private userNotFound(userId: string): DirectoryError {
+    return new DirectoryError(DirectoryErrorCode.NotFound, `No user with id "${userId}" in this tenant.`);
+  }
+
+  private translateUniqueViolation(error: unknown, userName: string): unknown {
+    if (violatedUniqueConstraint(error) !== USER_NAME_INDEX) return error;
+    return new DirectoryError(
+      DirectoryErrorCode.UserNameTaken,
+      `userName "${userName}" is already taken in this tenant (userNames are compared case-insensitively). Find the existing user with filter userName eq "${userName}".`,
+    );
+  }
+}

@@ -1,0 +1,39 @@
+import { etag, type JsonObject } from '@scim/scim';
+import { DirectoryError, DirectoryErrorCode } from '../directory-error';
+
+/**
+ * Timestamps are kept to the millisecond, the precision of meta.created/lastModified, so that a
+ * filter with a value the server returned (`meta.lastModified gt "…"`) means what it says.
+ */
+export const MILLISECOND_NOW = "date_trunc('milliseconds', now())";
+
+export function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** Who a write was about, for the operations log and failure notices. */
+export interface Subject {
+  resourceType: 'User' | 'Group';
+  resourceId: string | null;
+  name: string | null;
+  externalId: string | null;
+}
+
+export function documentSubject(resourceType: Subject['resourceType'], document: JsonObject | undefined, id: string | null): Subject {
+  const nameKey = resourceType === 'User' ? 'userName' : 'displayName';
+  return { resourceType, resourceId: id, name: stringOrNull(document?.[nameKey]), externalId: stringOrNull(document?.['externalId']) };
+}
+
+/** `If-Match` (RFC 7232) against a resource's version: `*`, or one of the listed weak ETags. */
+export function assertIfMatch(ifMatch: string | undefined, version: number, what: string): void {
+  if (ifMatch === undefined) return;
+  const current = etag(version);
+  const holds = ifMatch.split(',').map((t) => t.trim()).some((t) => t === '*' || t === current || `W/${t}` === current);
+  if (!holds) {
+    throw new DirectoryError(DirectoryErrorCode.VersionMismatch, `The ${what} has changed: If-Match ${ifMatch} does not match the current version ${current}.`);
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`Unhandled directory job: ${JSON.stringify(value)}`);
+}
