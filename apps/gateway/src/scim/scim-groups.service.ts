@@ -33,31 +33,31 @@ export class ScimGroupsService {
     this.baseUrl = scimBaseUrl(config);
   }
 
-  private context(projection: Projection): GroupRenderContext {
-    return { baseUrl: this.baseUrl, projection, members: (groupId) => this.groups.members(groupId) };
+  private context(tenantId: string, projection: Projection): GroupRenderContext {
+    return { baseUrl: this.baseUrl, projection, members: (groupId) => this.groups.members(tenantId, groupId) };
   }
 
   async get(tenantId: string, id: string, params: QueryParams): Promise<GroupAnswer> {
     const projection = parseListQuery(params);
     const group = await this.groups.findById(tenantId, id);
     if (!group) throw ScimError.notFound(`No group with id "${id}" in this tenant.`);
-    return { status: 200, body: toStream(groupJson(group, this.context(projection))), version: group.version };
+    return { status: 200, body: toStream(groupJson(group, this.context(tenantId, projection))), version: group.version };
   }
 
   async list(tenantId: string, params: QueryParams): Promise<GroupAnswer> {
     const query = parseListQuery(params);
     const page = await this.groups.list(tenantId, query);
-    return { status: 200, body: toStream(groupListJson(page.resources, page.totalResults, query.startIndex, this.context(query))) };
+    return { status: 200, body: toStream(groupListJson(page.resources, page.totalResults, query.startIndex, this.context(tenantId, query))) };
   }
 
   async create(tenantId: string, body: unknown): Promise<GroupAnswer> {
     const { group, members } = parseGroup(body);
-    return this.answer(await this.directory.write('create-group', { tenantId, group, members }));
+    return this.answer(tenantId, await this.directory.write('create-group', { tenantId, group, members }));
   }
 
   async replace(tenantId: string, groupId: string, body: unknown, ifMatch?: string): Promise<GroupAnswer> {
     const { group, members } = parseGroup(body);
-    return this.answer(await this.directory.write('replace-group', { tenantId, groupId, group, members, ...(ifMatch ? { ifMatch } : {}) }));
+    return this.answer(tenantId, await this.directory.write('replace-group', { tenantId, groupId, group, members, ...(ifMatch ? { ifMatch } : {}) }));
   }
 
   /** Entra expects 204 for a group PATCH; the new version is still given as the ETag. */
@@ -74,13 +74,13 @@ export class ScimGroupsService {
     return { status: 204 };
   }
 
-  private answer(result: WriteResult): GroupAnswer {
+  private answer(tenantId: string, result: WriteResult): GroupAnswer {
     this.throwIfRefused(result);
     if (!result.ok || !result.resource) return { status: result.status };
     const group = result.resource as StoredResource;
     return {
       status: result.status,
-      body: toStream(groupJson(group, this.context({}))),
+      body: toStream(groupJson(group, this.context(tenantId, {}))),
       version: group.version,
       ...(result.status === 201 ? { location: `${this.baseUrl}/Groups/${group.id}` } : {}),
     };

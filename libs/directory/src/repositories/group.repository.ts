@@ -28,7 +28,8 @@ export class GroupRepository {
    * The group's members page by page (keyset on the primary key, so each page costs the same
    * however large the group), with the display name each is rendered with.
    */
-  async *members(groupId: string, pageSize = MEMBER_PAGE_SIZE): AsyncGenerator<MemberRow[]> {
+  async *members(tenantId: string, groupId: string, pageSize = MEMBER_PAGE_SIZE): AsyncGenerator<MemberRow[]> {
+    if (!isResourceId(groupId)) return;
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const rows: MemberRow[] = await this.dataSource.query(
@@ -36,9 +37,9 @@ export class GroupRepository {
            FROM group_members gm
            LEFT JOIN users u ON u.id = gm.user_id
            LEFT JOIN groups g ON g.id = gm.member_group_id
-          WHERE gm.group_id = $1 AND gm.member_id > $2
+          WHERE gm.tenant_id = $4 AND gm.group_id = $1 AND gm.member_id > $2
           ORDER BY gm.member_id LIMIT $3`,
-        [groupId, after, pageSize],
+        [groupId, after, pageSize, tenantId],
       );
       if (rows.length > 0) yield rows;
       if (rows.length < pageSize) return;

@@ -85,8 +85,10 @@ export class DirectoryWriter {
     }
   }
 
-  private refuse(job: DirectoryJobInput, refusal: { status: number; scimType?: string; detail: string }): Promise<WriteResult> {
-    return this.log.refuse({ operationId: job.data.operationId, tenantId: job.data.tenantId, kind: job.name, subject: this.subjectOf(job) }, refusal);
+  private async refuse(job: DirectoryJobInput, refusal: { status: number; scimType?: string; detail: string }): Promise<WriteResult> {
+    // A refused PATCH or DELETE names only an id: the log (and the failure notice) say whom it was about.
+    const subject = await this.log.completeSubject(job.data.tenantId, this.subjectOf(job));
+    return this.log.refuse({ operationId: job.data.operationId, tenantId: job.data.tenantId, kind: job.name, subject }, refusal);
   }
 
   private subjectOf(job: DirectoryJobInput): Subject {

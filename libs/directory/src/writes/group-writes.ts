@@ -116,24 +116,21 @@ export class GroupWrites {
   }
 
   async delete(data: DirectoryJobData<'delete-group'>): Promise<WriteResult> {
-    if (data.ifMatch !== undefined) {
-      assertIfMatch(data.ifMatch, (await this.lock(this.dataSource.manager, data.tenantId, data.groupId)).version, 'group');
-    }
-    // Memberships of and in this group go with it (ON DELETE CASCADE); users stay.
-    const rows: { id: string }[] = isResourceId(data.groupId)
-      ? await this.dataSource.query(
+    return this.transaction(async (manager) => {
+      // The lock makes the If-Match check and the delete one step.
+      const current = await this.lock(manager, data.tenantId, data.groupId);
+      assertIfMatch(data.ifMatch, current.version, 'group');
+      // Memberships of and in this group go with it (ON DELETE CASCADE); users stay.
+      await manager.query(
         `WITH d AS (
            DELETE FROM groups WHERE tenant_id = $2 AND id = $1 RETURNING id, display_name, external_id
-         ), o AS (
-           INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status)
-           SELECT $3, $2, 'delete-group', 'Group', d.id, d.display_name, d.external_id, 'succeeded', 204 FROM d
          )
-         SELECT id FROM d`,
-        [data.groupId, data.tenantId, data.operationId],
-      )
-      : [];
-    if (rows.length === 0) throw this.notFound(data.groupId);
-    return { ok: true, status: 204 };
+         INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status)
+         SELECT $3, $2, 'delete-group', 'Group', d.id, d.display_name, d.external_id, 'succeeded', 204 FROM d`,
+        [current.id, data.tenantId, data.operationId],
+      );
+      return { ok: true, status: 204 };
+    }, null);
   }
 
   private async transaction(work: (manager: EntityManager) => Promise<WriteResult>, displayName: string | null): Promise<WriteResult> {

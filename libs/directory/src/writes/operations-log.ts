@@ -32,6 +32,17 @@ export class OperationsLog {
     return { ok: true, status: recorded.status as 200 | 201, resource: toStoredResource(resources[0]) };
   }
 
+  /** Fills in the name and externalId of a refused write's target from the directory, when it exists. */
+  async completeSubject(tenantId: string, subject: Subject): Promise<Subject> {
+    if (subject.name !== null || subject.resourceId === null) return subject;
+    const nameColumn = subject.resourceType === 'User' ? 'user_name' : 'display_name';
+    const rows: { name: string; external_id: string | null }[] = await this.dataSource.query(
+      `SELECT ${nameColumn} AS name, external_id FROM ${TABLES[subject.resourceType]} WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, subject.resourceId],
+    );
+    return rows[0] ? { ...subject, name: rows[0].name, externalId: subject.externalId ?? rows[0].external_id } : subject;
+  }
+
   /** Records a refused write; if the operation was recorded meanwhile, that record is the answer. */
   async refuse(entry: { operationId: string; tenantId: string; kind: string; subject: Subject }, refusal: ErrorAnswer): Promise<WriteResult> {
     const { subject } = entry;

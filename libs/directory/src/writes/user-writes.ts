@@ -94,23 +94,31 @@ export class UserWrites {
   }
 
   async delete(data: DirectoryJobData<'delete-user'>): Promise<WriteResult> {
+    // With If-Match, the delete only happens at the version that was checked.
+    let checkedVersion: number | null = null;
     if (data.ifMatch !== undefined) {
       const current = await this.load(data.tenantId, data.userId);
       assertIfMatch(data.ifMatch, current.version, 'user');
+      checkedVersion = current.version;
     }
     const rows: { id: string }[] = isResourceId(data.userId)
       ? await this.dataSource.query(
         `WITH d AS (
-           DELETE FROM users WHERE tenant_id = $2 AND id = $1 RETURNING id, user_name, external_id
+           DELETE FROM users WHERE tenant_id = $2 AND id = $1 AND ($4::integer IS NULL OR version = $4)
+           RETURNING id, user_name, external_id
          ), o AS (
            INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status)
            SELECT $3, $2, 'delete-user', 'User', d.id, d.user_name, d.external_id, 'succeeded', 204 FROM d
          )
          SELECT id FROM d`,
-        [data.userId, data.tenantId, data.operationId],
+        [data.userId, data.tenantId, data.operationId, checkedVersion],
       )
       : [];
-    if (rows.length === 0) throw this.userNotFound(data.userId);
+    if (rows.length === 0) {
+      // Changed since the check (a concurrent write): load() throws 404 if it is gone, else 412.
+      if (checkedVersion !== null) assertIfMatch(data.ifMatch, (await this.load(data.tenantId, data.userId)).version, 'user');
+      throw this.userNotFound(data.userId);
+    }
     return { ok: true, status: 204 };
   }
 

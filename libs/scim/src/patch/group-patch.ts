@@ -30,7 +30,8 @@ function isMembersKey(key: string): boolean {
 
 function memberSteps(operation: PatchOperation, path: PatchPath | undefined): GroupPatchStep[] {
   const label = path?.text ?? 'members';
-  if (path?.type === 'valuePath' && path.subAttr !== undefined) {
+  // `members[...].display` and `members.value` both name a sub-attribute of members, never the list.
+  if ((path?.type === 'valuePath' && path.subAttr !== undefined) || (path?.type === 'attrPath' && path.attrPath.subAttr !== undefined)) {
     throw ScimError.badRequest('mutability', `"${path.text}": a member's value and type cannot be changed and its display is read-only; remove the member and add the new one.`);
   }
   const filter = path?.type === 'valuePath' ? path.filter : undefined;
@@ -51,6 +52,14 @@ function memberSteps(operation: PatchOperation, path: PatchPath | undefined): Gr
   }
 }
 
+function flattenCoreUrn(value: JsonObject): JsonObject {
+  if (!isJsonObject(value)) return value;
+  const urnKey = Object.keys(value).find((k) => k.toLowerCase() === GROUP_SCHEMA.toLowerCase());
+  if (urnKey === undefined) return value;
+  const { [urnKey]: nested, ...rest } = value;
+  return isJsonObject(nested) ? { ...rest, ...nested } : value;
+}
+
 /** Splits the operations of a group PATCH into document steps and membership steps, in order. */
 export function planGroupPatch(operations: readonly PatchOperation[]): GroupPatchStep[] {
   const steps: GroupPatchStep[] = [];
@@ -65,8 +74,9 @@ export function planGroupPatch(operations: readonly PatchOperation[]): GroupPatc
       else pushDocument(operation);
       continue;
     }
-    // Path-less add/replace: the value object may mix members with other attributes.
-    const value = operation.value as JsonObject;
+    // Path-less add/replace: the value object may mix members with other attributes, and may
+    // nest core attributes under the Group schema URN.
+    const value = flattenCoreUrn(operation.value as JsonObject);
     const membersKey = isJsonObject(value) ? Object.keys(value).find(isMembersKey) : undefined;
     if (membersKey === undefined) {
       pushDocument(operation);
