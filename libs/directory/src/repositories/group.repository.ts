@@ -1,3 +1,5 @@
+import type { PoolClient } from 'pg';
+import Cursor from 'pg-cursor';
 import type { DataSource } from 'typeorm';
 import type { ListQuery, MemberRow, StoredResource } from '@scim/scim';
 import { GROUP_SQL_MAPPING } from './group.mapping';
@@ -25,25 +27,35 @@ export class GroupRepository {
   }
 
   /**
-   * The group's members page by page (keyset on the primary key, so each page costs the same
-   * however large the group), with the display name each is rendered with.
+   * The group's members page by page, with the display name each is rendered with. One query is
+   * read through a cursor (pg-cursor), `pageSize` rows at a time, so a 100,000-member group is never
+   * held in memory at once, and its plan does not depend on fresh table statistics.
    */
   async *members(tenantId: string, groupId: string, pageSize = MEMBER_PAGE_SIZE): AsyncGenerator<MemberRow[]> {
     if (!isResourceId(groupId)) return;
-    let after = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
-      const rows: MemberRow[] = await this.dataSource.query(
+    const runner = this.dataSource.createQueryRunner();
+    const client = (await runner.connect()) as PoolClient;
+    const cursor = client.query(
+      new Cursor<MemberRow>(
         `SELECT gm.member_id AS id, gm.member_type AS type, COALESCE(u.data ->> 'displayName', u.user_name, g.display_name) AS display
            FROM group_members gm
            LEFT JOIN users u ON u.id = gm.user_id
            LEFT JOIN groups g ON g.id = gm.member_group_id
-          WHERE gm.tenant_id = $4 AND gm.group_id = $1 AND gm.member_id > $2
-          ORDER BY gm.member_id LIMIT $3`,
-        [groupId, after, pageSize, tenantId],
-      );
-      if (rows.length > 0) yield rows;
-      if (rows.length < pageSize) return;
-      after = rows[rows.length - 1]!.id;
+          WHERE gm.group_id = $1 AND gm.tenant_id = $2
+          ORDER BY gm.member_id`,
+        [groupId, tenantId],
+      ),
+    );
+    try {
+      for (;;) {
+        const rows = await cursor.read(pageSize);
+        if (rows.length > 0) yield rows;
+        if (rows.length < pageSize) return;
+      }
+    } finally {
+      // Also when the consumer stops early (client went away): close the portal, free the connection.
+      await cursor.close().catch(() => undefined);
+      await runner.release();
     }
   }
 }

@@ -22,6 +22,13 @@ import { MILLISECOND_NOW, assertIfMatch, assertNever, stringOrNull } from './wri
 
 const DISPLAY_NAME_INDEX = 'groups_tenant_display_name_key';
 const MEMBER_FOREIGN_KEYS = ['group_members_user_fkey', 'group_members_member_group_fkey'];
+/**
+ * After this many membership rows inserted by this process, group_members is re-analysed: an
+ * initial sync can grow a group from nothing to 100,000 members within seconds, long before
+ * autovacuum refreshes the statistics, and stale statistics make the planner scan the whole
+ * group where an index lookup per named member is right.
+ */
+const ANALYZE_AFTER_INSERTED_MEMBERS = 20000;
 /** How many unknown member ids an error message lists before "and N more". */
 const LISTED_IDS = 20;
 
@@ -42,6 +49,8 @@ function describeIds(ids: string[]): string {
  * group apply one after the other and none is lost.
  */
 export class GroupWrites {
+  private insertedSinceAnalyze = 0;
+
   constructor(private readonly dataSource: DataSource) {}
 
   async create(data: DirectoryJobData<'create-group'>): Promise<WriteResult> {
@@ -134,11 +143,17 @@ export class GroupWrites {
   }
 
   private async transaction(work: (manager: EntityManager) => Promise<WriteResult>, displayName: string | null): Promise<WriteResult> {
+    let result: WriteResult;
     try {
-      return await this.dataSource.transaction(work);
+      result = await this.dataSource.transaction(work);
     } catch (error) {
       throw this.translateConstraintViolation(error, displayName);
     }
+    if (this.insertedSinceAnalyze >= ANALYZE_AFTER_INSERTED_MEMBERS) {
+      this.insertedSinceAnalyze = 0;
+      void this.dataSource.query('ANALYZE group_members').catch(() => undefined);
+    }
+    return result;
   }
 
   /** Reads the group and locks its row until the transaction ends (writers of one group queue up). */
@@ -195,6 +210,7 @@ export class GroupWrites {
       throw new DirectoryError(
         DirectoryErrorCode.InvalidMembers,
         `These members are not users or groups of this tenant: ${describeIds(unknown)}. Nothing of this request was applied; provision them first or remove them from the request.`,
+        { ids: unknown.slice(0, LISTED_IDS), count: unknown.length },
       );
     }
     return found;
@@ -202,6 +218,7 @@ export class GroupWrites {
 
   private async insertMembers(manager: EntityManager, tenantId: string, groupId: string, members: ResolvedMember[]): Promise<void> {
     if (members.length === 0) return;
+    this.insertedSinceAnalyze += members.length;
     // A present member is not an error: ON CONFLICT DO NOTHING (Entra re-sends adds it cannot see).
     await manager.query(
       `INSERT INTO group_members (tenant_id, group_id, user_id, member_group_id)
@@ -240,6 +257,7 @@ export class GroupWrites {
       return new DirectoryError(
         DirectoryErrorCode.DisplayNameTaken,
         `${name} is already taken by another group in this tenant (compared case-insensitively).${displayName === null ? '' : ` Find it with filter displayName eq "${displayName}".`}`,
+        displayName === null ? undefined : { displayName },
       );
     }
     const { code, constraint: foreignKey } = ((error as { driverError?: { code?: string; constraint?: string } }).driverError ?? {});
