@@ -1,3 +1,4 @@
+import { SmtpSink } from './support/smtp-sink';
 import { TestStack, type ScimClient } from './support/stack';
 
 type Json = Record<string, any>;
@@ -8,18 +9,25 @@ type Json = Record<string, any>;
  * seconds: 503 with Retry-After, never a hang or a 500.
  */
 describe('outages and timeouts (end to end)', () => {
-  const stack = new TestStack({ label: 'resilience', viaProxies: true });
+  const smtp = new SmtpSink();
+  let stack: TestStack;
   let scim: ScimClient;
+  let tenantId = '';
 
   beforeAll(async () => {
+    await smtp.start();
+    stack = new TestStack({ label: 'resilience', viaProxies: true, notifier: true, env: { SMTP_URL: smtp.url, NOTIFY_DIGEST_MS: '500', NOTIFY_RETRY_MS: '300' } });
     await stack.start();
-    scim = stack.client((await stack.createTenant()).token);
+    const tenant = await stack.createTenant({ notifyEmail: 'ops@resilience.test', notifyOnFailure: true });
+    tenantId = tenant.tenantId;
+    scim = stack.client(tenant.token);
     // Warm the token cache and the pools.
     expect((await scim.post('/Users', { userName: 'before-outage' })).status).toBe(201);
   }, 60000);
 
   afterAll(async () => {
     await stack.stop();
+    await smtp.stop();
   }, 60000);
 
   function expectUnavailable(response: { status: number; headers: Headers; body: unknown; ms: number }): void {
@@ -62,6 +70,31 @@ describe('outages and timeouts (end to end)', () => {
     expect(Number(lost[0]!.n)).toBe(0);
   }, 30000);
 
+  it('reports a write whose retries ran out while Postgres was down, once it is back', async () => {
+    // The token is cached, so the write reaches the worker, which cannot reach the database.
+    expect((await scim.get('/Users')).status).toBe(200);
+    await stack.postgresProxy!.down();
+    let response;
+    try {
+      response = await scim.post('/Users', { userName: 'lost-in-outage', externalId: 'ext-outage' });
+    } finally {
+      await stack.postgresProxy!.up();
+    }
+    expectUnavailable(response);
+    // The notifier records the failure when it can (its job retries every 10 s) and mails it.
+    const mail = await eventuallyValue(() => smtp.to('ops@resilience.test')[0], 30000);
+    expect(mail.subject).toMatch(/1 failure for tenant/);
+    expect(mail.text).toContain('service unavailable');
+    expect(mail.text).toContain('lost-in-outage');
+    const rows: { outcome: string; status: number; reason: string; notification: string }[] = await stack.dataSource.query(
+      `SELECT outcome, status, reason, notification FROM operations WHERE tenant_id = $1 AND resource_name = 'lost-in-outage'`,
+      [tenantId],
+    );
+    expect(rows).toEqual([{ outcome: 'failed', status: 503, reason: 'UNAVAILABLE', notification: 'sent' }]);
+    const users: { n: string }[] = await stack.dataSource.query(`SELECT count(*) AS n FROM users WHERE user_name = 'lost-in-outage'`);
+    expect(Number(users[0]!.n)).toBe(0);
+  }, 45000);
+
   it('answers 503 when no worker answers within WRITE_TIMEOUT_MS, and never applies that write later', async () => {
     const gateway = stack.apps.find((app) => app.name === 'gateway')!;
     await gateway.stop();
@@ -79,6 +112,16 @@ describe('outages and timeouts (end to end)', () => {
     expect(Number(rows[0]!.n)).toBe(0);
   }, 30000);
 });
+
+async function eventuallyValue<T>(read: () => T | undefined, timeoutMs: number): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`nothing after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 async function eventually(check: () => Promise<void>, timeoutMs = 10000): Promise<void> {
   const started = Date.now();

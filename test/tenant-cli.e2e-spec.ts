@@ -102,6 +102,30 @@ describe('tenant CLI and migrate (end to end)', () => {
     expect(JSON.parse(revoked.stdout)).toEqual({ tenantId: created.tenantId, revoked: 2 });
   });
 
+  it('log shows the operations log, newest first, optionally only failures', async () => {
+    const created = JSON.parse((await tenant('create', '--name', 'Logged')).stdout);
+    const client = new Client({ connectionString: databaseUrl });
+    await client.connect();
+    await client.query(
+      `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_name, outcome, status, created_at)
+       VALUES (gen_random_uuid(), $1, 'create-user', 'User', 'first', 'succeeded', 201, now() - interval '1 minute')`,
+      [created.tenantId],
+    );
+    await client.query(
+      `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_name, outcome, status, scim_type, error, reason, notification)
+       VALUES (gen_random_uuid(), $1, 'create-user', 'User', 'second', 'failed', 409, 'uniqueness', 'taken', 'USER_NAME_TAKEN', 'pending')`,
+      [created.tenantId],
+    );
+    await client.end();
+    const all = (await tenant('log', '--tenant', created.tenantId)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(all.map((r) => r.resourceName)).toEqual(['second', 'first']);
+    expect(all[0]).toMatchObject({ outcome: 'failed', status: 409, reason: 'USER_NAME_TAKEN', detail: 'taken', notification: 'pending', notifiedAt: null });
+    const failed = (await tenant('log', '--tenant', created.tenantId, '--failed', '--limit', '5')).stdout.trim().split('\n');
+    expect(failed).toHaveLength(1);
+    const bad = await tenant('log', '--tenant', created.tenantId, '--limit', 'lots');
+    expect(bad.code).not.toBe(0);
+  });
+
   it.each([
     [['create'], /--name is required/],
     [['create', '--name', 'X', '--notify', 'not-an-email'], /not a valid email address/],

@@ -1,14 +1,16 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadEnv } from '@scim/config';
-import { DirectoryError, TenantRepository, createDirectoryDataSource, type TenantChanges } from '@scim/directory';
+import type { DataSource } from 'typeorm';
+import { DirectoryError, OperationRepository, TenantRepository, createDirectoryDataSource, type TenantChanges } from '@scim/directory';
 
 const USAGE = `Usage: npm run tenant -- <command> [options]
   create --name NAME [--notify EMAIL] [--notifications on|off] [--domains a.com,b.com]
   list
   set --tenant ID [--name NAME] [--notify EMAIL|none] [--notifications on|off] [--domains a.com,b.com|none]
   rotate-token --tenant ID [--grace-hours N]   (old tokens keep working N hours, default ${24})
-  revoke-token --tenant ID [--token TOKEN]     (one token, or every token of the tenant)`;
+  revoke-token --tenant ID [--token TOKEN]     (one token, or every token of the tenant)
+  log --tenant ID [--failed] [--limit N]       (the operations log, newest first; default 50)`;
 
 /** How long a rotated-out token keeps working by default: a day to paste the new one into Entra. */
 const DEFAULT_GRACE_HOURS = 24;
@@ -23,6 +25,8 @@ const OPTIONS = {
   tenant: { type: 'string' },
   token: { type: 'string' },
   'grace-hours': { type: 'string' },
+  failed: { type: 'boolean' },
+  limit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -63,7 +67,8 @@ function allowOnly(options: Options, command: string, allowed: (keyof Options)[]
   if (extra.length > 0) throw new UsageError(`${command} does not take --${extra.join(', --')}`);
 }
 
-async function run(command: string | undefined, options: Options, tenants: TenantRepository, scimUrl: string): Promise<unknown[]> {
+async function run(command: string | undefined, options: Options, dataSource: DataSource, scimUrl: string): Promise<unknown[]> {
+  const tenants = new TenantRepository(dataSource);
   switch (command) {
     case 'create': {
       allowOnly(options, command, ['name', 'notify', 'notifications', 'domains']);
@@ -95,6 +100,14 @@ async function run(command: string | undefined, options: Options, tenants: Tenan
       allowOnly(options, command, ['tenant', 'token']);
       const tenantId = required(options, 'tenant');
       return [{ tenantId, revoked: await tenants.revokeTokens(tenantId, options.token) }];
+    }
+    case 'log': {
+      allowOnly(options, command, ['tenant', 'failed', 'limit']);
+      const tenantId = required(options, 'tenant');
+      const limit = options.limit === undefined ? 50 : Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new UsageError('--limit takes a whole number from 1 to 10000');
+      await tenants.get(tenantId);
+      return new OperationRepository(dataSource).recent(tenantId, { failedOnly: options.failed === true, limit });
     }
     case undefined:
       throw new UsageError('a command is required');
@@ -130,7 +143,7 @@ async function main(argv: string[]): Promise<number> {
   const dataSource = createDirectoryDataSource({ url: env.DATABASE_URL, poolSize: 1, applicationName: 'scim-tenant-cli' });
   try {
     await dataSource.initialize();
-    const lines = await run(command, parsed.values, new TenantRepository(dataSource), `${env.PUBLIC_URL}/api/scim`);
+    const lines = await run(command, parsed.values, dataSource, `${env.PUBLIC_URL}/api/scim`);
     for (const line of lines) console.log(JSON.stringify(line));
     return 0;
   } catch (error) {

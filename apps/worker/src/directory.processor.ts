@@ -11,6 +11,7 @@ import {
   type WriteResult,
 } from '@scim/queue';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker.config';
+import { NotificationsProducer } from './notifications.producer';
 
 const RETRY_AFTER_SECONDS = 5;
 
@@ -29,6 +30,7 @@ export class DirectoryProcessor implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     private readonly writer: DirectoryWriter,
+    private readonly notifications: NotificationsProducer,
   ) {
     this.publisher = new IORedis(config.redisUrl, { maxRetriesPerRequest: 3, connectionName: 'scim-worker-replies' });
     this.publisher.on('error', () => undefined);
@@ -66,8 +68,13 @@ export class DirectoryProcessor implements OnModuleInit, OnApplicationShutdown {
     try {
       result = await this.writer.apply(typed);
     } catch (error) {
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const attempts = job.attemptsMade + 1;
+      const lastAttempt = attempts >= (job.opts.attempts ?? 1);
       if (lastAttempt) {
+        // Nothing could be recorded (the database is the likely cause): the notifier records it.
+        await this.notifications.notify(this.writer.exhaustedNotice(typed, attempts)).catch((notifyError: Error) => {
+          this.logger.error(`Could not report the failure of ${typed.data.operationId}: ${notifyError.message}`);
+        });
         await this.reply(typed.data.replyTo, typed.data.operationId, {
           ok: false,
           status: 503,

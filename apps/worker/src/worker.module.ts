@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { DirectoryWriter, TenantRepository, TenantSettingsCache, directoryDataSourceOptions } from '@scim/directory';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker.config';
 import { DirectoryProcessor } from './directory.processor';
+import { NotificationsProducer } from './notifications.producer';
 
 @Module({})
 export class WorkerModule {
@@ -19,10 +20,11 @@ export class WorkerModule {
       ],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
+        NotificationsProducer,
         {
           provide: DirectoryWriter,
-          useFactory: (ds: DataSource) => new DirectoryWriter(ds, new TenantSettingsCache(new TenantRepository(ds))),
-          inject: [DataSource],
+          useFactory: (ds: DataSource, notifications: NotificationsProducer) => new DirectoryWriter(ds, new TenantSettingsCache(new TenantRepository(ds)), notifications),
+          inject: [DataSource, NotificationsProducer],
         },
         DirectoryProcessor,
       ],

@@ -1,6 +1,7 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Client } from 'pg';
 import { ApiTokenEntity } from './entities/api-token.entity';
+import { NotificationDigestEntity } from './entities/notification-digest.entity';
 import { OperationEntity } from './entities/operation.entity';
 import { TenantEntity } from './entities/tenant.entity';
 import { GroupMemberEntity } from './entities/group-member.entity';
@@ -8,9 +9,10 @@ import { GroupEntity } from './entities/group.entity';
 import { UserEntity } from './entities/user.entity';
 import { InitialSchema1764150000000 } from './migrations/1764150000000-initial-schema';
 import { Groups1764160000000 } from './migrations/1764160000000-groups';
+import { FailureNotifications1764170000000 } from './migrations/1764170000000-failure-notifications';
 
-export const DIRECTORY_ENTITIES = [TenantEntity, ApiTokenEntity, UserEntity, GroupEntity, GroupMemberEntity, OperationEntity];
-export const DIRECTORY_MIGRATIONS = [InitialSchema1764150000000, Groups1764160000000];
+export const DIRECTORY_ENTITIES = [TenantEntity, ApiTokenEntity, UserEntity, GroupEntity, GroupMemberEntity, OperationEntity, NotificationDigestEntity];
+export const DIRECTORY_MIGRATIONS = [InitialSchema1764150000000, Groups1764160000000, FailureNotifications1764170000000];
 
 export interface DatabaseOptions {
   url: string;

@@ -15,6 +15,8 @@ export class DirectoryError extends Error {
   constructor(
     readonly code: DirectoryErrorCode,
     readonly detail: string,
+    /** Facts for the failure notice's advice, e.g. `{ domain }` for a rejected work email. */
+    readonly context?: Record<string, unknown>,
   ) {
     super(detail);
     this.name = 'DirectoryError';
@@ -34,7 +36,17 @@ export interface ErrorAnswer {
   status: number;
   scimType?: string;
   detail: string;
+  /** Why, as a code: a DirectoryErrorCode, or INVALID_REQUEST for a request the SCIM layer refused. */
+  reason?: string;
+  context?: Record<string, unknown>;
 }
+
+/** Reasons for failures that are not refusals by a rule. */
+export const FailureReason = {
+  InvalidRequest: 'INVALID_REQUEST',
+  Unavailable: 'UNAVAILABLE',
+  TimedOut: 'TIMED_OUT',
+} as const;
 
 const STATUS_BY_CODE: Record<DirectoryErrorCode, { status: number; scimType?: string }> = {
   [DirectoryErrorCode.UserNameTaken]: { status: 409, scimType: 'uniqueness' },
@@ -48,7 +60,9 @@ const STATUS_BY_CODE: Record<DirectoryErrorCode, { status: number; scimType?: st
 
 /** The SCIM answer for a refusal (a rule said no, or the request was invalid); undefined for anything else. */
 export function answerForRefusal(error: unknown): ErrorAnswer | undefined {
-  if (error instanceof DirectoryError) return { ...STATUS_BY_CODE[error.code], detail: error.detail };
-  if (error instanceof ScimError) return { status: error.status, scimType: error.scimType, detail: error.detail };
+  if (error instanceof DirectoryError) {
+    return { ...STATUS_BY_CODE[error.code], detail: error.detail, reason: error.code, ...(error.context ? { context: error.context } : {}) };
+  }
+  if (error instanceof ScimError) return { status: error.status, scimType: error.scimType, detail: error.detail, reason: FailureReason.InvalidRequest };
   return undefined;
 }

@@ -1,3 +1,4 @@
 export * from './queue-names';
 export * from './directory.jobs';
 export * from './job-options';
+export * from './notifications.jobs';

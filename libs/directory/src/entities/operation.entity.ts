@@ -47,6 +47,23 @@ export class OperationEntity {
   @Column({ type: 'jsonb', nullable: true })
   notes!: Record<string, unknown> | null;
 
+  /** Why a failed write failed, as a code (DirectoryErrorCode, INVALID_REQUEST, UNAVAILABLE, TIMED_OUT). */
+  @Column({ type: 'text', nullable: true })
+  reason!: string | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  context!: Record<string, unknown> | null;
+
+  /** For failures of tenants with notifications on: pending → gathered → sent, or undeliverable. */
+  @Column({ type: 'text', nullable: true })
+  notification!: 'pending' | 'gathered' | 'sent' | 'undeliverable' | null;
+
+  @Column({ name: 'digest_id', type: 'uuid', nullable: true })
+  digestId!: string | null;
+
+  @Column({ name: 'notified_at', type: 'timestamptz', nullable: true })
+  notifiedAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -88,6 +88,7 @@ export function applyWorkEmailRule(user: JsonObject, configuredDomains: readonly
       domain === undefined
         ? `The work email "${address}" is not a valid email address.`
         : `The work email "${address}" is not allowed: ${describeRule(workDomains)}. Add ${domain} to the tenant's work domains, or correct the user's mail attribute in Entra.`,
+      { address, ...(domain === undefined ? {} : { domain }), workDomains: [...workDomains] },
     );
   }
   const saved: { [key: string]: JsonValue } = { value: address, type: 'work', primary: true };

@@ -1,13 +1,18 @@
 import type { DataSource } from 'typeorm';
 import { USER_RESOURCE_TYPE, applyPatch, parsePatchRequest, parseUser, type JsonObject } from '@scim/scim';
-import type { DirectoryJobData, DirectoryJobName, WriteResult } from '@scim/queue';
-import { answerForRefusal } from '../directory-error';
+import type { DirectoryJobData, DirectoryJobName, FailureNotice, WriteResult } from '@scim/queue';
+import { FailureReason, answerForRefusal, type ErrorAnswer } from '../directory-error';
 import { isResourceId } from '../repositories/resource-row';
 import { GroupWrites } from './group-writes';
 import { OperationsLog } from './operations-log';
 import type { TenantSettingsCache } from './tenant-settings.cache';
 import { UserWrites } from './user-writes';
 import { assertNever, documentSubject, type Subject } from './write-support';
+
+/** Where the writer reports failures of tenants that want emails (the worker: the notifications queue). */
+export interface FailureNotifier {
+  notify(notice: FailureNotice): Promise<void>;
+}
 
 export type DirectoryJobInput = { [N in DirectoryJobName]: { name: N; data: DirectoryJobData<N> } }[DirectoryJobName];
 
@@ -34,7 +39,11 @@ export class DirectoryWriter {
   private readonly groups: GroupWrites;
   private readonly log: OperationsLog;
 
-  constructor(dataSource: DataSource, tenantSettings: TenantSettingsCache) {
+  constructor(
+    dataSource: DataSource,
+    private readonly tenantSettings: TenantSettingsCache,
+    private readonly notifier?: FailureNotifier,
+  ) {
     this.users = new UserWrites(dataSource, tenantSettings);
     this.groups = new GroupWrites(dataSource);
     this.log = new OperationsLog(dataSource);
@@ -46,6 +55,7 @@ export class DirectoryWriter {
       return (await this.log.replay(job.data.operationId)) ?? this.refuse(job, {
         status: 503,
         detail: 'The write was not applied: it waited in the queue longer than the gateway waits for an answer. Retry the request.',
+        reason: FailureReason.TimedOut,
       });
     }
     try {
@@ -85,10 +95,42 @@ export class DirectoryWriter {
     }
   }
 
-  private async refuse(job: DirectoryJobInput, refusal: { status: number; scimType?: string; detail: string }): Promise<WriteResult> {
+  /**
+   * Records a refusal and, for a tenant that wants failure emails, reports it. A 404 is not a
+   * failure of the tenant's provisioning (Entra deletes what is already gone). Reporting is best
+   * effort: the row is already marked pending, and the notifier gathers pending rows anyway.
+   */
+  private async refuse(job: DirectoryJobInput, refusal: ErrorAnswer): Promise<WriteResult> {
     // A refused PATCH or DELETE names only an id: the log (and the failure notice) say whom it was about.
     const subject = await this.log.completeSubject(job.data.tenantId, this.subjectOf(job));
-    return this.log.refuse({ operationId: job.data.operationId, tenantId: job.data.tenantId, kind: job.name, subject }, refusal);
+    const tenant = await this.tenantSettings.get(job.data.tenantId).catch(() => undefined);
+    const notify = refusal.status !== 404 && tenant !== undefined && tenant.notifyOnFailure && tenant.notifyEmail !== null;
+    const { result, notice } = await this.log.refuse({ operationId: job.data.operationId, tenantId: job.data.tenantId, kind: job.name, subject, notify }, refusal);
+    if (notice) await this.notifier?.notify(notice).catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * The notice for a job whose retries ran out (Postgres unreachable, say). Nothing could be
+   * recorded; the notifier records it when the database is back, if the tenant wants emails.
+   */
+  exhaustedNotice(job: DirectoryJobInput, attempts: number): FailureNotice {
+    const subject = this.subjectOf(job);
+    return {
+      tenantId: job.data.tenantId,
+      operationId: job.data.operationId,
+      kind: job.name,
+      resourceType: subject.resourceType,
+      resourceId: subject.resourceId,
+      resourceName: subject.name,
+      externalId: subject.externalId,
+      status: 503,
+      scimType: null,
+      detail: `The write was not applied: the directory was unavailable for all ${attempts} attempts.`,
+      reason: FailureReason.Unavailable,
+      context: { attempts },
+      occurredAt: new Date().toISOString(),
+    };
   }
 
   private subjectOf(job: DirectoryJobInput): Subject {

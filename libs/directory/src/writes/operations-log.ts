@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import type { WriteResult } from '@scim/queue';
-import type { ErrorAnswer } from '../directory-error';
+import type { FailureNotice, WriteResult } from '@scim/queue';
+import { FailureReason, type ErrorAnswer } from '../directory-error';
 import { toStoredResource, type ResourceRow } from '../repositories/resource-row';
 import type { Subject } from './write-support';
 
@@ -43,19 +43,48 @@ export class OperationsLog {
     return rows[0] ? { ...subject, name: rows[0].name, externalId: subject.externalId ?? rows[0].external_id } : subject;
   }
 
-  /** Records a refused write; if the operation was recorded meanwhile, that record is the answer. */
-  async refuse(entry: { operationId: string; tenantId: string; kind: string; subject: Subject }, refusal: ErrorAnswer): Promise<WriteResult> {
+  /**
+   * Records a refused write; if the operation was recorded meanwhile, that record is the answer.
+   * With `notify`, the row is marked pending for the notifier, and the notice is returned so that
+   * the caller can also put it on the notifications queue.
+   */
+  async refuse(
+    entry: { operationId: string; tenantId: string; kind: string; subject: Subject; notify: boolean },
+    refusal: ErrorAnswer,
+  ): Promise<{ result: WriteResult; notice?: FailureNotice }> {
     const { subject } = entry;
-    const rows: unknown[] = await this.dataSource.query(
-      `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, scim_type, error)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'failed', $8, $9, $10)
-       ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [entry.operationId, entry.tenantId, entry.kind, subject.resourceType, subject.resourceId, subject.name, subject.externalId, refusal.status, refusal.scimType ?? null, refusal.detail],
+    const reason = refusal.reason ?? FailureReason.InvalidRequest;
+    const rows: { created_at: Date }[] = await this.dataSource.query(
+      `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, scim_type, error, reason, context, notification)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'failed', $8, $9, $10, $11, $12::jsonb, $13)
+       ON CONFLICT (id) DO NOTHING RETURNING created_at`,
+      [
+        entry.operationId, entry.tenantId, entry.kind, subject.resourceType, subject.resourceId, subject.name, subject.externalId,
+        refusal.status, refusal.scimType ?? null, refusal.detail, reason, refusal.context ? JSON.stringify(refusal.context) : null,
+        entry.notify ? 'pending' : null,
+      ],
     );
     if (rows.length === 0) {
       const recorded = await this.replay(entry.operationId);
-      if (recorded) return recorded;
+      if (recorded) return { result: recorded };
     }
-    return { ok: false, status: refusal.status, ...(refusal.scimType ? { scimType: refusal.scimType } : {}), detail: refusal.detail };
+    const result: WriteResult = { ok: false, status: refusal.status, ...(refusal.scimType ? { scimType: refusal.scimType } : {}), detail: refusal.detail };
+    if (!entry.notify || rows.length === 0) return { result };
+    const notice: FailureNotice = {
+      tenantId: entry.tenantId,
+      operationId: entry.operationId,
+      kind: entry.kind,
+      resourceType: subject.resourceType,
+      resourceId: subject.resourceId,
+      resourceName: subject.name,
+      externalId: subject.externalId,
+      status: refusal.status,
+      scimType: refusal.scimType ?? null,
+      detail: refusal.detail,
+      reason,
+      context: refusal.context ?? null,
+      occurredAt: rows[0]!.created_at.toISOString(),
+    };
+    return { result, notice };
   }
 }

@@ -139,6 +139,7 @@ export class UserWrites {
     return new DirectoryError(
       DirectoryErrorCode.UserNameTaken,
       `userName "${userName}" is already taken in this tenant (userNames are compared case-insensitively). Find the existing user with filter userName eq "${userName}".`,
+      { userName },
     );
   }
 }

@@ -1,0 +1,53 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Worker, type Job } from 'bullmq';
+import IORedis from 'ioredis';
+import { NotificationStore } from '@scim/directory';
+import { NOTIFICATIONS_QUEUE, NOTIFICATION_JOB_NAMES, type FailureNotice, type NotificationJobName } from '@scim/queue';
+import { NOTIFIER_CONFIG, type NotifierConfig } from './config/notifier.config';
+
+function assertNever(value: never): never {
+  throw new Error(`No handler for notification job ${JSON.stringify(value)}`);
+}
+
+/**
+ * Consumes `notifications`: each job is a failed write reported by a worker. Recording it (if the
+ * worker could not) is all there is to do here; the digest scheduler gathers and sends. While
+ * Postgres is down the job fails and BullMQ retries it (every 10 s, for a day).
+ */
+@Injectable()
+export class NotificationsProcessor implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(NotificationsProcessor.name);
+  private worker?: Worker;
+
+  constructor(
+    @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
+    private readonly store: NotificationStore,
+  ) {}
+
+  onModuleInit(): void {
+    const handled: Record<NotificationJobName, true> = { 'record-failure': true };
+    const unhandled = NOTIFICATION_JOB_NAMES.filter((name) => !handled[name]);
+    if (unhandled.length > 0) throw new Error(`No handler for notification jobs: ${unhandled.join(', ')}`);
+    this.worker = new Worker(NOTIFICATIONS_QUEUE, (job: Job) => this.process(job), {
+      connection: new IORedis(this.config.redisUrl, { maxRetriesPerRequest: null, connectionName: 'scim-notifier' }),
+      prefix: this.config.queuePrefix,
+      concurrency: 4,
+    });
+    this.worker.on('error', (error) => this.logger.warn(`Queue connection: ${error.message}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+  }
+
+  private async process(job: Job): Promise<void> {
+    const name = job.name as NotificationJobName;
+    switch (name) {
+      case 'record-failure':
+        await this.store.recordNotice(job.data as FailureNotice);
+        return;
+      default:
+        assertNever(name);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import type { DigestFailure, DigestTenant } from '@scim/directory';
+import { MAX_LISTED_FAILURES, renderFailureDigest } from './failure-digest.template';
+import { adviceFor, operationLabel, subjectLabel } from './failure-advice';
+
+const tenant: DigestTenant = { id: '11111111-1111-4111-8111-111111111111', name: 'Acme', workDomains: ['acme.com'] };
+
+function failure(overrides: Partial<DigestFailure> = {}): DigestFailure {
+  return {
+    operationId: '22222222-2222-4222-8222-222222222222',
+    occurredAt: new Date('2026-11-26T14:31:02.123Z'),
+    kind: 'create-user',
+    resourceType: 'User',
+    resourceId: null,
+    resourceName: 'jdoe@example.org',
+    externalId: 'ext-1',
+    status: 400,
+    scimType: 'invalidValue',
+    detail: 'The work email "jdoe@example.org" is not allowed.',
+    reason: 'WORK_EMAIL_REJECTED',
+    context: { address: 'jdoe@example.org', domain: 'example.org' },
+    ...overrides,
+  };
+}
+
+describe('renderFailureDigest', () => {
+  it('says how many failures for which tenant in the subject', () => {
+    expect(renderFailureDigest(tenant, [failure()]).subject).toBe('[SCIM provisioning] 1 failure for tenant Acme');
+    expect(renderFailureDigest(tenant, [failure(), failure()]).subject).toBe('[SCIM provisioning] 2 failures for tenant Acme');
+  });
+
+  it('lists each failure with time, operation, subject, reason and advice, in text and HTML', () => {
+    const email = renderFailureDigest(tenant, [failure()]);
+    expect(email.text).toContain('1. 2026-11-26 14:31:02 UTC · create user · User jdoe@example.org (externalId ext-1)');
+    expect(email.text).toContain('Reason: The work email "jdoe@example.org" is not allowed.');
+    expect(email.text).toContain(`What to do: Add example.org to the tenant's work domains (npm run tenant -- set --tenant ${tenant.id} --domains acme.com,example.org), or correct the user's mail attribute in Entra.`);
+    expect(email.html).toContain('<td style="border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left">create user</td>');
+    expect(email.html).toContain('The work email &quot;jdoe@example.org&quot; is not allowed.');
+  });
+
+  it('counts failures per reason, most frequent first', () => {
+    const email = renderFailureDigest(tenant, [
+      failure({ reason: 'USER_NAME_TAKEN', context: { userName: 'a' } }),
+      failure(),
+      failure(),
+    ]);
+    const counts = email.text.split('Failures by reason:\n')[1]!.split('\n\n')[0];
+    expect(counts).toBe('  2 × work email on a domain that is not allowed\n  1 × userName already taken');
+  });
+
+  it(`lists at most ${MAX_LISTED_FAILURES} failures, then says how many more`, () => {
+    const many = Array.from({ length: 130 }, (_, i) => failure({ resourceName: `user${i}` }));
+    const email = renderFailureDigest(tenant, many);
+    expect(email.text.match(/^\d+\. /gm)).toHaveLength(100);
+    expect(email.text).toContain('user99');
+    expect(email.text).not.toContain('user100 ');
+    expect(email.text).toContain('… and 30 more failures, not listed here.');
+    expect(email.html.match(/<tr><td/g)).toHaveLength(100);
+    expect(email.html).toContain('… and 30 more failures, not listed here.');
+    expect(email.text).toContain('130 × work email on a domain that is not allowed');
+  });
+
+  it('gives the period of the failures', () => {
+    const email = renderFailureDigest(tenant, [failure(), failure({ occurredAt: new Date('2026-11-26T14:32:00Z') })]);
+    expect(email.text).toContain('failed between 2026-11-26 14:31:02 UTC and 2026-11-26 14:32:00 UTC');
+  });
+
+  it('escapes HTML in everything a client sent', () => {
+    const email = renderFailureDigest(tenant, [failure({ resourceName: '<script>alert(1)</script>', detail: 'a & b' })]);
+    expect(email.html).not.toContain('<script>');
+    expect(email.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(email.html).toContain('a &amp; b');
+  });
+
+  it('is pure: the same failures give the same email', () => {
+    expect(renderFailureDigest(tenant, [failure()])).toEqual(renderFailureDigest(tenant, [failure()]));
+  });
+});
+
+describe('advice', () => {
+  it.each([
+    ['USER_NAME_TAKEN', { userName: 'jdoe' }, /already has the userName "jdoe"/],
+    ['DISPLAY_NAME_TAKEN', { displayName: 'Sales' }, /already called "Sales".*Rename one/],
+    ['INVALID_MEMBERS', { ids: ['u1', 'u2'] }, /Assign the missing members \(u1, u2\) to the application/],
+    ['UNAVAILABLE', {}, /could not reach its database/],
+    ['TIMED_OUT', {}, /too busy/],
+    ['VERSION_MISMATCH', {}, /changed while this write was being applied/],
+    ['INVALID_REQUEST', {}, /Check the attribute mapping in Entra/],
+  ])('for %s', (reason, context, expected) => {
+    expect(adviceFor(failure({ reason, context }), tenant)).toMatch(expected);
+  });
+
+  it('asks to correct an address that is not an email at all', () => {
+    expect(adviceFor(failure({ context: { address: 'nope' } }), tenant)).toMatch(/not a valid email address/);
+  });
+
+  it('labels operations and subjects', () => {
+    expect(operationLabel('patch-group')).toBe('update group');
+    expect(operationLabel('delete-user')).toBe('delete user');
+    expect(subjectLabel(failure({ resourceType: 'Group', resourceName: 'Sales', externalId: null, resourceId: 'g1' }))).toBe('Group Sales (id g1)');
+    expect(subjectLabel(failure({ resourceName: null, externalId: null }))).toBe('User (user without a name)');
+  });
+});
