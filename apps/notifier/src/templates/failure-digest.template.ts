@@ -31,8 +31,8 @@ export function renderFailureDigest(tenant: DigestTenant, failures: DigestFailur
   const last = failures[failures.length - 1]?.occurredAt;
   const plural = total === 1 ? 'failure' : 'failures';
   const subject = `[SCIM provisioning] ${total} ${plural} for tenant ${tenant.name}`;
-  const period = first && last ? (first.getTime() === last.getTime() ? `at ${utc(first)}` : `between ${utc(first)} and ${utc(last)}`) : '';
-  const intro = `${total} provisioning ${total === 1 ? 'write' : 'writes'} for tenant "${tenant.name}" (id ${tenant.id}) failed ${period}. Nothing of ${total === 1 ? 'it' : 'them'} was saved.`;
+  const period = first && last ? (utc(first) === utc(last) ? `at ${utc(first)}` : `between ${utc(first)} and ${utc(last)}`) : '';
+  const intro = `${total} provisioning ${total === 1 ? 'write' : 'writes'} for tenant "${tenant.name}" (id ${tenant.id}) failed ${period}. ${total === 1 ? 'Nothing' : 'None of them'} was saved.`;
   const counts = countsByReason(failures);
   const closing = 'Entra retries failed objects in its next provisioning cycle (about every 40 minutes), so once the cause is fixed nothing else needs to be done. Every failure is also in the operations log.';
 
