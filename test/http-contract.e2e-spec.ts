@@ -131,7 +131,7 @@ describe('HTTP contract of the gateway (end to end)', () => {
   it('serves discovery that tells the truth about the rules', async () => {
     const config = await scim.get<Json>('/ServiceProviderConfig');
     expect(config.status).toBe(200);
-    expect(config.body).toMatchObject({ patch: { supported: true }, filter: { supported: true, maxResults: 1000 }, bulk: { supported: false } });
+    expect(config.body).toMatchObject({ patch: { supported: true }, filter: { supported: true, maxResults: 1000 }, bulk: { supported: true, maxOperations: 1000, maxPayloadSize: 1048576 }, sort: { supported: true }, etag: { supported: true }, changePassword: { supported: false } });
     const userSchema = await scim.get<Json>('/Schemas/urn:ietf:params:scim:schemas:core:2.0:User');
     const userName = userSchema.body['attributes'].find((a: Json) => a['name'] === 'userName');
     expect(userName).toMatchObject({ uniqueness: 'server', caseExact: false, required: true });

@@ -10,8 +10,12 @@ import { DependencyProbe } from './health/dependency-probe.service';
 import { HealthController } from './health/health.controller';
 import { DirectoryClient } from './queue/directory.client';
 import { ScimExceptionFilter } from './scim-exception.filter';
+import { BulkController } from './scim/bulk.controller';
 import { DiscoveryController } from './scim/discovery.controller';
 import { GroupsController } from './scim/groups.controller';
+import { ScimBulkService } from './scim/scim-bulk.service';
+import { RootSearchController } from './scim/root-search.controller';
+import { ScimSearchService } from './scim/scim-search.service';
 import { ScimGroupsService } from './scim/scim-groups.service';
 import { ScimUsersService } from './scim/scim-users.service';
 import { UsersController } from './scim/users.controller';
@@ -29,7 +33,7 @@ export class GatewayModule {
           manualInitialization: false,
         }),
       ],
-      controllers: [UsersController, GroupsController, DiscoveryController, HealthController],
+      controllers: [UsersController, GroupsController, BulkController, RootSearchController, DiscoveryController, HealthController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: UserRepository, useFactory: (ds: DataSource) => new UserRepository(ds), inject: [DataSource] },
@@ -41,6 +45,8 @@ export class GatewayModule {
         DependencyProbe,
         ScimUsersService,
         ScimGroupsService,
+        ScimBulkService,
+        ScimSearchService,
         { provide: APP_FILTER, useClass: ScimExceptionFilter },
       ],
     };

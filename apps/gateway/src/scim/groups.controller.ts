@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { ScimAuthGuard } from '../auth/scim-auth.guard';
 import { TenantId } from '../auth/tenant.decorator';
 import { sendStream } from '../http/scim-answer';
+import { parseSearchRequest } from '@scim/scim';
 import { ScimGroupsService } from './scim-groups.service';
 
 type QueryParams = Record<string, string | undefined>;
@@ -17,24 +18,29 @@ export class GroupsController {
     return sendStream(reply, await this.groups.list(tenantId, query));
   }
 
+  @Post('.search')
+  async search(@TenantId() tenantId: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendStream(reply, await this.groups.search(tenantId, parseSearchRequest(body)));
+  }
+
   @Get(':id')
-  async get(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendStream(reply, await this.groups.get(tenantId, id, query));
+  async get(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: QueryParams, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendStream(reply, await this.groups.get(tenantId, id, query, ifNoneMatch));
   }
 
   @Post()
-  async create(@TenantId() tenantId: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendStream(reply, await this.groups.create(tenantId, body));
+  async create(@TenantId() tenantId: string, @Body() body: unknown, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendStream(reply, await this.groups.create(tenantId, body, query));
   }
 
   @Put(':id')
-  async replace(@TenantId() tenantId: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendStream(reply, await this.groups.replace(tenantId, id, body, ifMatch));
+  async replace(@TenantId() tenantId: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendStream(reply, await this.groups.replace(tenantId, id, body, ifMatch, query));
   }
 
   @Patch(':id')
-  async patch(@TenantId() tenantId: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendStream(reply, await this.groups.patch(tenantId, id, body, ifMatch));
+  async patch(@TenantId() tenantId: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendStream(reply, await this.groups.patch(tenantId, id, body, ifMatch, query));
   }
 
   @Delete(':id')

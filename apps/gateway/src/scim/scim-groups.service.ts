@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { GroupRepository } from '@scim/directory';
-import { ScimError, parseGroup, parseListQuery, parsePatchRequest, type JsonObject, type Projection, type StoredResource } from '@scim/scim';
+import { ScimError, parseGroup, parseListQuery, parsePatchRequest, type JsonObject, type ListQuery, type Projection, type StoredResource } from '@scim/scim';
 import type { WriteResult } from '@scim/queue';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
 import { groupJson, groupListJson, toStream, type GroupRenderContext } from '../http/group-json';
+import { etagMatches } from '../http/scim-answer';
 import { DirectoryClient } from '../queue/directory.client';
 
 type QueryParams = Record<string, string | undefined>;
@@ -37,34 +38,46 @@ export class ScimGroupsService {
     return { baseUrl: this.baseUrl, projection, members: (groupId) => this.groups.members(tenantId, groupId) };
   }
 
-  async get(tenantId: string, id: string, params: QueryParams): Promise<GroupAnswer> {
+  /** With `If-None-Match` naming the current version, 304 without a body (RFC 7644 §3.14). */
+  async get(tenantId: string, id: string, params: QueryParams, ifNoneMatch?: string): Promise<GroupAnswer> {
     const projection = parseListQuery(params);
     const group = await this.groups.findById(tenantId, id);
     if (!group) throw ScimError.notFound(`No group with id "${id}" in this tenant.`);
+    if (etagMatches(ifNoneMatch, group.version)) return { status: 304, version: group.version };
     return { status: 200, body: toStream(groupJson(group, this.context(tenantId, projection))), version: group.version };
   }
 
-  async list(tenantId: string, params: QueryParams): Promise<GroupAnswer> {
-    const query = parseListQuery(params);
+  list(tenantId: string, params: QueryParams): Promise<GroupAnswer> {
+    return this.search(tenantId, parseListQuery(params));
+  }
+
+  /** GET /Groups and POST /Groups/.search. */
+  async search(tenantId: string, query: ListQuery): Promise<GroupAnswer> {
     const page = await this.groups.list(tenantId, query);
     return { status: 200, body: toStream(groupListJson(page.resources, page.totalResults, query.startIndex, this.context(tenantId, query))) };
   }
 
-  async create(tenantId: string, body: unknown): Promise<GroupAnswer> {
+  // Write answers honour `attributes` / `excludedAttributes` too (RFC 7644 §3.9).
+  async create(tenantId: string, body: unknown, params: QueryParams = {}): Promise<GroupAnswer> {
     const { group, members } = parseGroup(body);
-    return this.answer(tenantId, await this.directory.write('create-group', { tenantId, group, members }));
+    return this.answer(tenantId, await this.directory.write('create-group', { tenantId, group, members }), parseListQuery(params));
   }
 
-  async replace(tenantId: string, groupId: string, body: unknown, ifMatch?: string): Promise<GroupAnswer> {
+  async replace(tenantId: string, groupId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<GroupAnswer> {
     const { group, members } = parseGroup(body);
-    return this.answer(tenantId, await this.directory.write('replace-group', { tenantId, groupId, group, members, ...(ifMatch ? { ifMatch } : {}) }));
+    return this.answer(tenantId, await this.directory.write('replace-group', { tenantId, groupId, group, members, ...(ifMatch ? { ifMatch } : {}) }), parseListQuery(params));
   }
 
-  /** Entra expects 204 for a group PATCH; the new version is still given as the ETag. */
-  async patch(tenantId: string, groupId: string, body: unknown, ifMatch?: string): Promise<GroupAnswer> {
+  /**
+   * Entra expects 204 for a group PATCH (the new version is still given as the ETag). A client
+   * that asks for attributes gets 200 with the group, projected (RFC 7644 §3.5.2).
+   */
+  async patch(tenantId: string, groupId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<GroupAnswer> {
     parsePatchRequest(body);
+    const projection = parseListQuery(params);
     const result = await this.directory.write('patch-group', { tenantId, groupId, patch: body as JsonObject, ...(ifMatch ? { ifMatch } : {}) });
     this.throwIfRefused(result);
+    if (projection.attributes || projection.excludedAttributes) return this.answer(tenantId, result, projection);
     return { status: 204, ...(result.ok && result.resource ? { version: result.resource.version } : {}) };
   }
 
@@ -74,13 +87,13 @@ export class ScimGroupsService {
     return { status: 204 };
   }
 
-  private answer(tenantId: string, result: WriteResult): GroupAnswer {
+  private answer(tenantId: string, result: WriteResult, projection: Projection = {}): GroupAnswer {
     this.throwIfRefused(result);
     if (!result.ok || !result.resource) return { status: result.status };
     const group = result.resource as StoredResource;
     return {
       status: result.status,
-      body: toStream(groupJson(group, this.context(tenantId, {}))),
+      body: toStream(groupJson(group, this.context(tenantId, projection))),
       version: group.version,
       ...(result.status === 201 ? { location: `${this.baseUrl}/Groups/${group.id}` } : {}),
     };

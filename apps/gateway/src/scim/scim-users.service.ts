@@ -11,12 +11,13 @@ import {
   projectionExcludes,
   renderUser,
   type JsonObject,
+  type ListQuery,
   type ListResponse,
   type Projection,
   type StoredResource,
 } from '@scim/scim';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
-import { answerFromWrite, type ScimAnswer } from '../http/scim-answer';
+import { answerFromWrite, etagMatches, type ScimAnswer } from '../http/scim-answer';
 import { DirectoryClient } from '../queue/directory.client';
 
 type QueryParams = Record<string, string | undefined>;
@@ -41,36 +42,43 @@ export class ScimUsersService {
     return projectResource(renderUser(resource, this.baseUrl), projection, USER_RESOURCE_TYPE);
   }
 
-  async get(tenantId: string, id: string, params: QueryParams): Promise<ScimAnswer> {
+  /** With `If-None-Match` naming the current version, 304 without a body (RFC 7644 §3.14). */
+  async get(tenantId: string, id: string, params: QueryParams, ifNoneMatch?: string): Promise<ScimAnswer> {
     const projection = parseListQuery(params);
     const user = await this.users.findById(tenantId, id, { withGroups: !projectionExcludes(projection, 'groups') });
     if (!user) throw ScimError.notFound(`No user with id "${id}" in this tenant.`);
+    if (etagMatches(ifNoneMatch, user.version)) return { status: 304, version: user.version };
     return { status: 200, body: this.render(user, projection), version: user.version };
   }
 
-  async list(tenantId: string, params: QueryParams): Promise<ListResponse> {
-    const query = parseListQuery(params);
+  list(tenantId: string, params: QueryParams): Promise<ListResponse> {
+    return this.search(tenantId, parseListQuery(params));
+  }
+
+  /** GET /Users and POST /Users/.search. */
+  async search(tenantId: string, query: ListQuery): Promise<ListResponse> {
     const page = await this.users.list(tenantId, query, { withGroups: !projectionExcludes(query, 'groups') });
     return listResponse(page.resources.map((user) => this.render(user, query)), page.totalResults, query.startIndex);
   }
 
-  async create(tenantId: string, body: unknown): Promise<ScimAnswer> {
+  // Write answers honour `attributes` / `excludedAttributes` too (RFC 7644 §3.9).
+  async create(tenantId: string, body: unknown, params: QueryParams = {}): Promise<ScimAnswer> {
     const user = parseUser(body);
     const result = await this.directory.write('create-user', { tenantId, user });
-    return answerFromWrite(result, (resource) => this.render(resource));
+    return answerFromWrite(result, (resource) => this.render(resource, parseListQuery(params)));
   }
 
-  async replace(tenantId: string, userId: string, body: unknown, ifMatch?: string): Promise<ScimAnswer> {
+  async replace(tenantId: string, userId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<ScimAnswer> {
     const user = parseUser(body);
     const result = await this.directory.write('replace-user', { tenantId, userId, user, ...(ifMatch ? { ifMatch } : {}) });
-    return answerFromWrite(result, (resource) => this.render(resource));
+    return answerFromWrite(result, (resource) => this.render(resource, parseListQuery(params)));
   }
 
-  async patch(tenantId: string, userId: string, body: unknown, ifMatch?: string): Promise<ScimAnswer> {
+  async patch(tenantId: string, userId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<ScimAnswer> {
     // Syntax is checked here so that a malformed PATCH never reaches the queue.
     parsePatchRequest(body);
     const result = await this.directory.write('patch-user', { tenantId, userId, patch: body as JsonObject, ...(ifMatch ? { ifMatch } : {}) });
-    return answerFromWrite(result, (resource) => this.render(resource));
+    return answerFromWrite(result, (resource) => this.render(resource, parseListQuery(params)));
   }
 
   async delete(tenantId: string, userId: string, ifMatch?: string): Promise<ScimAnswer> {

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
+import { parseSearchRequest } from '@scim/scim';
 import type { FastifyReply } from 'fastify';
 import { ScimAuthGuard } from '../auth/scim-auth.guard';
 import { TenantId } from '../auth/tenant.decorator';
@@ -17,24 +18,30 @@ export class UsersController {
     return this.users.list(tenantId, query);
   }
 
+  @Post('.search')
+  @HttpCode(200)
+  search(@TenantId() tenantId: string, @Body() body: unknown) {
+    return this.users.search(tenantId, parseSearchRequest(body));
+  }
+
   @Get(':id')
-  async get(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendAnswer(reply, await this.users.get(tenantId, id, query));
+  async get(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: QueryParams, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendAnswer(reply, await this.users.get(tenantId, id, query, ifNoneMatch));
   }
 
   @Post()
-  async create(@TenantId() tenantId: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendAnswer(reply, await this.users.create(tenantId, body));
+  async create(@TenantId() tenantId: string, @Body() body: unknown, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendAnswer(reply, await this.users.create(tenantId, body, query));
   }
 
   @Put(':id')
-  async replace(@TenantId() tenantId: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendAnswer(reply, await this.users.replace(tenantId, id, body, ifMatch));
+  async replace(@TenantId() tenantId: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendAnswer(reply, await this.users.replace(tenantId, id, body, ifMatch, query));
   }
 
   @Patch(':id')
-  async patch(@TenantId() tenantId: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendAnswer(reply, await this.users.patch(tenantId, id, body, ifMatch));
+  async patch(@TenantId() tenantId: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendAnswer(reply, await this.users.patch(tenantId, id, body, ifMatch, query));
   }
 
   @Delete(':id')

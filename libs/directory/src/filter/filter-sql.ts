@@ -46,6 +46,8 @@ export interface SqlResourceMapping {
    * condition on one element row; `scalars` maps the element's sub-attributes to its columns.
    */
   relation?(attribute: AttributeDefinition): SqlRelation | undefined;
+  /** The resource's `schemas` as a SQL text[] (core URN, plus extensions the document has). */
+  schemas(params: SqlParams): string;
   /**
    * Rewrites a value filter on a multi-valued attribute to columns (e.g. the one stored work email),
    * so that Entra's matching queries use an index. Undefined: use the generic EXISTS form.
@@ -82,6 +84,11 @@ function resolve(mapping: SqlResourceMapping, path: AttrPath): ResolvedAttribute
 }
 
 function attributeCondition(filter: Extract<Filter, { type: 'present' | 'compare' }>, mapping: SqlResourceMapping, params: SqlParams): string {
+  if (filter.path.uri === undefined && filter.path.subAttr === undefined && filter.path.name.toLowerCase() === 'schemas') {
+    // `schemas` is not a schema attribute but is filterable (RFC 7644 §3.4.2.2 example): any URN matches.
+    const element = scalarCondition(filter, { kind: 'scalar', expression: 's.v', valueKind: 'text', caseExact: false }, params);
+    return `EXISTS (SELECT 1 FROM unnest(${mapping.schemas(params)}) AS s(v) WHERE ${element})`;
+  }
   const resolved = resolve(mapping, filter.path);
   // An attribute the resource type does not have is never present and never equal to anything.
   if (!resolved) return 'FALSE';
@@ -287,4 +294,35 @@ function textCondition(target: SqlScalar, op: CompareOperator, value: string, pa
     }
   })();
   return `(${condition})`;
+}
+
+/**
+ * The ORDER BY expression for `sortBy` (RFC 7644 §3.4.2.3): the attribute's value, compared the
+ * way its `caseExact` says; for a multi-valued attribute, its primary (else first) value.
+ * Sorting by an attribute the resource type does not have, or by a relation, is a 400.
+ */
+export function sortExpression(path: AttrPath, mapping: SqlResourceMapping, params: SqlParams): string {
+  const resolved = resolve(mapping, path);
+  const name = path.subAttr === undefined ? path.name : `${path.name}.${path.subAttr}`;
+  if (!resolved) throw ScimError.badRequest('invalidValue', `sortBy names "${name}", which ${mapping.resourceType.name} resources do not have.`);
+  if (!resolved.extension && mapping.relation?.(resolved.attribute)) {
+    throw ScimError.badRequest('invalidValue', `Resources cannot be sorted by "${name}".`);
+  }
+  const column = mapping.column(resolved, params);
+  const target = column === 'always-false' ? undefined : column ?? documentTarget(resolved, mapping, params);
+  if (!target) return 'NULL';
+  if (target.kind === 'array') {
+    const sub = resolved.subAttribute ?? subAttributeValue(target.attribute);
+    const element = elementScalar('e.v', sub, params);
+    const value = element.caseExact || element.valueKind !== 'text' ? element.expression : `lower(${element.expression})`;
+    const collated = element.valueKind === 'text' ? ' COLLATE "C"' : '';
+    return `(SELECT ${value} FROM jsonb_array_elements(${target.array}) WITH ORDINALITY AS e(v, n) ORDER BY (e.v ->> 'primary') = 'true' DESC, e.n LIMIT 1)${collated}`;
+  }
+  const typed = target.valueKind === 'timestamp' ? `(${target.expression})::timestamptz`
+    : target.valueKind === 'number' ? `(${target.expression})::numeric`
+      : target.valueKind === 'boolean' ? `(${target.expression})::boolean`
+        : target.expression;
+  // Strings sort by code point (COLLATE "C"), as gt/lt compare them: the same on every server.
+  if (target.valueKind !== 'text') return typed;
+  return `${target.caseExact ? typed : `lower(${typed})`} COLLATE "C"`;
 }

@@ -1,4 +1,4 @@
-import { GROUP_RESOURCE_TYPE, type ResolvedAttribute } from '@scim/scim';
+import { GROUP_RESOURCE_TYPE, GROUP_SCHEMA, type ResolvedAttribute } from '@scim/scim';
 import type { ElementScalars, SqlResourceMapping, SqlScalar } from '../filter/filter-sql';
 
 const ALIAS = 'g';
@@ -32,6 +32,7 @@ export const MEMBER_SCALARS: ElementScalars = (name) => {
 export const GROUP_SQL_MAPPING: SqlResourceMapping = {
   resourceType: GROUP_RESOURCE_TYPE,
   document: `${ALIAS}.data`,
+  schemas: (params) => `ARRAY[${params.add(GROUP_SCHEMA)}::text]`,
   column(resolved: ResolvedAttribute) {
     if (resolved.extension) return undefined;
     const { attribute, subAttribute } = resolved;

@@ -22,7 +22,7 @@ export class GroupRepository {
     return rows[0] ? toStoredResource(rows[0]) : undefined;
   }
 
-  list(tenantId: string, query: Pick<ListQuery, 'filter' | 'startIndex' | 'count'>): Promise<ResourcePage> {
+  list(tenantId: string, query: Pick<ListQuery, 'filter' | 'startIndex' | 'count'> & Partial<Pick<ListQuery, 'sortBy' | 'sortOrder'>>): Promise<ResourcePage> {
     return listResources(this.dataSource, { table: 'groups', alias: 'g', mapping: GROUP_SQL_MAPPING, toResource: plainResource }, tenantId, query);
   }
 

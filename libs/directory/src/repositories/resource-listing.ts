@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { ListQuery, StoredResource } from '@scim/scim';
-import { filterToSql, type SqlResourceMapping } from '../filter/filter-sql';
+import { filterToSql, sortExpression, type SqlResourceMapping } from '../filter/filter-sql';
 import { SqlParams } from '../filter/sql-params';
 import { toStoredResource, type ResourceRow } from './resource-row';
 
@@ -27,7 +27,7 @@ export async function listResources<T extends StoredResource>(
   dataSource: DataSource,
   source: ListingSource<T>,
   tenantId: string,
-  query: Pick<ListQuery, 'filter' | 'startIndex' | 'count'>,
+  query: Pick<ListQuery, 'filter' | 'startIndex' | 'count'> & Partial<Pick<ListQuery, 'sortBy' | 'sortOrder'>>,
 ): Promise<ResourcePage<T>> {
   const a = source.alias;
   const params = new SqlParams();
@@ -40,12 +40,16 @@ export async function listResources<T extends StoredResource>(
     return Number(rows[0]?.total ?? 0);
   };
   if (query.count === 0) return { totalResults: await count(), resources: [] };
+  // Sorted by the attribute asked for (nulls last when ascending), then in creation order.
+  const order = query.sortBy
+    ? `${sortExpression(query.sortBy, source.mapping, params)} ${query.sortOrder === 'descending' ? 'DESC NULLS LAST' : 'ASC NULLS LAST'}, ${a}.seq`
+    : `${a}.seq`;
   const limit = params.add(query.count);
   // startIndex is 1-based; beyond any real table size the page is simply empty.
   const offset = params.add(Math.min(query.startIndex - 1, Number.MAX_SAFE_INTEGER));
   const columns = [`${a}.id`, `${a}.data`, `${a}.version`, `${a}.created_at`, `${a}.updated_at`, ...(source.extraColumns ?? []), 'count(*) OVER () AS total'];
   const rows: (ResourceRow & Record<string, unknown> & { total: string })[] = await dataSource.query(
-    `SELECT ${columns.join(', ')} FROM ${source.table} ${a} WHERE ${condition} ORDER BY ${a}.seq LIMIT ${limit} OFFSET ${offset}`,
+    `SELECT ${columns.join(', ')} FROM ${source.table} ${a} WHERE ${condition} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
     params.values,
   );
   if (rows.length > 0) return { totalResults: Number(rows[0]!.total), resources: rows.map((row) => source.toResource(row)) };

@@ -1,4 +1,4 @@
-import { USER_RESOURCE_TYPE, type AttributeDefinition, type Filter, type ResolvedAttribute } from '@scim/scim';
+import { ENTERPRISE_USER_SCHEMA, USER_RESOURCE_TYPE, USER_SCHEMA, type AttributeDefinition, type Filter, type ResolvedAttribute } from '@scim/scim';
 import { elementFilterToSql, type SqlResourceMapping, type SqlScalar } from '../filter/filter-sql';
 import type { SqlParams } from '../filter/sql-params';
 
@@ -43,6 +43,10 @@ function onlyNames(filter: Filter, names: string[]): boolean {
 export const USER_SQL_MAPPING: SqlResourceMapping = {
   resourceType: USER_RESOURCE_TYPE,
   document: `${ALIAS}.data`,
+  schemas(params: SqlParams) {
+    const extension = params.add(ENTERPRISE_USER_SCHEMA);
+    return `(ARRAY[${params.add(USER_SCHEMA)}::text] || CASE WHEN ${ALIAS}.data ? ${extension} THEN ARRAY[${extension}::text] ELSE ARRAY[]::text[] END)`;
+  },
   column(resolved: ResolvedAttribute) {
     if (resolved.extension) return undefined;
     const { attribute, subAttribute } = resolved;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { JsonDocument } from '@scim/queue';
-import { ENTERPRISE_USER_SCHEMA, USER_RESOURCE_TYPE, matchesFilter, parseFilter, renderUser, type StoredResource } from '@scim/scim';
+import { ENTERPRISE_USER_SCHEMA, USER_RESOURCE_TYPE, matchesFilter, parseAttrPath, parseFilter, renderUser, type StoredResource } from '@scim/scim';
 import { createDirectoryDataSource } from '../data-source';
 import { DirectoryWriter } from '../writes/directory-writer';
 import { TenantSettingsCache } from '../writes/tenant-settings.cache';
@@ -314,12 +314,11 @@ describe('UserRepository.list: where SQL and the in-memory evaluator disagree (r
     expect(memoryIds(filter)).toEqual([]);
   });
 
-  // `schemas` is on every rendered resource: the evaluator can filter on it, SQL knows no such
-  // attribute and answers FALSE.
+  // `schemas` is on every rendered resource and filterable in both (RFC 7644 §3.4.2.2's example).
   it('schemas eq <extension URN>', async () => {
     const filter = `schemas eq "${E}"`;
     expect(memoryIds(filter)).toHaveLength(36);
-    expect(await sqlIds(filter)).toEqual([]);
+    expect(await sqlIds(filter)).toEqual(memoryIds(filter));
   });
 });
 
@@ -423,5 +422,49 @@ describe('UserRepository: tenant isolation', () => {
 
   it('answers an unknown tenant with an empty page', async () => {
     expect(await repo.list(randomUUID(), { startIndex: 1, count: 100 })).toEqual({ totalResults: 0, resources: [] });
+  });
+});
+
+describe('UserRepository.list: sortBy and sortOrder', () => {
+  const sorted = async (sortBy: string, sortOrder: 'ascending' | 'descending' = 'ascending') =>
+    (await repo.list(tenantA, { startIndex: 1, count: 1000, sortBy: parseAttrPath(sortBy, [E]), sortOrder })).resources;
+
+  it('sorts by userName case-insensitively, both ways, ties in creation order', async () => {
+    const key = (r: StoredResource) => String(r.data['userName']).toLowerCase();
+    // Code-point order (COLLATE "C"), ties in creation order.
+    const expected = [...all].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : all.indexOf(a) - all.indexOf(b)));
+    const ascending = await sorted('userName');
+    expect(ascending.map((r) => String(r.data['userName']).toLowerCase())).toEqual(expected.map((r) => String(r.data['userName']).toLowerCase()));
+    const descending = await sorted('userName', 'descending');
+    expect(descending.map((r) => r.id)).toEqual([...ascending].reverse().map((r) => r.id));
+  });
+
+  it('puts users without the attribute last, whichever the order', async () => {
+    for (const order of ['ascending', 'descending'] as const) {
+      const titles = (await sorted('title', order)).map((r) => r.data['title'] ?? null);
+      const firstMissing = titles.indexOf(null);
+      expect(firstMissing).toBeGreaterThan(0);
+      expect(titles.slice(firstMissing).every((t) => t === null)).toBe(true);
+    }
+  });
+
+  it('sorts by a sub-attribute, an extension attribute and meta.created', async () => {
+    const byFamily = (await sorted('name.familyName')).map((r) => (r.data['name'] as Record<string, string> | undefined)?.['familyName']).filter(Boolean) as string[];
+    const codePoint = (a: string, b: string) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0);
+    expect(byFamily).toEqual([...byFamily].sort(codePoint));
+    const byDepartment = (await sorted(`${E}:department`)).map((r) => (r.data[E] as Record<string, string> | undefined)?.['department']).filter(Boolean) as string[];
+    expect(byDepartment).toEqual([...byDepartment].sort(codePoint));
+    const newestFirst = await sorted('meta.created', 'descending');
+    expect(newestFirst.map((r) => r.id)).toEqual([...all].sort((a, b) => b.created.localeCompare(a.created) || all.indexOf(a) - all.indexOf(b)).map((r) => r.id));
+  });
+
+  it('sorts by the (one, work) email', async () => {
+    const emails = (await sorted('emails')).map((r) => ((r.data['emails'] as Record<string, string>[] | undefined)?.[0]?.['value'] ?? null));
+    const present = emails.filter((e): e is string => e !== null);
+    expect(present).toEqual([...present].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)));
+  });
+
+  it('refuses to sort by an attribute users do not have', async () => {
+    await expect(sorted('shoeSize')).rejects.toMatchObject({ status: 400, scimType: 'invalidValue' });
   });
 });

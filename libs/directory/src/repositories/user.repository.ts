@@ -42,7 +42,7 @@ export class UserRepository {
   }
 
   /** A page of users matching the filter, in creation order (stable across pages). */
-  list(tenantId: string, query: Pick<ListQuery, 'filter' | 'startIndex' | 'count'>, options: UserReadOptions = {}): Promise<ResourcePage<StoredUser>> {
+  list(tenantId: string, query: Pick<ListQuery, 'filter' | 'startIndex' | 'count'> & Partial<Pick<ListQuery, 'sortBy' | 'sortOrder'>>, options: UserReadOptions = {}): Promise<ResourcePage<StoredUser>> {
     return listResources(this.dataSource, source(options), tenantId, query);
   }
 }

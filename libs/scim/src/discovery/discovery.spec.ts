@@ -146,11 +146,11 @@ describe('serviceProviderConfig', () => {
     expect(config).toMatchObject({
       schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
       patch: { supported: true },
-      bulk: { supported: false },
+      bulk: { supported: true, maxOperations: 1000, maxPayloadSize: 1048576 },
       filter: { supported: true, maxResults: MAX_PAGE_SIZE },
       changePassword: { supported: false },
-      sort: { supported: false },
-      etag: { supported: false },
+      sort: { supported: true },
+      etag: { supported: true },
       meta: { resourceType: 'ServiceProviderConfig', location: `${BASE}/ServiceProviderConfig` },
     });
   });

@@ -2,6 +2,7 @@ import type { JsonObject, JsonValue } from '../json';
 import type { AttributeDefinition, SchemaDefinition } from '../schema/attribute';
 import type { ResourceTypeDefinition } from '../schema/resource-type';
 import { MAX_PAGE_SIZE } from '../resources/list-query';
+import { BULK_LIMITS } from '../bulk/bulk.request';
 import { RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA } from '../schema/urns';
 
 /** What the server actually supports; discovery must never claim more (RFC 7643 §5). */
@@ -16,11 +17,11 @@ export interface ServiceFeatures {
 
 export const CURRENT_FEATURES: ServiceFeatures = {
   patch: true,
-  bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+  bulk: { supported: true, maxOperations: BULK_LIMITS.maxOperations, maxPayloadSize: BULK_LIMITS.maxPayloadSize },
   filter: { supported: true, maxResults: MAX_PAGE_SIZE },
   changePassword: false,
-  sort: false,
-  etag: false,
+  sort: true,
+  etag: true,
 };
 
 export function serviceProviderConfig(baseUrl: string, features: ServiceFeatures = CURRENT_FEATURES): JsonObject {

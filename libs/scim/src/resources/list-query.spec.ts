@@ -17,11 +17,11 @@ function scimError(fn: () => unknown): ScimError {
 describe('parseListQuery', () => {
   it('defaults to startIndex 1 and count 100, with no filter or projection', () => {
     expect(DEFAULT_PAGE_SIZE).toBe(100);
-    expect(parseListQuery({})).toEqual({ startIndex: 1, count: 100 });
+    expect(parseListQuery({})).toEqual({ startIndex: 1, count: 100, sortOrder: 'ascending' });
   });
 
   it('reads startIndex and count', () => {
-    expect(parseListQuery({ startIndex: '21', count: '10' })).toEqual({ startIndex: 21, count: 10 });
+    expect(parseListQuery({ startIndex: '21', count: '10' })).toEqual({ startIndex: 21, count: 10, sortOrder: 'ascending' });
   });
 
   it('caps count at 1000', () => {
@@ -42,7 +42,7 @@ describe('parseListQuery', () => {
   });
 
   it('treats empty values as absent and tolerates surrounding spaces', () => {
-    expect(parseListQuery({ startIndex: '', count: '  ' })).toEqual({ startIndex: 1, count: 100 });
+    expect(parseListQuery({ startIndex: '', count: '  ' })).toEqual({ startIndex: 1, count: 100, sortOrder: 'ascending' });
     expect(parseListQuery({ count: ' 5 ' }).count).toBe(5);
   });
 
@@ -67,11 +67,18 @@ describe('parseListQuery', () => {
       filter: parseFilter('userName eq "a"'),
       attributes: ['userName'],
       excludedAttributes: ['emails'],
+      sortOrder: 'ascending',
     });
   });
 
   it('ignores unknown parameters such as Entra\'s aadOptscim062020', () => {
-    expect(parseListQuery({ aadOptscim062020: '', sortBy: 'userName', foo: 'bar' })).toEqual({ startIndex: 1, count: 100 });
+    expect(parseListQuery({ aadOptscim062020: '', foo: 'bar' })).toEqual({ startIndex: 1, count: 100, sortOrder: 'ascending' });
+  });
+
+  it('reads sortBy (URN-qualified or not) and sortOrder, refusing other orders', () => {
+    expect(parseListQuery({ sortBy: 'name.familyName', sortOrder: 'Descending' })).toMatchObject({ sortBy: { name: 'name', subAttr: 'familyName' }, sortOrder: 'descending' });
+    expect(parseListQuery({ sortBy: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department' }).sortBy).toEqual({ uri: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', name: 'department' });
+    expect(() => parseListQuery({ sortOrder: 'up' })).toThrow(expect.objectContaining({ status: 400, scimType: 'invalidValue' }));
   });
 
   it('takes the last value of a repeated parameter', () => {

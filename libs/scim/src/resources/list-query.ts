@@ -1,6 +1,8 @@
 import { ScimError } from '../errors/scim-error';
 import type { Filter } from '../filter/filter.ast';
 import { parseFilter } from '../filter/filter.parser';
+import { parseAttrPath, type AttrPath } from '../schema/resource-type';
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from '../schema/urns';
 
 /** Page size when the client sends no `count`, and the most one page returns (advertised in ServiceProviderConfig). */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -14,6 +16,9 @@ export interface ListQuery {
   count: number;
   attributes?: string[];
   excludedAttributes?: string[];
+  /** RFC 7644 §3.4.2.3; without it, resources come in creation order. */
+  sortBy?: AttrPath;
+  sortOrder: 'ascending' | 'descending';
 }
 
 type QueryParams = Record<string, string | string[] | undefined>;
@@ -32,7 +37,10 @@ export function parseListQuery(params: QueryParams): ListQuery {
     // Past the last page the answer is empty; beyond this bound it is empty too, without overflow.
     startIndex: Math.min(MAX_START_INDEX, Math.max(1, parseInteger(get('startIndex'), 'startIndex') ?? 1)),
     count: Math.min(MAX_PAGE_SIZE, Math.max(0, parseInteger(get('count'), 'count') ?? DEFAULT_PAGE_SIZE)),
+    sortOrder: parseSortOrder(get('sortOrder')),
   };
+  const sortBy = get('sortBy');
+  if (sortBy !== undefined && sortBy.trim() !== '') query.sortBy = parseAttrPath(sortBy.trim(), KNOWN_URIS);
   const filter = get('filter');
   if (filter !== undefined) query.filter = parseFilter(filter);
   const attributes = parseAttributeList(get('attributes'));
@@ -40,6 +48,15 @@ export function parseListQuery(params: QueryParams): ListQuery {
   const excluded = parseAttributeList(get('excludedAttributes'));
   if (excluded) query.excludedAttributes = excluded;
   return query;
+}
+
+const KNOWN_URIS = [USER_SCHEMA, GROUP_SCHEMA, ENTERPRISE_USER_SCHEMA];
+
+function parseSortOrder(value: string | undefined): 'ascending' | 'descending' {
+  if (value === undefined || value.trim() === '') return 'ascending';
+  const lower = value.trim().toLowerCase();
+  if (lower === 'ascending' || lower === 'descending') return lower;
+  throw ScimError.badRequest('invalidValue', `sortOrder must be "ascending" or "descending", got "${value}".`);
 }
 
 function parseInteger(value: string | undefined, name: string): number | undefined {

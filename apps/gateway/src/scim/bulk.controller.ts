@@ -1,0 +1,17 @@
+import { Body, Controller, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ScimAuthGuard } from '../auth/scim-auth.guard';
+import { TenantId } from '../auth/tenant.decorator';
+import { ScimBulkService } from './scim-bulk.service';
+
+/** RFC 7644 §3.7: the BulkResponse is a 200 whatever the operations' own statuses. */
+@Controller('api/scim/Bulk')
+@UseGuards(ScimAuthGuard)
+export class BulkController {
+  constructor(private readonly bulk: ScimBulkService) {}
+
+  @Post()
+  @HttpCode(200)
+  run(@TenantId() tenantId: string, @Body() body: unknown, @Headers('content-length') contentLength: string | undefined) {
+    return this.bulk.run(tenantId, body, contentLength);
+  }
+}
