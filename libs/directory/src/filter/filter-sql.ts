@@ -326,3 +326,34 @@ export function sortExpression(path: AttrPath, mapping: SqlResourceMapping, para
   if (target.valueKind !== 'text') return typed;
   return `${target.caseExact ? typed : `lower(${typed})`} COLLATE "C"`;
 }
+
+export function sqlScalar(expression: string, valueKind: SqlValueKind, caseExact: boolean): SqlScalar {
+  return { kind: 'scalar', expression, valueKind, caseExact };
+}
+
+/**
+ * The columns every resource table has (`<alias>.id`, `external_id`, `created_at`, `updated_at`)
+ * for the common attributes id, externalId and meta; undefined for any other attribute.
+ */
+export function commonColumn(alias: string, resourceTypeName: string, resolved: ResolvedAttribute): SqlScalar | 'always-false' | undefined {
+  if (resolved.extension) return undefined;
+  switch (resolved.attribute.name) {
+    case 'id':
+      return sqlScalar(`${alias}.id`, 'uuid', true);
+    case 'externalId':
+      return sqlScalar(`${alias}.external_id`, 'text', true);
+    case 'meta':
+      switch (resolved.subAttribute?.name) {
+        case 'created':
+          return sqlScalar(`${alias}.created_at`, 'timestamp', false);
+        case 'lastModified':
+          return sqlScalar(`${alias}.updated_at`, 'timestamp', false);
+        case 'resourceType':
+          return sqlScalar(`'${resourceTypeName}'`, 'text', true);
+        default:
+          return 'always-false';
+      }
+    default:
+      return undefined;
+  }
+}

@@ -1,11 +1,9 @@
 import { GROUP_RESOURCE_TYPE, GROUP_SCHEMA, type ResolvedAttribute } from '@scim/scim';
-import type { ElementScalars, SqlResourceMapping, SqlScalar } from '../filter/filter-sql';
+import { commonColumn, sqlScalar, type ElementScalars, type SqlResourceMapping } from '../filter/filter-sql';
 
 const ALIAS = 'g';
 
-function scalar(expression: string, valueKind: SqlScalar['valueKind'], caseExact: boolean): SqlScalar {
-  return { kind: 'scalar', expression, valueKind, caseExact };
-}
+const scalar = sqlScalar;
 
 /**
  * A member row (alias `gm`) seen as a SCIM `members` element: value is the member's id, type
@@ -34,23 +32,9 @@ export const GROUP_SQL_MAPPING: SqlResourceMapping = {
   document: `${ALIAS}.data`,
   schemas: (params) => `ARRAY[${params.add(GROUP_SCHEMA)}::text]`,
   column(resolved: ResolvedAttribute) {
-    if (resolved.extension) return undefined;
-    const { attribute, subAttribute } = resolved;
-    switch (attribute.name) {
-      case 'id':
-        return scalar(`${ALIAS}.id`, 'uuid', true);
-      case 'externalId':
-        return scalar(`${ALIAS}.external_id`, 'text', true);
-      case 'displayName':
-        return scalar(`${ALIAS}.display_name`, 'text', false);
-      case 'meta':
-        if (subAttribute?.name === 'created') return scalar(`${ALIAS}.created_at`, 'timestamp', false);
-        if (subAttribute?.name === 'lastModified') return scalar(`${ALIAS}.updated_at`, 'timestamp', false);
-        if (subAttribute?.name === 'resourceType') return scalar(`'Group'`, 'text', true);
-        return 'always-false';
-      default:
-        return undefined;
-    }
+    const common = commonColumn(ALIAS, 'Group', resolved);
+    if (common !== undefined || resolved.extension) return common;
+    return resolved.attribute.name === 'displayName' ? scalar(`${ALIAS}.display_name`, 'text', false) : undefined;
   },
   relation(attribute) {
     if (attribute.name !== 'members') return undefined;

@@ -1,12 +1,10 @@
 import { ENTERPRISE_USER_SCHEMA, USER_RESOURCE_TYPE, USER_SCHEMA, type AttributeDefinition, type Filter, type ResolvedAttribute } from '@scim/scim';
-import { elementFilterToSql, type SqlResourceMapping, type SqlScalar } from '../filter/filter-sql';
+import { commonColumn, elementFilterToSql, sqlScalar, type SqlResourceMapping, type SqlScalar } from '../filter/filter-sql';
 import type { SqlParams } from '../filter/sql-params';
 
 const ALIAS = 'u';
 
-function scalar(expression: string, valueKind: SqlScalar['valueKind'], caseExact: boolean): SqlScalar {
-  return { kind: 'scalar', expression, valueKind, caseExact };
-}
+const scalar = sqlScalar;
 
 /**
  * The stored work email is the user's only email (the work-email rule), kept in the indexed
@@ -48,22 +46,14 @@ export const USER_SQL_MAPPING: SqlResourceMapping = {
     return `(ARRAY[${params.add(USER_SCHEMA)}::text] || CASE WHEN ${ALIAS}.data ? ${extension} THEN ARRAY[${extension}::text] ELSE ARRAY[]::text[] END)`;
   },
   column(resolved: ResolvedAttribute) {
-    if (resolved.extension) return undefined;
+    const common = commonColumn(ALIAS, 'User', resolved);
+    if (common !== undefined || resolved.extension) return common;
     const { attribute, subAttribute } = resolved;
     switch (attribute.name) {
-      case 'id':
-        return scalar(`${ALIAS}.id`, 'uuid', true);
-      case 'externalId':
-        return scalar(`${ALIAS}.external_id`, 'text', true);
       case 'userName':
         return scalar(`${ALIAS}.user_name`, 'text', false);
       case 'active':
         return scalar(`${ALIAS}.active`, 'boolean', false);
-      case 'meta':
-        if (subAttribute?.name === 'created') return scalar(`${ALIAS}.created_at`, 'timestamp', false);
-        if (subAttribute?.name === 'lastModified') return scalar(`${ALIAS}.updated_at`, 'timestamp', false);
-        if (subAttribute?.name === 'resourceType') return scalar(`'User'`, 'text', true);
-        return 'always-false';
       case 'emails':
         return emailSubAttribute(subAttribute?.name ?? 'value');
       default:

@@ -1,5 +1,6 @@
 import { ScimError } from '../errors/scim-error';
 import { BULK_LIMITS, BULK_REQUEST_SCHEMA, parseBulkPath, parseBulkRequest, type BulkRequestOperation } from './bulk.request';
+import { scimErrorOf } from '../testing/scim-error-of';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
@@ -7,15 +8,6 @@ function bulk(operations: unknown[], extra: Record<string, unknown> = {}): Recor
   return { schemas: [BULK_REQUEST_SCHEMA], Operations: operations, ...extra };
 }
 
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError');
-}
 
 function rejected(operation: BulkRequestOperation | undefined): ScimError {
   if (operation?.kind !== 'rejected') throw new Error(`expected a rejected operation, got ${JSON.stringify(operation)}`);

@@ -1,5 +1,5 @@
 import { ScimError } from '../errors/scim-error';
-import { isJsonObject, type JsonObject, type JsonValue } from '../json';
+import { getKeyIgnoringCase, isJsonObject, type JsonObject, type JsonValue } from '../json';
 
 export const BULK_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 export const BULK_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
@@ -72,15 +72,15 @@ export function parseBulkRequest(body: unknown, limits: BulkLimits = BULK_LIMITS
   }
   const size = payloadBytes ?? utf8Length(JSON.stringify(body));
   if (size > limits.maxPayloadSize) throw tooLarge(`The bulk request is ${size} bytes`, limits);
-  checkSchemas(getKey(body, 'schemas'));
-  const operations = getKey(body, 'Operations');
+  checkSchemas(getKeyIgnoringCase(body, 'schemas'));
+  const operations = getKeyIgnoringCase(body, 'Operations');
   if (!Array.isArray(operations) || operations.length === 0) {
     throw syntaxError('"Operations" must be a non-empty array of operations.');
   }
   if (operations.length > limits.maxOperations) {
     throw tooLarge(`The bulk request holds ${operations.length} operations`, limits);
   }
-  const failOnErrors = parseFailOnErrors(getKey(body, 'failOnErrors'));
+  const failOnErrors = parseFailOnErrors(getKeyIgnoringCase(body, 'failOnErrors'));
   const parsed = operations.map((operation, index) => parseOperation(operation, index));
   checkUniqueBulkIds(parsed);
   return failOnErrors === undefined ? { operations: parsed } : { failOnErrors, operations: parsed };
@@ -109,9 +109,9 @@ function parseFailOnErrors(value: JsonValue | undefined): number | undefined {
 function parseOperation(raw: JsonValue, index: number): BulkRequestOperation {
   const label = `Operations[${index}]`;
   if (!isJsonObject(raw)) throw syntaxError(`${label} must be an object with "method", "path" and, for POST, PUT and PATCH, "data".`);
-  const rawMethod = getKey(raw, 'method');
-  const rawBulkId = getKey(raw, 'bulkId');
-  const rawVersion = getKey(raw, 'version');
+  const rawMethod = getKeyIgnoringCase(raw, 'method');
+  const rawBulkId = getKeyIgnoringCase(raw, 'bulkId');
+  const rawVersion = getKeyIgnoringCase(raw, 'version');
   const echo = {
     index,
     ...(typeof rawMethod === 'string' ? { method: rawMethod } : {}),
@@ -132,7 +132,7 @@ function parseOperation(raw: JsonValue, index: number): BulkRequestOperation {
     return reject(syntaxError(`${label}: "version" must be a string (an ETag such as W/"3"); got ${JSON.stringify(rawVersion)}.`));
   }
 
-  const rawPath = getKey(raw, 'path');
+  const rawPath = getKeyIgnoringCase(raw, 'path');
   const target = typeof rawPath === 'string' ? parseBulkPath(rawPath) : undefined;
   if (!target) {
     return reject(ScimError.badRequest('invalidPath', `${label}: "path" must be /Users, /Users/{id}, /Groups or /Groups/{id}; got ${JSON.stringify(rawPath ?? null)}.`));
@@ -152,7 +152,7 @@ function parseOperation(raw: JsonValue, index: number): BulkRequestOperation {
     ...(typeof rawVersion === 'string' ? { version: rawVersion } : {}),
   };
   if (method === 'DELETE') return { ...base, method, id: target.id! };
-  const data = getKey(raw, 'data');
+  const data = getKeyIgnoringCase(raw, 'data');
   if (!isJsonObject(data)) {
     return reject(syntaxError(`${label}: ${method} needs "data", the resource${method === 'PATCH' ? "'s PatchOp request" : ''} as a JSON object.`));
   }
@@ -203,12 +203,6 @@ function utf8Length(text: string): number {
   return bytes;
 }
 
-/** SCIM attribute names are case-insensitive. */
-function getKey(object: JsonObject, name: string): JsonValue | undefined {
-  const wanted = name.toLowerCase();
-  const key = Object.keys(object).find((k) => k.toLowerCase() === wanted);
-  return key === undefined ? undefined : object[key];
-}
 
 function syntaxError(detail: string): ScimError {
   return ScimError.badRequest('invalidSyntax', detail);

@@ -1,8 +1,8 @@
-import { ScimError } from '../errors/scim-error';
 import { parseFilter } from '../filter/filter.parser';
 import { GROUP_SCHEMA, PATCH_OP_SCHEMA } from '../schema/urns';
 import { planGroupPatch, type GroupPatchStep } from './group-patch';
 import { parsePatchRequest } from './patch.request';
+import { scimErrorOf } from '../testing/scim-error-of';
 
 const U1 = '7f4bc1a3-285e-48ae-8202-5accb43efb0e';
 const U2 = 'a5b9c4d2-6e1f-4a3b-9c8d-7e6f5a4b3c2d';
@@ -13,15 +13,6 @@ function plan(...operations: unknown[]): GroupPatchStep[] {
   return planGroupPatch(parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: operations }));
 }
 
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError');
-}
 
 describe('planGroupPatch', () => {
   describe("Entra's membership forms", () => {

@@ -1,9 +1,9 @@
-import { ScimError } from '../errors/scim-error';
 import type { JsonObject, JsonValue } from '../json';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE, type ResourceTypeDefinition } from '../schema/resource-type';
 import { ENTERPRISE_USER_SCHEMA as ENTERPRISE, GROUP_SCHEMA, PATCH_OP_SCHEMA, USER_SCHEMA } from '../schema/urns';
 import { applyPatch } from './patch.engine';
 import { parsePatchRequest } from './patch.request';
+import { scimErrorOf } from '../testing/scim-error-of';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures (deep-frozen: any mutation of an input throws in strict mode)
@@ -70,15 +70,6 @@ function patchGroup(operations: unknown[], group: JsonObject = GROUP): JsonObjec
   return patch(group, operations, GROUP_RESOURCE_TYPE);
 }
 
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError');
-}
 
 /** The document minus the given top-level keys, to assert "only this changed". */
 function without(document: JsonObject, ...keys: string[]): JsonObject {

@@ -1,6 +1,6 @@
-import { ScimError } from '../errors/scim-error';
 import { PATCH_OP_SCHEMA } from '../schema/urns';
 import { MAX_PATCH_OPERATIONS, parsePatchPath, parsePatchRequest } from './patch.request';
+import { scimErrorOf } from '../testing/scim-error-of';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
@@ -8,15 +8,6 @@ function body(...operations: unknown[]): unknown {
   return { schemas: [PATCH_OP_SCHEMA], Operations: operations };
 }
 
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError');
-}
 
 describe('parsePatchRequest', () => {
   it('normalises op names in any case and keeps path and value', () => {

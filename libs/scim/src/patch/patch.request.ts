@@ -1,7 +1,7 @@
 import { ScimError } from '../errors/scim-error';
 import type { Filter } from '../filter/filter.ast';
 import { parseFilter } from '../filter/filter.parser';
-import { isJsonObject, type JsonObject, type JsonValue } from '../json';
+import { getKeyIgnoringCase, isJsonObject, type JsonObject, type JsonValue } from '../json';
 import { parseAttrPath, schemaUris, GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE, type AttrPath } from '../schema/resource-type';
 import { PATCH_OP_SCHEMA } from '../schema/urns';
 
@@ -43,8 +43,8 @@ export function parsePatchRequest(body: unknown): PatchOperation[] {
   if (!isJsonObject(body)) {
     throw syntaxError('The PATCH body must be a JSON object with "schemas" and "Operations".');
   }
-  checkSchemas(getKey(body, 'schemas'));
-  const operations = getKey(body, 'Operations');
+  checkSchemas(getKeyIgnoringCase(body, 'schemas'));
+  const operations = getKeyIgnoringCase(body, 'Operations');
   if (!Array.isArray(operations) || operations.length === 0) {
     throw syntaxError('"Operations" must be a non-empty array of operations.');
   }
@@ -64,9 +64,9 @@ function checkSchemas(schemas: JsonValue | undefined): void {
 function parseOperation(raw: JsonValue, index: number): PatchOperation {
   const label = `Operations[${index}]`;
   if (!isJsonObject(raw)) throw syntaxError(`${label} must be an object with "op", "path" and "value".`);
-  const op = parseOpName(getKey(raw, 'op'), label);
-  const rawPath = getKey(raw, 'path');
-  const value = getKey(raw, 'value');
+  const op = parseOpName(getKeyIgnoringCase(raw, 'op'), label);
+  const rawPath = getKeyIgnoringCase(raw, 'path');
+  const value = getKeyIgnoringCase(raw, 'value');
   // Some clients send "path": null for a path-less operation.
   const path = rawPath === undefined || rawPath === null ? undefined : parsePathValue(rawPath, label);
 
@@ -156,12 +156,6 @@ function parseBracketFilter(filterText: string, text: string): Filter {
   }
 }
 
-/** Reads a key case-insensitively (`Operations`, `operations`, `OP`). */
-function getKey(object: JsonObject, name: string): JsonValue | undefined {
-  const wanted = name.toLowerCase();
-  const key = Object.keys(object).find((k) => k.toLowerCase() === wanted);
-  return key === undefined ? undefined : object[key];
-}
 
 function syntaxError(detail: string): ScimError {
   return ScimError.badRequest('invalidSyntax', detail);

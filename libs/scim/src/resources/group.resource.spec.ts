@@ -1,22 +1,13 @@
-import { ScimError } from '../errors/scim-error';
 import { GROUP_SCHEMA } from '../schema/urns';
 import { parseGroup, parseMemberRefs, renderGroup, renderMember, validateGroupDocument, type MemberRow } from './group.resource';
 import type { StoredResource } from './stored-resource';
+import { scimErrorOf } from '../testing/scim-error-of';
 
 const BASE = 'https://scim.example.com/api/scim';
 const MS_GROUP_SCHEMA = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
 const U1 = '7f4bc1a3-285e-48ae-8202-5accb43efb0e';
 const G1 = 'a5b9c4d2-6e1f-4a3b-9c8d-7e6f5a4b3c2d';
 
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError');
-}
 
 /** Entra's create request (entra-requests.md, "Groups"). */
 const entraCreate = {

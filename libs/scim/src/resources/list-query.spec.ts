@@ -1,18 +1,9 @@
-import { ScimError } from '../errors/scim-error';
 import { parseFilter } from '../filter/filter.parser';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseAttributeList, parseListQuery } from './list-query';
 import { listResponse } from './list-response';
 import { LIST_RESPONSE_SCHEMA } from '../schema/urns';
+import { scimErrorOf as scimError } from '../testing/scim-error-of';
 
-function scimError(fn: () => unknown): ScimError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScimError);
-    return error as ScimError;
-  }
-  throw new Error('expected a ScimError');
-}
 
 describe('parseListQuery', () => {
   it('defaults to startIndex 1 and count 100, with no filter or projection', () => {

@@ -1,24 +1,15 @@
-import { ScimError } from '../errors/scim-error';
 import type { JsonObject } from '../json';
 import { GROUP_RESOURCE_TYPE } from '../schema/resource-type';
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA } from '../schema/urns';
 import { normalizeResource } from './resource-normalizer';
 import type { StoredResource } from './stored-resource';
 import { parseUser, renderUser } from './user.resource';
+import { scimErrorOf as scimError } from '../testing/scim-error-of';
 
 const ENTERPRISE = ENTERPRISE_USER_SCHEMA;
 const MANAGER_ID = '26118915-6090-4610-87e4-49d8ca9f808d';
 
 /** Calls fn expecting a ScimError and returns it. */
-function scimError(fn: () => unknown): ScimError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScimError);
-    return error as ScimError;
-  }
-  throw new Error('expected a ScimError');
-}
 
 /** Entra's create request (entra-requests.md), with the full enterprise extension. */
 const entraCreate = {
