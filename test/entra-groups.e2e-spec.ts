@@ -97,11 +97,15 @@ describe('Entra group provisioning (end to end)', () => {
     expect(miss.body).toMatchObject({ totalResults: 0, Resources: [] });
   });
 
-  it('shows the group in the member\'s read-only groups attribute', async () => {
+  it('shows the group in the member\'s read-only groups attribute, on reads and on PATCH answers', async () => {
+    const expected = [{ value: groupId, $ref: `${stack.scimUrl}/Groups/${groupId}`, display: '1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName', type: 'direct' }];
     const user = await scim.get<Json>(`/Users/${userIds[2]}`);
-    expect(user.body['groups']).toEqual([
-      { value: groupId, $ref: `${stack.scimUrl}/Groups/${groupId}`, display: '1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName', type: 'direct' },
-    ]);
+    expect(user.body['groups']).toEqual(expected);
+    const patched = await scim.patch<Json>(`/Users/${userIds[2]}`, patch({ op: 'replace', path: 'title', value: 'member' }));
+    expect(patched.body['groups']).toEqual(expected);
+    const refused = await scim.patch<Json>(`/Users/${userIds[2]}`, patch({ op: 'add', path: 'groups', value: [{ value: groupId }] }));
+    expect(refused.status).toBe(400);
+    expect(refused.body['scimType']).toBe('mutability');
   });
 
   it('removes exactly the members named in Entra\'s remove-with-value form, never the whole group', async () => {

@@ -14,8 +14,9 @@ import {
   type ListQuery,
   type ListResponse,
   type Projection,
-  type StoredResource,
+  type StoredUser,
 } from '@scim/scim';
+import type { WriteResult } from '@scim/queue';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
 import { answerFromWrite, etagMatches, type ScimAnswer } from '../http/scim-answer';
 import { DirectoryClient } from '../queue/directory.client';
@@ -38,7 +39,13 @@ export class ScimUsersService {
     this.baseUrl = scimBaseUrl(config);
   }
 
-  private render(resource: StoredResource, projection: Projection = {}): JsonObject {
+  /** A PUT or PATCH answer shows the user as a GET would, with its groups (a new user has none). */
+  private async answerWithGroups(result: WriteResult, projection: Projection): Promise<ScimAnswer> {
+    const groups = result.ok && result.resource && !projectionExcludes(projection, 'groups') ? await this.users.groupsOf(result.resource.id) : undefined;
+    return answerFromWrite(result, (resource) => this.render(groups ? { ...resource, groups } : resource, projection));
+  }
+
+  private render(resource: StoredUser, projection: Projection = {}): JsonObject {
     return projectResource(renderUser(resource, this.baseUrl), projection, USER_RESOURCE_TYPE);
   }
 
@@ -71,14 +78,14 @@ export class ScimUsersService {
   async replace(tenantId: string, userId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<ScimAnswer> {
     const user = parseUser(body);
     const result = await this.directory.write('replace-user', { tenantId, userId, user, ...(ifMatch ? { ifMatch } : {}) });
-    return answerFromWrite(result, (resource) => this.render(resource, parseListQuery(params)));
+    return this.answerWithGroups(result, parseListQuery(params));
   }
 
   async patch(tenantId: string, userId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<ScimAnswer> {
     // Syntax is checked here so that a malformed PATCH never reaches the queue.
     parsePatchRequest(body);
     const result = await this.directory.write('patch-user', { tenantId, userId, patch: body as JsonObject, ...(ifMatch ? { ifMatch } : {}) });
-    return answerFromWrite(result, (resource) => this.render(resource, parseListQuery(params)));
+    return this.answerWithGroups(result, parseListQuery(params));
   }
 
   async delete(tenantId: string, userId: string, ifMatch?: string): Promise<ScimAnswer> {

@@ -39,6 +39,13 @@ export class UserRepository {
     return rows[0] ? source(options).toResource(rows[0]) : undefined;
   }
 
+  /** The user's direct groups (for write answers, which come from the worker without them). */
+  async groupsOf(userId: string): Promise<GroupMembership[]> {
+    if (!isResourceId(userId)) return [];
+    const rows: { groups: GroupMembership[] }[] = await this.dataSource.query(`SELECT scim_user_groups($1) AS groups`, [userId]);
+    return rows[0]?.groups ?? [];
+  }
+
   /** A page of users matching the filter, in creation order (stable across pages) or as sorted. */
   list(
     tenantId: string,
