@@ -96,4 +96,27 @@ describe('writes under concurrency and crashes (end to end)', () => {
     expect(Number(operations[0]!.n)).toBe(1);
     expect(response.body['id']).toBe(users[0]!.id);
   }, 60000);
+
+  it('a worker stopped with SIGTERM finishes its running write first, then exits 0', async () => {
+    const locker = new Client({ connectionString: stack.databaseUrl });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE users IN SHARE MODE');
+    const pending = scim.post<Json>('/Users', { userName: 'graceful.stop' });
+    let running: { application_name: string }[] = [];
+    for (let i = 0; i < 100 && running.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      running = (await locker.query<{ application_name: string }>(
+        `SELECT application_name FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO users%'`,
+      )).rows;
+    }
+    const worker = stack.workers().find((w) => w.child.pid === Number(running[0]!.application_name.replace('scim-worker-', '')))!;
+    const stopped = worker.stop('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(worker.running).toBe(true);
+    await locker.query('ROLLBACK');
+    await locker.end();
+    expect((await pending).status).toBe(201);
+    expect(await stopped).toBe(0);
+  }, 30000);
 });

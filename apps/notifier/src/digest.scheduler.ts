@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { NotificationStore, type DeliveryPolicy } from '@scim/directory';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config/notifier.config';
 import { SmtpMailSender, messageIdDomain } from './mail/smtp-mail.sender';
@@ -14,7 +14,7 @@ const GIVE_UP_AFTER_MS = 24 * 3600_000;
  * several replicas, and a replica killed mid-tick, neither lose nor double a digest.
  */
 @Injectable()
-export class DigestScheduler implements OnModuleInit, OnApplicationShutdown {
+export class DigestScheduler implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Notifier');
   private readonly sender: SmtpMailSender;
   private readonly policy: DeliveryPolicy;
@@ -38,7 +38,8 @@ export class DigestScheduler implements OnModuleInit, OnApplicationShutdown {
     this.logger.log(`Notifier ready (digest window ${this.config.digestMs} ms, SMTP ${new URL(this.config.smtpUrl).host})`);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  // Before the database pool closes (onApplicationShutdown), so running work can finish.
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
 import { NotificationStore } from '@scim/directory';
@@ -15,7 +15,7 @@ function assertNever(value: never): never {
  * Postgres is down the job fails and BullMQ retries it (every 10 s, for a day).
  */
 @Injectable()
-export class NotificationsProcessor implements OnModuleInit, OnApplicationShutdown {
+export class NotificationsProcessor implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(NotificationsProcessor.name);
   private worker?: Worker;
 
@@ -36,7 +36,8 @@ export class NotificationsProcessor implements OnModuleInit, OnApplicationShutdo
     this.worker.on('error', (error) => this.logger.warn(`Queue connection: ${error.message}`));
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  // Before the database pool closes (onApplicationShutdown), so running work can finish.
+  async beforeApplicationShutdown(): Promise<void> {
     await this.worker?.close();
   }
 

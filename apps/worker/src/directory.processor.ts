@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
 import { DirectoryWriter, type DirectoryJobInput } from '@scim/directory';
@@ -22,7 +22,7 @@ const RETRY_AFTER_SECONDS = 5;
  * left waiting.
  */
 @Injectable()
-export class DirectoryProcessor implements OnModuleInit, OnApplicationShutdown {
+export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(DirectoryProcessor.name);
   private worker?: Worker;
   private readonly publisher: IORedis;
@@ -53,7 +53,8 @@ export class DirectoryProcessor implements OnModuleInit, OnApplicationShutdown {
     this.logger.log(`Processing "${DIRECTORY_QUEUE}" with concurrency ${this.config.concurrency}`);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  // Before the database pool closes (onApplicationShutdown), so running work can finish.
+  async beforeApplicationShutdown(): Promise<void> {
     // Lets running jobs finish; jobs not yet started stay in the queue for another worker.
     await this.worker?.close();
     this.publisher.disconnect();
