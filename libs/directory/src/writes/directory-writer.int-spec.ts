@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { JsonDocument, WriteEnvelope, WriteResult } from '@scim/queue';
-import { ENTERPRISE_USER_SCHEMA, PATCH_OP_SCHEMA } from '@scim/scim';
+import type { JsonDocument, WriteResult } from '@scim/queue';
+import { ENTERPRISE_USER_SCHEMA } from '@scim/scim';
 import { createDirectoryDataSource } from '../data-source';
 import { TenantRepository } from '../repositories/tenant.repository';
 import { DirectoryWriter } from './directory-writer';
 import { TenantSettingsCache } from './tenant-settings.cache';
 import { createTestDatabase } from '../testing/test-database';
+import { writeJobs } from '../testing/write-jobs';
 
 interface OperationRow {
   id: string;
@@ -61,17 +62,7 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Jobs, as the gateway enqueues them
 
-function envelope(overrides: Partial<WriteEnvelope> = {}): WriteEnvelope {
-  return { operationId: randomUUID(), tenantId: acme, replyTo: 'unused', deadline: Date.now() + 60_000, ...overrides };
-}
-
-const createJob = (user: JsonDocument, overrides: Partial<WriteEnvelope> = {}) => ({ name: 'create-user' as const, data: { ...envelope(overrides), user } });
-const replaceJob = (userId: string, user: JsonDocument, overrides: Partial<WriteEnvelope> = {}) => ({ name: 'replace-user' as const, data: { ...envelope(overrides), userId, user } });
-const patchJob = (userId: string, operations: JsonDocument[], overrides: Partial<WriteEnvelope> = {}) => ({
-  name: 'patch-user' as const,
-  data: { ...envelope(overrides), userId, patch: { schemas: [PATCH_OP_SCHEMA], Operations: operations } },
-});
-const deleteJob = (userId: string, overrides: Partial<WriteEnvelope> = {}) => ({ name: 'delete-user' as const, data: { ...envelope(overrides), userId } });
+const { envelope, createUserJob: createJob, replaceUserJob: replaceJob, patchUserJob: patchJob, deleteUserJob: deleteJob } = writeJobs(() => acme);
 
 let serial = 0;
 /** A userName nobody else in this file uses. */

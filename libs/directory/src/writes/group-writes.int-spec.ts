@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { JsonDocument, MemberRefJson, WriteEnvelope, WriteResult } from '@scim/queue';
-import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP_SCHEMA } from '@scim/scim';
+import type { JsonDocument, WriteResult } from '@scim/queue';
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA } from '@scim/scim';
 import { createDirectoryDataSource } from '../data-source';
 import { TenantRepository } from '../repositories/tenant.repository';
 import { DirectoryWriter } from './directory-writer';
 import { TenantSettingsCache } from './tenant-settings.cache';
 import { createTestDatabase } from '../testing/test-database';
+import { writeJobs } from '../testing/write-jobs';
 
 interface OperationRow {
   id: string;
@@ -61,25 +62,7 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Jobs, as the gateway enqueues them
 
-function envelope(overrides: Partial<WriteEnvelope> = {}): WriteEnvelope {
-  return { operationId: randomUUID(), tenantId: acme, replyTo: 'unused', deadline: Date.now() + 60_000, ...overrides };
-}
-
-const createUserJob = (user: JsonDocument, overrides: Partial<WriteEnvelope> = {}) => ({ name: 'create-user' as const, data: { ...envelope(overrides), user } });
-const deleteUserJob = (userId: string, overrides: Partial<WriteEnvelope> = {}) => ({ name: 'delete-user' as const, data: { ...envelope(overrides), userId } });
-const createGroupJob = (group: JsonDocument, members: MemberRefJson[] = [], overrides: Partial<WriteEnvelope> = {}) => ({
-  name: 'create-group' as const,
-  data: { ...envelope(overrides), group, members },
-});
-const replaceGroupJob = (groupId: string, group: JsonDocument, members: MemberRefJson[] = [], overrides: Partial<WriteEnvelope> = {}) => ({
-  name: 'replace-group' as const,
-  data: { ...envelope(overrides), groupId, group, members },
-});
-const patchGroupJob = (groupId: string, operations: JsonDocument[], overrides: Partial<WriteEnvelope> = {}) => ({
-  name: 'patch-group' as const,
-  data: { ...envelope(overrides), groupId, patch: { schemas: [PATCH_OP_SCHEMA], Operations: operations } },
-});
-const deleteGroupJob = (groupId: string, overrides: Partial<WriteEnvelope> = {}) => ({ name: 'delete-group' as const, data: { ...envelope(overrides), groupId } });
+const { envelope, createUserJob, deleteUserJob, createGroupJob, replaceGroupJob, patchGroupJob, deleteGroupJob } = writeJobs(() => acme);
 
 /** Entra's membership operations (entra-requests.md, "Groups"). */
 const addMembers = (...ids: string[]) => ({ op: 'Add', path: 'members', value: ids.map((value) => ({ $ref: null, value })) });
