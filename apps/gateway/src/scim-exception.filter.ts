@@ -60,7 +60,7 @@ export class ScimExceptionFilter implements ExceptionFilter {
 
   private async answerFor(error: unknown, request: FastifyRequest): Promise<ErrorAnswer> {
     if (error instanceof ScimError) {
-      const retryAfter = (error as ScimError & { retryAfterSeconds?: number }).retryAfterSeconds;
+      const retryAfter = error.retryAfterSeconds;
       const headers: Record<string, string> = {};
       if (error.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="SCIM"';
       if (retryAfter !== undefined || error.status === 503) headers['Retry-After'] = String(retryAfter ?? RETRY_AFTER_SECONDS);
@@ -72,9 +72,8 @@ export class ScimExceptionFilter implements ExceptionFilter {
     const fastify = fastifyAnswer(error) ?? (error instanceof HttpException ? fastifyAnswer(error.cause) : undefined);
     if (fastify) return fastify;
     if (error instanceof HttpException) return this.httpAnswer(error, request);
-    const dependencies = await this.probe.check();
-    if (dependencies.postgres === 'down' || dependencies.redis === 'down') {
-      const down = [dependencies.postgres === 'down' ? 'the database' : undefined, dependencies.redis === 'down' ? 'the queue' : undefined].filter(Boolean).join(' and ');
+    const down = await this.probe.outage();
+    if (down) {
       return { status: 503, detail: `The service is temporarily unavailable (${down} cannot be reached). Retry later.`, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } };
     }
     this.logger.error(`Unexpected error on ${request.method} ${request.url}`, error instanceof Error ? error.stack : String(error));

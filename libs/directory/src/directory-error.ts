@@ -24,12 +24,21 @@ export class DirectoryError extends Error {
 }
 
 const POSTGRES_UNIQUE_VIOLATION = '23505';
+const POSTGRES_FOREIGN_KEY_VIOLATION = '23503';
 
-/** The name of the unique constraint a Postgres error violated, if it is a unique violation. */
-export function violatedUniqueConstraint(error: unknown): string | undefined {
+/** The name of the constraint a Postgres error violated, if its SQLSTATE is `sqlState`. */
+function violatedConstraint(error: unknown, sqlState: string): string | undefined {
   const driverError = (error as { driverError?: unknown })?.driverError ?? error;
   const { code, constraint } = (driverError ?? {}) as { code?: string; constraint?: string };
-  return code === POSTGRES_UNIQUE_VIOLATION ? constraint : undefined;
+  return code === sqlState ? constraint : undefined;
+}
+
+export function violatedUniqueConstraint(error: unknown): string | undefined {
+  return violatedConstraint(error, POSTGRES_UNIQUE_VIOLATION);
+}
+
+export function violatedForeignKey(error: unknown): string | undefined {
+  return violatedConstraint(error, POSTGRES_FOREIGN_KEY_VIOLATION);
 }
 
 export interface ErrorAnswer {

@@ -31,4 +31,11 @@ export class DependencyProbe {
     ]);
     return { postgres, redis };
   }
+
+  /** What is down, in words for an error detail ("the database and the queue"), or undefined. */
+  async outage(): Promise<string | undefined> {
+    const { postgres, redis } = await this.check();
+    const down = [postgres === 'down' ? 'the database' : undefined, redis === 'down' ? 'the queue' : undefined].filter(Boolean);
+    return down.length > 0 ? down.join(' and ') : undefined;
+  }
 }

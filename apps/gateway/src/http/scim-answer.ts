@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import { ScimError, etag, type JsonObject, type StoredResource } from '@scim/scim';
+import { ScimError, etag, type JsonObject, type ScimType, type StoredResource } from '@scim/scim';
 import type { WriteResult } from '@scim/queue';
 
 /** What a SCIM handler answers: status, body and the headers that go with a single resource. */
@@ -24,16 +24,18 @@ export function sendAnswer(reply: FastifyReply, answer: ScimAnswer): JsonObject 
  * the ScimError the exception filter renders.
  */
 export function answerFromWrite(result: WriteResult, render: (resource: StoredResource) => JsonObject): ScimAnswer {
-  if (!result.ok) {
-    const error = new ScimError(result.status, result.detail, result.scimType as ScimError['scimType']);
-    if (result.retryAfterSeconds !== undefined) Object.assign(error, { retryAfterSeconds: result.retryAfterSeconds });
-    throw error;
-  }
+  throwIfRefused(result);
   if (!result.resource) return { status: result.status };
   const resource = result.resource as StoredResource;
   const body = render(resource);
   const meta = body['meta'] as { location?: string } | undefined;
   return { status: result.status, body, version: resource.version, ...(result.status === 201 && meta?.location ? { location: meta.location } : {}) };
+}
+
+/** A refused write becomes the ScimError the exception filter renders (with its Retry-After). */
+export function throwIfRefused(result: WriteResult): asserts result is Extract<WriteResult, { ok: true }> {
+  if (result.ok) return;
+  throw new ScimError(result.status, result.detail, result.scimType as ScimType | undefined, result.retryAfterSeconds);
 }
 
 /** Like sendAnswer, for bodies written as a stream (groups with many members). */

@@ -91,9 +91,8 @@ export class ScimBulkService {
     if (error instanceof ScimError) return error;
     const refusal = answerForRefusal(error);
     if (refusal) return new ScimError(refusal.status, refusal.detail, refusal.scimType as ScimType | undefined);
-    const dependencies = await this.probe.check();
-    if (dependencies.postgres === 'down' || dependencies.redis === 'down') {
-      const down = [dependencies.postgres === 'down' ? 'the database' : undefined, dependencies.redis === 'down' ? 'the queue' : undefined].filter(Boolean).join(' and ');
+    const down = await this.probe.outage();
+    if (down) {
       return new ScimError(503, `The service is temporarily unavailable (${down} cannot be reached); this operation and the ones after it were not applied. Retry them later.`);
     }
     this.logger.error(`Unexpected error in bulk operation ${operation.index} (${operation.method} /${operation.resource})`, error instanceof Error ? error.stack : String(error));

@@ -5,7 +5,7 @@ import { ScimError, parseGroup, parseListQuery, parsePatchRequest, type JsonObje
 import type { WriteResult } from '@scim/queue';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
 import { groupJson, groupListJson, toStream, type GroupRenderContext } from '../http/group-json';
-import { etagMatches } from '../http/scim-answer';
+import { etagMatches, throwIfRefused } from '../http/scim-answer';
 import { DirectoryClient } from '../queue/directory.client';
 
 type QueryParams = Record<string, string | undefined>;
@@ -76,19 +76,19 @@ export class ScimGroupsService {
     parsePatchRequest(body);
     const projection = parseListQuery(params);
     const result = await this.directory.write('patch-group', { tenantId, groupId, patch: body as JsonObject, ...(ifMatch ? { ifMatch } : {}) });
-    this.throwIfRefused(result);
+    throwIfRefused(result);
     if (projection.attributes || projection.excludedAttributes) return this.answer(tenantId, result, projection);
     return { status: 204, ...(result.ok && result.resource ? { version: result.resource.version } : {}) };
   }
 
   async delete(tenantId: string, groupId: string, ifMatch?: string): Promise<GroupAnswer> {
     const result = await this.directory.write('delete-group', { tenantId, groupId, ...(ifMatch ? { ifMatch } : {}) });
-    this.throwIfRefused(result);
+    throwIfRefused(result);
     return { status: 204 };
   }
 
   private answer(tenantId: string, result: WriteResult, projection: Projection = {}): GroupAnswer {
-    this.throwIfRefused(result);
+    throwIfRefused(result);
     if (!result.ok || !result.resource) return { status: result.status };
     const group = result.resource as StoredResource;
     return {
@@ -97,12 +97,5 @@ export class ScimGroupsService {
       version: group.version,
       ...(result.status === 201 ? { location: `${this.baseUrl}/Groups/${group.id}` } : {}),
     };
-  }
-
-  private throwIfRefused(result: WriteResult): void {
-    if (result.ok) return;
-    const error = new ScimError(result.status, result.detail, result.scimType as ScimError['scimType']);
-    if (result.retryAfterSeconds !== undefined) Object.assign(error, { retryAfterSeconds: result.retryAfterSeconds });
-    throw error;
   }
 }

@@ -9,6 +9,7 @@ import {
   type ResourceTypeDefinition,
   type ResolvedAttribute,
 } from '@scim/scim';
+import { isResourceId } from '../repositories/resource-row';
 import type { SqlParams } from './sql-params';
 
 /** How a scalar is stored, which decides how it is compared. */
@@ -54,8 +55,6 @@ export interface SqlResourceMapping {
    */
   valuePath?(attribute: AttributeDefinition, filter: Filter, params: SqlParams): string | undefined;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Translates a filter AST into a parameterised SQL boolean expression (RFC 7644 §3.4.2.2).
@@ -271,8 +270,8 @@ function orderedCondition(x: string, op: CompareOperator, p: string, what: strin
 
 function uuidCondition(x: string, op: CompareOperator, value: FilterValue, params: SqlParams): string {
   const text = String(value);
-  if (op === 'eq') return UUID.test(text) ? `(${x} = ${params.add(text.toLowerCase())}::uuid)` : 'FALSE';
-  if (op === 'ne') return UUID.test(text) ? `(${x} <> ${params.add(text.toLowerCase())}::uuid)` : 'TRUE';
+  if (op === 'eq') return isResourceId(text) ? `(${x} = ${params.add(text.toLowerCase())}::uuid)` : 'FALSE';
+  if (op === 'ne') return isResourceId(text) ? `(${x} <> ${params.add(text.toLowerCase())}::uuid)` : 'TRUE';
   // ids are compared case-exactly as text for the substring and ordering operators.
   return textCondition({ kind: 'scalar', expression: `(${x})::text`, valueKind: 'text', caseExact: true }, op, text, params);
 }

@@ -3,7 +3,7 @@ import Cursor from 'pg-cursor';
 import type { DataSource } from 'typeorm';
 import type { ListQuery, MemberRow, StoredResource } from '@scim/scim';
 import { GROUP_SQL_MAPPING } from './group.mapping';
-import { listResources, plainResource, type ResourcePage } from './resource-listing';
+import { listResources, type ResourcePage } from './resource-listing';
 import { isResourceId, toStoredResource, type ResourceRow } from './resource-row';
 
 /** Members are read in pages of this many rows, so that a 100,000-member group is never held at once. */
@@ -23,7 +23,7 @@ export class GroupRepository {
   }
 
   list(tenantId: string, query: Pick<ListQuery, 'filter' | 'startIndex' | 'count'> & Partial<Pick<ListQuery, 'sortBy' | 'sortOrder'>>): Promise<ResourcePage> {
-    return listResources(this.dataSource, { table: 'groups', alias: 'g', mapping: GROUP_SQL_MAPPING, toResource: plainResource }, tenantId, query);
+    return listResources(this.dataSource, { table: 'groups', alias: 'g', mapping: GROUP_SQL_MAPPING, toResource: toStoredResource }, tenantId, query);
   }
 
   /**

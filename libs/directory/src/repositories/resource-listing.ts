@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { ListQuery, StoredResource } from '@scim/scim';
 import { filterToSql, sortExpression, type SqlResourceMapping } from '../filter/filter-sql';
 import { SqlParams } from '../filter/sql-params';
-import { toStoredResource, type ResourceRow } from './resource-row';
+import type { ResourceRow } from './resource-row';
 
 export interface ResourcePage<T extends StoredResource = StoredResource> {
   totalResults: number;
@@ -55,8 +55,4 @@ export async function listResources<T extends StoredResource>(
   if (rows.length > 0) return { totalResults: Number(rows[0]!.total), resources: rows.map((row) => source.toResource(row)) };
   // Past the last page the window count is not there: count separately.
   return { totalResults: query.startIndex > 1 ? await count() : 0, resources: [] };
-}
-
-export function plainResource(row: ResourceRow): StoredResource {
-  return toStoredResource(row);
 }

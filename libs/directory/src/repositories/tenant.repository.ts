@@ -4,6 +4,7 @@ import { ApiTokenEntity } from '../entities/api-token.entity';
 import { TenantEntity } from '../entities/tenant.entity';
 import { DirectoryError, DirectoryErrorCode } from '../directory-error';
 import { isValidDomain, normalizeDomain } from '../rules/work-email.rule';
+import { isResourceId } from './resource-row';
 
 export interface TenantSettings {
   id: string;
@@ -184,7 +185,7 @@ export class TenantRepository {
   }
 
   private async findTenant(tenantId: string): Promise<TenantEntity> {
-    const tenant = /^[0-9a-f-]{36}$/i.test(tenantId) ? await this.tenants.findOneBy({ id: tenantId }) : null;
+    const tenant = isResourceId(tenantId) ? await this.tenants.findOneBy({ id: tenantId }) : null;
     if (!tenant) throw new DirectoryError(DirectoryErrorCode.NotFound, `No tenant with id "${tenantId}".`);
     return tenant;
   }

@@ -13,7 +13,7 @@ import {
   type MemberType,
 } from '@scim/scim';
 import type { DirectoryJobData, WriteResult } from '@scim/queue';
-import { DirectoryError, DirectoryErrorCode, violatedUniqueConstraint } from '../directory-error';
+import { DirectoryError, DirectoryErrorCode, violatedForeignKey, violatedUniqueConstraint } from '../directory-error';
 import { elementFilterToSql } from '../filter/filter-sql';
 import { SqlParams } from '../filter/sql-params';
 import { MEMBER_SCALARS } from '../repositories/group.mapping';
@@ -260,8 +260,8 @@ export class GroupWrites {
         displayName === null ? undefined : { displayName },
       );
     }
-    const { code, constraint: foreignKey } = ((error as { driverError?: { code?: string; constraint?: string } }).driverError ?? {});
-    if (code === '23503' && foreignKey !== undefined && MEMBER_FOREIGN_KEYS.includes(foreignKey)) {
+    const foreignKey = violatedForeignKey(error);
+    if (foreignKey !== undefined && MEMBER_FOREIGN_KEYS.includes(foreignKey)) {
       // A member was deleted between the check and the insert.
       return new DirectoryError(DirectoryErrorCode.InvalidMembers, 'A member was deleted while it was being added; nothing of this request was applied. Retry it.');
     }

@@ -1,5 +1,5 @@
 import { ScimError } from '../errors/scim-error';
-import { isJsonObject } from '../json';
+import { getKeyIgnoringCase, isJsonObject } from '../json';
 import { SEARCH_REQUEST_SCHEMA } from '../schema/urns';
 import { parseListQuery, type ListQuery } from './list-query';
 
@@ -23,8 +23,7 @@ export function parseSearchRequest(body: unknown): ListQuery {
   }
   const params: Record<string, string | undefined> = {};
   for (const name of ['filter', 'sortBy', 'sortOrder', 'startIndex', 'count', 'attributes', 'excludedAttributes']) {
-    const key = Object.keys(body).find((k) => k.toLowerCase() === name.toLowerCase());
-    if (key !== undefined) params[name] = text(body[key], name);
+    params[name] = text(getKeyIgnoringCase(body, name), name);
   }
   return parseListQuery(params);
 }
