@@ -2,6 +2,9 @@ import { loadEnv } from '@scim/config';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
+/** Postgres connections of one gateway unless DB_POOL_SIZE says otherwise (reads, token look-ups, health). */
+export const DEFAULT_GATEWAY_POOL_SIZE = 20;
+
 export interface GatewayConfig {
   databaseUrl: string;
   redisUrl: string;
@@ -23,7 +26,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     port: e.PORT,
     publicUrl: e.PUBLIC_URL,
     writeTimeoutMs: e.WRITE_TIMEOUT_MS,
-    dbPoolSize: e.DB_POOL_SIZE ?? 20,
+    dbPoolSize: e.DB_POOL_SIZE ?? DEFAULT_GATEWAY_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
   };
 }
