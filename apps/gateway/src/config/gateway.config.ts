@@ -1,9 +1,6 @@
-import { loadEnv } from '@scim/config';
+import { DEFAULT_GATEWAY_POOL_SIZE, loadEnv } from '@scim/config';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
-
-/** Postgres connections of one gateway unless DB_POOL_SIZE says otherwise (reads, token look-ups, health). */
-export const DEFAULT_GATEWAY_POOL_SIZE = 20;
 
 export interface GatewayConfig {
   databaseUrl: string;

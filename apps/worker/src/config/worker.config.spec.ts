@@ -1,5 +1,5 @@
-import { ConfigError } from '@scim/config';
-import { DEFAULT_WORKER_CONCURRENCY, loadWorkerConfig } from './worker.config';
+import { ConfigError, DEFAULT_WORKER_CONCURRENCY } from '@scim/config';
+import { loadWorkerConfig } from './worker.config';
 
 describe('loadWorkerConfig: the connection budget of one worker', () => {
   it('defaults to a fixed concurrency of 16 and a pool of concurrency + 2, whatever the host', () => {

@@ -1,4 +1,4 @@
-import { ConfigError, loadEnv } from '@scim/config';
+import { ConfigError, DEFAULT_WORKER_CONCURRENCY, WORKER_POOL_HEADROOM, loadEnv, workerPoolSize } from '@scim/config';
 
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
 
@@ -10,16 +10,6 @@ export interface WorkerConfig {
   dbPoolSize: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 }
-
-/**
- * A write job spends most of its time waiting on Postgres, so a worker runs several at once. Fixed,
- * not derived from the host's cores: a worker is one Node thread whatever the host, and its
- * Postgres connections must fit the budget rule in the README ("Running at scale") for any host.
- */
-export const DEFAULT_WORKER_CONCURRENCY = 16;
-
-/** Connections beyond one per running job: tenant-settings reads and the ANALYZE after large membership changes. */
-export const WORKER_POOL_HEADROOM = 2;
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const e = loadEnv(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'LOG_LEVEL'], env);
@@ -36,7 +26,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     concurrency,
-    dbPoolSize: e.DB_POOL_SIZE ?? concurrency + WORKER_POOL_HEADROOM,
+    dbPoolSize: workerPoolSize(concurrency, e.DB_POOL_SIZE),
     logLevel: e.LOG_LEVEL,
   };
 }
