@@ -1,6 +1,6 @@
 /**
  * ESLint (flat config). `@nx/enforce-module-boundaries` keeps the arrows of STYLE.md one way:
- * apps → libs; directory → scim, queue, config; scim, queue and config depend on nothing of ours.
+ * apps → libs; directory → scim, queue, config; scim, queue, config and telemetry depend on nothing of ours.
  * Tools may use every lib; nothing imports an app or a tool.
  */
 const nx = require('@nx/eslint-plugin');
@@ -24,6 +24,7 @@ module.exports = [
             { sourceTag: 'lib:scim', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'lib:queue', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'lib:config', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'lib:telemetry', onlyDependOnLibsWithTags: [] },
           ],
         },
       ],

@@ -145,7 +145,7 @@ describe('HTTP contract of the gateway (end to end)', () => {
   it('reports health without authentication', async () => {
     const response = await fetch(`${stack.baseUrl}/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', postgres: 'up', redis: 'up' });
+    expect(await response.json()).toEqual({ status: 'ok', postgres: 'up', redis: 'up', workers: 'up' });
   });
 
   it('records when a token was last used (written in batches, flushed when the gateway stops)', async () => {

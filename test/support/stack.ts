@@ -43,6 +43,20 @@ export class AppProcess {
     return this.output;
   }
 
+  /** The app's log records (JSON lines); lines that are not JSON fail the test, since every log line should be. */
+  get records(): Record<string, unknown>[] {
+    return this.output
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => {
+        try {
+          return JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          throw new Error(`${this.name} logged a line that is not JSON: ${line}`);
+        }
+      });
+  }
+
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -112,6 +126,10 @@ export class TestStack {
       PORT: String(this.port),
       PUBLIC_URL: this.baseUrl,
       LOG_LEVEL: 'warn',
+      // Far above what any test sends, so that races, bulk and bench-like tests are not throttled;
+      // the throttle's own tests set the limits they test.
+      RATE_LIMIT_PER_SECOND: '1000000',
+      RATE_LIMIT_BURST: '1000000',
       ...this.options.env,
       ...extra,
     };
@@ -159,7 +177,7 @@ export class TestStack {
 
   async startWorker(extraEnv: Record<string, string> = {}): Promise<AppProcess> {
     const app = this.startApp('worker', extraEnv);
-    await app.waitForLog(/Processing "directory"/);
+    await app.waitForLog(/Worker started/);
     return app;
   }
 

@@ -8,6 +8,9 @@ import { TenantAuthService } from './auth/tenant-auth.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { DependencyProbe } from './health/dependency-probe.service';
 import { HealthController } from './health/health.controller';
+import { GatewayMetrics } from './metrics/gateway-metrics';
+import { MetricsController } from './metrics/metrics.controller';
+import { QueueDashboard } from './operator/queue-dashboard';
 import { DirectoryClient } from './queue/directory.client';
 import { ScimExceptionFilter } from './scim-exception.filter';
 import { BulkController } from './scim/bulk.controller';
@@ -19,6 +22,7 @@ import { ScimSearchService } from './scim/scim-search.service';
 import { ScimGroupsService } from './scim/scim-groups.service';
 import { ScimUsersService } from './scim/scim-users.service';
 import { UsersController } from './scim/users.controller';
+import { TenantThrottle } from './throttle/tenant-throttle.service';
 
 @Module({})
 export class GatewayModule {
@@ -33,7 +37,7 @@ export class GatewayModule {
           manualInitialization: false,
         }),
       ],
-      controllers: [UsersController, GroupsController, BulkController, RootSearchController, DiscoveryController, HealthController],
+      controllers: [UsersController, GroupsController, BulkController, RootSearchController, DiscoveryController, HealthController, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: UserRepository, useFactory: (ds: DataSource) => new UserRepository(ds), inject: [DataSource] },
@@ -47,6 +51,9 @@ export class GatewayModule {
         ScimGroupsService,
         ScimBulkService,
         ScimSearchService,
+        GatewayMetrics,
+        TenantThrottle,
+        QueueDashboard,
         { provide: APP_FILTER, useClass: ScimExceptionFilter },
       ],
     };

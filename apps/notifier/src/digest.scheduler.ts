@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModu
 import { NotificationStore, type DeliveryPolicy } from '@scim/directory';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config/notifier.config';
 import { SmtpMailSender, messageIdDomain } from './mail/smtp-mail.sender';
+import { DigestTelemetry } from './telemetry/digest.telemetry';
 import { renderFailureDigest } from './templates/failure-digest.template';
 
 /** Retries of one digest back off to at most an hour apart, and go on for a day. */
@@ -26,6 +27,7 @@ export class DigestScheduler implements OnModuleInit, BeforeApplicationShutdown 
   constructor(
     @Inject(NOTIFIER_CONFIG) private readonly config: NotifierConfig,
     private readonly store: NotificationStore,
+    private readonly telemetry: DigestTelemetry,
   ) {
     this.sender = new SmtpMailSender(config.smtpUrl, config.mailFrom);
     this.policy = { retryMs: config.retryMs, maxRetryDelayMs: MAX_RETRY_DELAY_MS, giveUpAfterMs: GIVE_UP_AFTER_MS };
@@ -35,7 +37,6 @@ export class DigestScheduler implements OnModuleInit, BeforeApplicationShutdown 
 
   onModuleInit(): void {
     this.schedule();
-    this.logger.log(`Notifier ready (digest window ${this.config.digestMs} ms, SMTP ${new URL(this.config.smtpUrl).host})`);
   }
 
   // Before the database pool closes (onApplicationShutdown), so running work can finish.
@@ -59,11 +60,9 @@ export class DigestScheduler implements OnModuleInit, BeforeApplicationShutdown 
       if (gathered > 0) this.logger.log(`Gathered ${gathered} digest(s)`);
       for (;;) {
         if (this.stopped) return;
-        const outcome = await this.store.sendNextDue(this.sender, this.policy);
-        if (outcome === 'idle') return;
-        if (outcome === 'retry') this.logger.warn('A digest could not be sent; it will be retried');
-        if (outcome === 'undeliverable') this.logger.error('A digest was given up after its retry budget; it stays in the operations log');
-        if (outcome !== 'sent') return;
+        const report = await this.store.sendNextDue(this.sender, this.policy);
+        this.telemetry.attempted(report);
+        if (report.outcome !== 'sent') return;
       }
     } catch (error) {
       // Postgres unreachable, say: the next tick tries again; nothing is lost.

@@ -4,12 +4,15 @@ import { DataSource } from 'typeorm';
 import { NotificationStore, directoryDataSourceOptions } from '@scim/directory';
 import { NOTIFIER_POOL_SIZE } from '@scim/config';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config/notifier.config';
+import { APP_LOGGER, type Logger } from '@scim/telemetry';
 import { DigestScheduler } from './digest.scheduler';
 import { NotificationsProcessor } from './notifications.processor';
+import { DigestTelemetry } from './telemetry/digest.telemetry';
+import { NotifierOps } from './telemetry/notifier-ops.service';
 
 @Module({})
 export class NotifierModule {
-  static register(config: NotifierConfig): DynamicModule {
+  static register(config: NotifierConfig, logger: Logger): DynamicModule {
     return {
       module: NotifierModule,
       imports: [
@@ -21,8 +24,11 @@ export class NotifierModule {
       ],
       providers: [
         { provide: NOTIFIER_CONFIG, useValue: config },
+        { provide: APP_LOGGER, useValue: logger },
         { provide: NotificationStore, useFactory: (ds: DataSource) => new NotificationStore(ds), inject: [DataSource] },
         NotificationsProcessor,
+        NotifierOps,
+        DigestTelemetry,
         DigestScheduler,
       ],
     };

@@ -12,6 +12,7 @@ import {
 } from '@scim/queue';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker.config';
 import { NotificationsProducer } from './notifications.producer';
+import { WriteTelemetry } from './telemetry/write.telemetry';
 
 const RETRY_AFTER_SECONDS = 5;
 
@@ -31,6 +32,7 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     private readonly writer: DirectoryWriter,
     private readonly notifications: NotificationsProducer,
+    private readonly telemetry: WriteTelemetry,
   ) {
     this.publisher = new IORedis(config.redisUrl, { maxRetriesPerRequest: 3, connectionName: 'scim-worker-replies' });
     this.publisher.on('error', () => undefined);
@@ -50,7 +52,6 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
       if (job && job.attemptsMade < (job.opts.attempts ?? 1)) return;
       this.logger.error(`Write ${job?.id} (${job?.name}) failed after ${job?.attemptsMade} attempts: ${error.message}`);
     });
-    this.logger.log(`Processing "${DIRECTORY_QUEUE}" with concurrency ${this.config.concurrency}`);
   }
 
   // Before the database pool closes (onApplicationShutdown), so running work can finish.
@@ -65,12 +66,14 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
       throw new Error(`No handler for job "${job.name}"`);
     }
     const typed = { name: job.name, data: job.data } as DirectoryJobInput;
+    const startedAt = performance.now();
     let result: WriteResult;
     try {
       result = await this.writer.apply(typed);
     } catch (error) {
       const attempts = job.attemptsMade + 1;
       const lastAttempt = attempts >= (job.opts.attempts ?? 1);
+      this.telemetry.failed(typed, error, startedAt, attempts, job.opts.attempts ?? 1);
       if (lastAttempt) {
         // Nothing could be recorded (the database is the likely cause): the notifier records it.
         await this.notifications.notify(this.writer.exhaustedNotice(typed, attempts)).catch((notifyError: Error) => {
@@ -85,6 +88,7 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
       }
       throw error;
     }
+    this.telemetry.applied(typed, result, startedAt);
     await this.reply(typed.data.replyTo, typed.data.operationId, result);
     return result;
   }

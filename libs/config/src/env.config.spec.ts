@@ -27,7 +27,15 @@ describe('loadEnv', () => {
       NOTIFY_RETRY_MS: 15000,
       WRITE_TIMEOUT_MS: 30000,
       LOG_LEVEL: 'log',
+      LOG_FORMAT: 'json',
+      METRICS: 'on',
+      RATE_LIMIT_PER_SECOND: 50,
+      RATE_LIMIT_BURST: 100,
     });
+  });
+
+  it('leaves METRICS_PORT and OPERATOR_TOKEN unset by default (no listener, no dashboard)', () => {
+    expect(loadEnv(['METRICS_PORT', 'OPERATOR_TOKEN'], {})).toEqual({ METRICS_PORT: undefined, OPERATOR_TOKEN: undefined });
   });
 
   it('leaves WORKER_CONCURRENCY and DB_POOL_SIZE unset by default (each app applies its own fixed default)', () => {
@@ -59,6 +67,12 @@ describe('loadEnv', () => {
       WRITE_TIMEOUT_MS: '5000',
       DB_POOL_SIZE: '20',
       LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'pretty',
+      METRICS_PORT: '9464',
+      METRICS: 'off',
+      RATE_LIMIT_PER_SECOND: '200',
+      RATE_LIMIT_BURST: '400',
+      OPERATOR_TOKEN: 'a-long-operator-token',
     });
     expect(config).toEqual({
       DATABASE_URL: 'postgresql://app:secret@db:5432/prod',
@@ -74,6 +88,12 @@ describe('loadEnv', () => {
       WRITE_TIMEOUT_MS: 5000,
       DB_POOL_SIZE: 20,
       LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'pretty',
+      METRICS_PORT: 9464,
+      METRICS: 'off',
+      RATE_LIMIT_PER_SECOND: 200,
+      RATE_LIMIT_BURST: 400,
+      OPERATOR_TOKEN: 'a-long-operator-token',
     });
   });
 
@@ -123,12 +143,24 @@ describe('loadEnv', () => {
       ['WRITE_TIMEOUT_MS', '50'],
       ['DB_POOL_SIZE', '1000'],
       ['LOG_LEVEL', 'trace'],
+      ['LOG_FORMAT', 'text'],
+      ['METRICS_PORT', '0'],
+      ['METRICS', 'yes'],
+      ['RATE_LIMIT_PER_SECOND', '24'],
+      ['RATE_LIMIT_PER_SECOND', 'fast'],
+      ['RATE_LIMIT_BURST', '0'],
     ])('rejects %s=%j with a ConfigError naming the variable and the value', (name, value) => {
       const error = configError([name], { [name]: value });
       expect(error.problems).toHaveLength(1);
       expect(error.problems[0]).toMatch(new RegExp(`^${name}: `));
       expect(error.problems[0]).toContain(JSON.stringify(value));
       expect(error.message).toContain(name);
+    });
+
+    it('does not echo a bad OPERATOR_TOKEN, only its length', () => {
+      const error = configError(['OPERATOR_TOKEN'], { OPERATOR_TOKEN: 'short-secret' });
+      expect(error.problems).toEqual(['OPERATOR_TOKEN: must be at least 16 characters (e.g. openssl rand -hex 32) (got 12 characters)']);
+      expect(error.message).not.toContain('short-secret');
     });
 
     // BUG (reported): z.coerce.number() turns a whitespace-only value into 0, so PORT=" " makes the

@@ -18,6 +18,16 @@ export const ENV = {
   WRITE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30000),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  /** Worker and notifier: port of their /metrics and /health/* listener; unset, no listener. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** `off` drops the per-request and per-write metrics (and /metrics answers 404), e.g. to measure their cost. */
+  METRICS: z.enum(['on', 'off']).default('on'),
+  /** Per-tenant token bucket: the rate (Entra documents that it needs 25/s) and the burst. */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(25, 'must be at least 25 (the rate Entra needs)').max(1_000_000).default(50),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000_000).default(100),
+  /** Protects the queue dashboard at /admin/queues; unset, the dashboard is off. */
+  OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)').optional(),
 } as const;
 
 export type EnvName = keyof typeof ENV;
@@ -29,6 +39,13 @@ export class ConfigError extends Error {
   }
 }
 
+/** Secrets are never echoed in error messages (which end up in logs). */
+const SECRETS: ReadonlySet<string> = new Set(['OPERATOR_TOKEN']);
+
+function shown(name: string, value: string | undefined): string {
+  return SECRETS.has(name) && value !== undefined ? `${value.length} characters` : JSON.stringify(value);
+}
+
 type Picked<K extends EnvName> = z.infer<z.ZodObject<Pick<typeof ENV, K>>>;
 
 /** Reads and validates the named variables; blank values count as unset (compose files often pass them). */
@@ -37,7 +54,7 @@ export function loadEnv<K extends EnvName>(names: readonly K[], env: NodeJS.Proc
   const input = Object.fromEntries(names.map((name) => [name, env[name]?.trim() === '' ? undefined : env[name]]));
   const parsed = z.object(shape).safeParse(input);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(input[String(issue.path[0])])})`));
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${shown(String(issue.path[0]), input[String(issue.path[0])])})`));
   }
   return parsed.data as Picked<K>;
 }

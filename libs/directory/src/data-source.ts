@@ -10,9 +10,10 @@ import { UserEntity } from './entities/user.entity';
 import { InitialSchema1764150000000 } from './migrations/1764150000000-initial-schema';
 import { Groups1764160000000 } from './migrations/1764160000000-groups';
 import { FailureNotifications1764170000000 } from './migrations/1764170000000-failure-notifications';
+import { Operability1764190000000 } from './migrations/1764190000000-operability';
 
 export const DIRECTORY_ENTITIES = [TenantEntity, ApiTokenEntity, UserEntity, GroupEntity, GroupMemberEntity, OperationEntity, NotificationDigestEntity];
-export const DIRECTORY_MIGRATIONS = [InitialSchema1764150000000, Groups1764160000000, FailureNotifications1764170000000];
+export const DIRECTORY_MIGRATIONS = [InitialSchema1764150000000, Groups1764160000000, FailureNotifications1764170000000, Operability1764190000000];
 
 export interface DatabaseOptions {
   url: string;

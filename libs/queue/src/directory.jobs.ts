@@ -10,6 +10,8 @@ export interface WriteEnvelope {
   /** Also the BullMQ job id and the operations-log primary key: a redelivered job is recognised. */
   operationId: string;
   tenantId: string;
+  /** The HTTP request's id (X-Request-Id), for the worker's log line and the operations log. Absent in jobs of older gateways. */
+  requestId?: string;
   /** Redis channel on which the gateway that enqueued the job waits for its result. */
   replyTo: string;
   /** Epoch ms after which the gateway has given up (answered 503): a job not started by then is not applied. */

@@ -9,6 +9,8 @@ import type { JobsOptions } from 'bullmq';
 export interface FailureNotice {
   tenantId: string;
   operationId: string;
+  /** The id of the HTTP request that made the write, when known. */
+  requestId?: string;
   /** The job name of the failed write: create-user, patch-group, … */
   kind: string;
   resourceType: 'User' | 'Group';

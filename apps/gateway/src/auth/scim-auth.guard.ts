@@ -1,14 +1,21 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ScimError } from '@scim/scim';
+import { TenantThrottle } from '../throttle/tenant-throttle.service';
 import { TenantAuthService, type AuthenticatedTenant } from './tenant-auth.service';
 
 export type ScimRequest = FastifyRequest & { tenant?: AuthenticatedTenant };
 
-/** Every SCIM route needs `Authorization: Bearer <token>` of a live token; the tenant rides on the request. */
+/**
+ * Every SCIM route needs `Authorization: Bearer <token>` of a live token; the tenant rides on the
+ * request. Then the tenant's rate limit: over it, 429 before any work is done.
+ */
 @Injectable()
 export class ScimAuthGuard implements CanActivate {
-  constructor(private readonly auth: TenantAuthService) {}
+  constructor(
+    private readonly auth: TenantAuthService,
+    private readonly throttle: TenantThrottle,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<ScimRequest>();
@@ -22,6 +29,7 @@ export class ScimAuthGuard implements CanActivate {
       throw new ScimError(401, 'The bearer token is not valid: it is unknown, expired or revoked. Issue a new token with the tenant CLI and update it in Entra.');
     }
     request.tenant = tenant;
+    await this.throttle.admit(tenant);
     return true;
   }
 }

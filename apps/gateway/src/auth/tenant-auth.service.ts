@@ -4,9 +4,11 @@ import { TenantRepository, hashToken } from '@scim/directory';
 export interface AuthenticatedTenant {
   tenantId: string;
   tokenId: string;
+  /** The tenant's own requests per second, or null for RATE_LIMIT_PER_SECOND. */
+  rateLimit: number | null;
 }
 
-/** Cached answers are trusted this long, which bounds how late a revocation takes effect (< 5 s). */
+/** Cached answers are trusted this long, which bounds how late a revocation or a new rate limit takes effect (< 5 s). */
 const CACHE_TTL_MS = 3000;
 const CACHE_MAX_ENTRIES = 10000;
 /** `last_used_at` is written in batches, not on every request. */

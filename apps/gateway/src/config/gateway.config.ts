@@ -1,4 +1,4 @@
-import { DEFAULT_GATEWAY_POOL_SIZE, loadEnv } from '@scim/config';
+import { ConfigError, DEFAULT_GATEWAY_POOL_SIZE, loadEnv } from '@scim/config';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
@@ -12,10 +12,27 @@ export interface GatewayConfig {
   writeTimeoutMs: number;
   dbPoolSize: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  logFormat: 'json' | 'pretty';
+  /** METRICS=off: no per-request metrics and no /metrics. */
+  metrics: boolean;
+  /** The default per-tenant token bucket (a tenant may have its own rate). */
+  rateLimit: { perSecond: number; burst: number };
+  /** Unset: no queue dashboard. */
+  operatorToken?: string;
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const e = loadEnv(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'PORT', 'PUBLIC_URL', 'WRITE_TIMEOUT_MS', 'DB_POOL_SIZE', 'LOG_LEVEL'], env);
+  const e = loadEnv(
+    [
+      'DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'PORT', 'PUBLIC_URL', 'WRITE_TIMEOUT_MS', 'DB_POOL_SIZE', 'LOG_LEVEL', 'LOG_FORMAT', 'METRICS',
+      'RATE_LIMIT_PER_SECOND', 'RATE_LIMIT_BURST', 'OPERATOR_TOKEN',
+    ],
+    env,
+  );
+  // A bucket smaller than one second's worth would refuse a client that sends its rate all at once.
+  if (e.RATE_LIMIT_BURST < e.RATE_LIMIT_PER_SECOND) {
+    throw new ConfigError([`RATE_LIMIT_BURST: must be at least RATE_LIMIT_PER_SECOND (${e.RATE_LIMIT_PER_SECOND}) (got ${e.RATE_LIMIT_BURST})`]);
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -25,6 +42,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     writeTimeoutMs: e.WRITE_TIMEOUT_MS,
     dbPoolSize: e.DB_POOL_SIZE ?? DEFAULT_GATEWAY_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    metrics: e.METRICS === 'on',
+    rateLimit: { perSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST },
+    ...(e.OPERATOR_TOKEN !== undefined ? { operatorToken: e.OPERATOR_TOKEN } : {}),
   };
 }
 

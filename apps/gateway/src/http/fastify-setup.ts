@@ -19,10 +19,11 @@ export function registerScimBodyParsing(fastify: FastifyInstance): void {
       return jsonParser(request, text, done);
     },
   );
-  // Every answer is SCIM: JSON bodies go out as application/scim+json.
+  // Every SCIM answer is SCIM: JSON bodies under /api/scim go out as application/scim+json
+  // (health, the admin console's API and the queue dashboard's stay application/json).
   fastify.addHook('onSend', async (_request, reply, payload) => {
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('application/json') && !reply.request.url.startsWith('/health')) {
+    if (typeof type === 'string' && type.startsWith('application/json') && /^\/api\/scim(\/|\?|$)/i.test(reply.request.url)) {
       reply.header('content-type', 'application/scim+json; charset=utf-8');
     }
     return payload;

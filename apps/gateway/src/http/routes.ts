@@ -7,7 +7,8 @@ const ROUTES: { pattern: RegExp; methods: string[] }[] = [
   { pattern: /^\/api\/scim\/groups\/[^/]+\/?$/i, methods: ['GET', 'PUT', 'PATCH', 'DELETE'] },
   { pattern: /^\/api\/scim\/bulk\/?$/i, methods: ['POST'] },
   { pattern: /^\/api\/scim\/(serviceproviderconfig|schemas|resourcetypes)(\/[^/]+)?\/?$/i, methods: ['GET'] },
-  { pattern: /^\/health\/?$/i, methods: ['GET'] },
+  { pattern: /^\/health(\/(live|ready))?\/?$/i, methods: ['GET'] },
+  { pattern: /^\/metrics\/?$/i, methods: ['GET'] },
 ];
 
 export function allowedMethods(path: string): string[] {

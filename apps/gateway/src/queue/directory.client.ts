@@ -14,7 +14,7 @@ import {
 } from '@scim/queue';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 
-type Payload<N extends DirectoryJobName> = Omit<DirectoryJobData<N>, keyof WriteEnvelope> & Pick<WriteEnvelope, 'tenantId' | 'ifMatch'>;
+type Payload<N extends DirectoryJobName> = Omit<DirectoryJobData<N>, keyof WriteEnvelope> & Pick<WriteEnvelope, 'tenantId' | 'requestId' | 'ifMatch'>;
 
 interface PendingWrite {
   resolve(result: WriteResult): void;

@@ -1,6 +1,6 @@
 import { Body, Controller, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ScimAuthGuard } from '../auth/scim-auth.guard';
-import { TenantId } from '../auth/tenant.decorator';
+import { Caller } from '../auth/tenant.decorator';
 import { ScimBulkService } from './scim-bulk.service';
 
 /** RFC 7644 §3.7: the BulkResponse is a 200 whatever the operations' own statuses. */
@@ -11,7 +11,7 @@ export class BulkController {
 
   @Post()
   @HttpCode(200)
-  run(@TenantId() tenantId: string, @Body() body: unknown, @Headers('content-length') contentLength: string | undefined) {
-    return this.bulk.run(tenantId, body, contentLength);
+  run(@Caller() caller: Caller, @Body() body: unknown, @Headers('content-length') contentLength: string | undefined) {
+    return this.bulk.run(caller, body, contentLength);
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ScimAuthGuard } from '../auth/scim-auth.guard';
-import { TenantId } from '../auth/tenant.decorator';
+import { Caller, TenantId } from '../auth/tenant.decorator';
 import { sendStream } from '../http/scim-answer';
 import { parseSearchRequest } from '@scim/scim';
 import { ScimGroupsService } from './scim-groups.service';
@@ -29,22 +29,22 @@ export class GroupsController {
   }
 
   @Post()
-  async create(@TenantId() tenantId: string, @Body() body: unknown, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendStream(reply, await this.groups.create(tenantId, body, query));
+  async create(@Caller() caller: Caller, @Body() body: unknown, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendStream(reply, await this.groups.create(caller, body, query));
   }
 
   @Put(':id')
-  async replace(@TenantId() tenantId: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendStream(reply, await this.groups.replace(tenantId, id, body, ifMatch, query));
+  async replace(@Caller() caller: Caller, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendStream(reply, await this.groups.replace(caller, id, body, ifMatch, query));
   }
 
   @Patch(':id')
-  async patch(@TenantId() tenantId: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendStream(reply, await this.groups.patch(tenantId, id, body, ifMatch, query));
+  async patch(@Caller() caller: Caller, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendStream(reply, await this.groups.patch(caller, id, body, ifMatch, query));
   }
 
   @Delete(':id')
-  async delete(@TenantId() tenantId: string, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendStream(reply, await this.groups.delete(tenantId, id, ifMatch));
+  async delete(@Caller() caller: Caller, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendStream(reply, await this.groups.delete(caller, id, ifMatch));
   }
 }

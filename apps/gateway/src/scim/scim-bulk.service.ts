@@ -10,6 +10,7 @@ import {
   type BulkResponse,
   type ScimType,
 } from '@scim/scim';
+import type { Caller } from '../auth/tenant.decorator';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
 import { DependencyProbe } from '../health/dependency-probe.service';
 import { ScimGroupsService, type GroupAnswer } from './scim-groups.service';
@@ -34,7 +35,7 @@ export class ScimBulkService {
     this.baseUrl = scimBaseUrl(config);
   }
 
-  async run(tenantId: string, body: unknown, contentLength?: string): Promise<BulkResponse> {
+  async run(caller: Caller, body: unknown, contentLength?: string): Promise<BulkResponse> {
     const bytes = contentLength !== undefined && /^\d+$/.test(contentLength) ? Number(contentLength) : undefined;
     const request = parseBulkRequest(body, CURRENT_FEATURES.bulk, bytes);
     // Once Postgres or Redis is found down, the remaining operations are answered 503 without being tried.
@@ -44,7 +45,7 @@ export class ScimBulkService {
       async (operation) => {
         if (outage) throw outage;
         try {
-          return await this.apply(tenantId, operation);
+          return await this.apply(caller, operation);
         } catch (error) {
           const scimError = await this.asScimError(error, operation);
           if (scimError.status === 503 && !(error instanceof ScimError)) outage = scimError;
@@ -55,34 +56,34 @@ export class ScimBulkService {
     );
   }
 
-  private async apply(tenantId: string, operation: BulkOperation): Promise<BulkOutcome> {
+  private async apply(caller: Caller, operation: BulkOperation): Promise<BulkOutcome> {
     const { version: ifMatch } = operation;
     if (operation.resource === 'Users') {
       switch (operation.method) {
         case 'POST': {
-          const answer = await this.users.create(tenantId, operation.data);
+          const answer = await this.users.create(caller, operation.data);
           const id = answer.body?.['id'];
           return { ...outcomeOf(answer), ...(typeof id === 'string' ? { id } : { id: idFromLocation(answer.location) }) };
         }
         case 'PUT':
-          return outcomeOf(await this.users.replace(tenantId, operation.id, operation.data, ifMatch));
+          return outcomeOf(await this.users.replace(caller, operation.id, operation.data, ifMatch));
         case 'PATCH':
-          return outcomeOf(await this.users.patch(tenantId, operation.id, operation.data, ifMatch));
+          return outcomeOf(await this.users.patch(caller, operation.id, operation.data, ifMatch));
         case 'DELETE':
-          return outcomeOf(await this.users.delete(tenantId, operation.id, ifMatch));
+          return outcomeOf(await this.users.delete(caller, operation.id, ifMatch));
       }
     }
     switch (operation.method) {
       case 'POST': {
-        const answer = groupOutcome(await this.groups.create(tenantId, operation.data));
+        const answer = groupOutcome(await this.groups.create(caller, operation.data));
         return { ...answer, id: idFromLocation(answer.location) };
       }
       case 'PUT':
-        return groupOutcome(await this.groups.replace(tenantId, operation.id, operation.data, ifMatch));
+        return groupOutcome(await this.groups.replace(caller, operation.id, operation.data, ifMatch));
       case 'PATCH':
-        return groupOutcome(await this.groups.patch(tenantId, operation.id, operation.data, ifMatch));
+        return groupOutcome(await this.groups.patch(caller, operation.id, operation.data, ifMatch));
       case 'DELETE':
-        return groupOutcome(await this.groups.delete(tenantId, operation.id, ifMatch));
+        return groupOutcome(await this.groups.delete(caller, operation.id, ifMatch));
     }
   }
 

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { GroupRepository } from '@scim/directory';
 import { ScimError, parseGroup, parseListQuery, parsePatchRequest, type JsonObject, type ListQuery, type Projection, type StoredResource } from '@scim/scim';
 import type { WriteResult } from '@scim/queue';
+import type { Caller } from '../auth/tenant.decorator';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
 import { groupJson, groupListJson, toStream, type GroupRenderContext } from '../http/group-json';
 import { etagMatches, throwIfRefused } from '../http/scim-answer';
@@ -58,31 +59,31 @@ export class ScimGroupsService {
   }
 
   // Write answers honour `attributes` / `excludedAttributes` too (RFC 7644 §3.9).
-  async create(tenantId: string, body: unknown, params: QueryParams = {}): Promise<GroupAnswer> {
+  async create(caller: Caller, body: unknown, params: QueryParams = {}): Promise<GroupAnswer> {
     const { group, members } = parseGroup(body);
-    return this.answer(tenantId, await this.directory.write('create-group', { tenantId, group, members }), parseListQuery(params));
+    return this.answer(caller.tenantId, await this.directory.write('create-group', { ...caller, group, members }), parseListQuery(params));
   }
 
-  async replace(tenantId: string, groupId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<GroupAnswer> {
+  async replace(caller: Caller, groupId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<GroupAnswer> {
     const { group, members } = parseGroup(body);
-    return this.answer(tenantId, await this.directory.write('replace-group', { tenantId, groupId, group, members, ...(ifMatch ? { ifMatch } : {}) }), parseListQuery(params));
+    return this.answer(caller.tenantId, await this.directory.write('replace-group', { ...caller, groupId, group, members, ...(ifMatch ? { ifMatch } : {}) }), parseListQuery(params));
   }
 
   /**
    * Entra expects 204 for a group PATCH (the new version is still given as the ETag). A client
    * that asks for attributes gets 200 with the group, projected (RFC 7644 §3.5.2).
    */
-  async patch(tenantId: string, groupId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<GroupAnswer> {
+  async patch(caller: Caller, groupId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<GroupAnswer> {
     parsePatchRequest(body);
     const projection = parseListQuery(params);
-    const result = await this.directory.write('patch-group', { tenantId, groupId, patch: body as JsonObject, ...(ifMatch ? { ifMatch } : {}) });
+    const result = await this.directory.write('patch-group', { ...caller, groupId, patch: body as JsonObject, ...(ifMatch ? { ifMatch } : {}) });
     throwIfRefused(result);
-    if (projection.attributes || projection.excludedAttributes) return this.answer(tenantId, result, projection);
+    if (projection.attributes || projection.excludedAttributes) return this.answer(caller.tenantId, result, projection);
     return { status: 204, ...(result.ok && result.resource ? { version: result.resource.version } : {}) };
   }
 
-  async delete(tenantId: string, groupId: string, ifMatch?: string): Promise<GroupAnswer> {
-    const result = await this.directory.write('delete-group', { tenantId, groupId, ...(ifMatch ? { ifMatch } : {}) });
+  async delete(caller: Caller, groupId: string, ifMatch?: string): Promise<GroupAnswer> {
+    const result = await this.directory.write('delete-group', { ...caller, groupId, ...(ifMatch ? { ifMatch } : {}) });
     throwIfRefused(result);
     return { status: 204 };
   }

@@ -17,6 +17,7 @@ import {
   type StoredUser,
 } from '@scim/scim';
 import type { WriteResult } from '@scim/queue';
+import type { Caller } from '../auth/tenant.decorator';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
 import { answerFromWrite, etagMatches, type ScimAnswer } from '../http/scim-answer';
 import { DirectoryClient } from '../queue/directory.client';
@@ -69,27 +70,27 @@ export class ScimUsersService {
   }
 
   // Write answers honour `attributes` / `excludedAttributes` too (RFC 7644 §3.9).
-  async create(tenantId: string, body: unknown, params: QueryParams = {}): Promise<ScimAnswer> {
+  async create(caller: Caller, body: unknown, params: QueryParams = {}): Promise<ScimAnswer> {
     const user = parseUser(body);
-    const result = await this.directory.write('create-user', { tenantId, user });
+    const result = await this.directory.write('create-user', { ...caller, user });
     return answerFromWrite(result, (resource) => this.render(resource, parseListQuery(params)));
   }
 
-  async replace(tenantId: string, userId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<ScimAnswer> {
+  async replace(caller: Caller, userId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<ScimAnswer> {
     const user = parseUser(body);
-    const result = await this.directory.write('replace-user', { tenantId, userId, user, ...(ifMatch ? { ifMatch } : {}) });
+    const result = await this.directory.write('replace-user', { ...caller, userId, user, ...(ifMatch ? { ifMatch } : {}) });
     return this.answerWithGroups(result, parseListQuery(params));
   }
 
-  async patch(tenantId: string, userId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<ScimAnswer> {
+  async patch(caller: Caller, userId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<ScimAnswer> {
     // Syntax is checked here so that a malformed PATCH never reaches the queue.
     parsePatchRequest(body);
-    const result = await this.directory.write('patch-user', { tenantId, userId, patch: body as JsonObject, ...(ifMatch ? { ifMatch } : {}) });
+    const result = await this.directory.write('patch-user', { ...caller, userId, patch: body as JsonObject, ...(ifMatch ? { ifMatch } : {}) });
     return this.answerWithGroups(result, parseListQuery(params));
   }
 
-  async delete(tenantId: string, userId: string, ifMatch?: string): Promise<ScimAnswer> {
-    const result = await this.directory.write('delete-user', { tenantId, userId, ...(ifMatch ? { ifMatch } : {}) });
+  async delete(caller: Caller, userId: string, ifMatch?: string): Promise<ScimAnswer> {
+    const result = await this.directory.write('delete-user', { ...caller, userId, ...(ifMatch ? { ifMatch } : {}) });
     return answerFromWrite(result, (resource) => this.render(resource));
   }
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, P
 import { parseSearchRequest } from '@scim/scim';
 import type { FastifyReply } from 'fastify';
 import { ScimAuthGuard } from '../auth/scim-auth.guard';
-import { TenantId } from '../auth/tenant.decorator';
+import { Caller, TenantId } from '../auth/tenant.decorator';
 import { sendAnswer } from '../http/scim-answer';
 import { ScimUsersService } from './scim-users.service';
 
@@ -30,22 +30,22 @@ export class UsersController {
   }
 
   @Post()
-  async create(@TenantId() tenantId: string, @Body() body: unknown, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendAnswer(reply, await this.users.create(tenantId, body, query));
+  async create(@Caller() caller: Caller, @Body() body: unknown, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendAnswer(reply, await this.users.create(caller, body, query));
   }
 
   @Put(':id')
-  async replace(@TenantId() tenantId: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendAnswer(reply, await this.users.replace(tenantId, id, body, ifMatch, query));
+  async replace(@Caller() caller: Caller, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendAnswer(reply, await this.users.replace(caller, id, body, ifMatch, query));
   }
 
   @Patch(':id')
-  async patch(@TenantId() tenantId: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendAnswer(reply, await this.users.patch(tenantId, id, body, ifMatch, query));
+  async patch(@Caller() caller: Caller, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendAnswer(reply, await this.users.patch(caller, id, body, ifMatch, query));
   }
 
   @Delete(':id')
-  async delete(@TenantId() tenantId: string, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendAnswer(reply, await this.users.delete(tenantId, id, ifMatch));
+  async delete(@Caller() caller: Caller, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendAnswer(reply, await this.users.delete(caller, id, ifMatch));
   }
 }

@@ -11,10 +11,17 @@ export interface NotifierConfig {
   digestMs: number;
   retryMs: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  logFormat: 'json' | 'pretty';
+  /** Port of the /metrics and /health/* listener; undefined: none. */
+  metricsPort?: number;
+  metrics: boolean;
 }
 
 export function loadNotifierConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig {
-  const e = loadEnv(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'SMTP_URL', 'MAIL_FROM', 'NOTIFY_DIGEST_MS', 'NOTIFY_RETRY_MS', 'LOG_LEVEL'], env);
+  const e = loadEnv(
+    ['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'SMTP_URL', 'MAIL_FROM', 'NOTIFY_DIGEST_MS', 'NOTIFY_RETRY_MS', 'LOG_LEVEL', 'LOG_FORMAT', 'METRICS_PORT', 'METRICS'],
+    env,
+  );
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -24,5 +31,8 @@ export function loadNotifierConfig(env: NodeJS.ProcessEnv = process.env): Notifi
     digestMs: e.NOTIFY_DIGEST_MS,
     retryMs: e.NOTIFY_RETRY_MS,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    ...(e.METRICS_PORT !== undefined ? { metricsPort: e.METRICS_PORT } : {}),
+    metrics: e.METRICS === 'on',
   };
 }

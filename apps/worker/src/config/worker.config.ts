@@ -9,10 +9,15 @@ export interface WorkerConfig {
   concurrency: number;
   dbPoolSize: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  logFormat: 'json' | 'pretty';
+  /** Port of the /metrics and /health/* listener; undefined: none. */
+  metricsPort?: number;
+  /** METRICS=off: no per-write metrics and no /metrics. */
+  metrics: boolean;
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const e = loadEnv(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'LOG_LEVEL'], env);
+  const e = loadEnv(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'LOG_LEVEL', 'LOG_FORMAT', 'METRICS_PORT', 'METRICS'], env);
   const concurrency = e.WORKER_CONCURRENCY ?? DEFAULT_WORKER_CONCURRENCY;
   // Each running job holds a connection; a smaller pool makes jobs queue for one and time out (2 s) as failures.
   if (e.DB_POOL_SIZE !== undefined && e.DB_POOL_SIZE < concurrency) {
@@ -28,5 +33,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     concurrency,
     dbPoolSize: workerPoolSize(concurrency, e.DB_POOL_SIZE),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    ...(e.METRICS_PORT !== undefined ? { metricsPort: e.METRICS_PORT } : {}),
+    metrics: e.METRICS === 'on',
   };
 }

@@ -64,6 +64,10 @@ export class OperationEntity {
   @Column({ name: 'notified_at', type: 'timestamptz', nullable: true })
   notifiedAt!: Date | null;
 
+  /** The HTTP request that made this write (X-Request-Id), as in the gateway's and worker's logs. */
+  @Column({ name: 'request_id', type: 'text', nullable: true })
+  requestId!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

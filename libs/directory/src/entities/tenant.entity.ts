@@ -18,6 +18,10 @@ export class TenantEntity {
   @Column({ name: 'work_domains', type: 'text', array: true, default: () => "'{}'" })
   workDomains!: string[];
 
+  /** Requests per second this tenant may make; null: RATE_LIMIT_PER_SECOND. Never below 25. */
+  @Column({ name: 'rate_limit', type: 'integer', nullable: true })
+  rateLimit!: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

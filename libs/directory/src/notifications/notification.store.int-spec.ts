@@ -88,12 +88,13 @@ describe('NotificationStore', () => {
     await store.gatherDue(1000, 'x.test', render);
     const sender = new CountingSender();
     sender.failing = true;
-    expect(await store.sendNextDue(sender, policy)).toBe('retry');
+    const digestId: string = (await ds.query(`SELECT id FROM notification_digests WHERE tenant_id = $1`, [tenantId]))[0].id;
+    expect(await store.sendNextDue(sender, policy)).toEqual({ outcome: 'retry', digestId, tenantId, attempts: 1, failureCount: 1, error: new Error('SMTP down'), retryInMs: 100 });
     const [after] = await ds.query(`SELECT attempts, next_attempt_at > now() AS later, last_error FROM notification_digests WHERE tenant_id = $1`, [tenantId]);
     expect(after).toEqual({ attempts: 1, later: true, last_error: 'SMTP down' });
-    expect(await store.sendNextDue(sender, policy)).toBe('idle');
+    expect(await store.sendNextDue(sender, policy)).toEqual({ outcome: 'idle' });
     await ds.query(`UPDATE notification_digests SET next_attempt_at = now(), created_at = now() - interval '2 minutes' WHERE tenant_id = $1`, [tenantId]);
-    expect(await store.sendNextDue(sender, policy)).toBe('undeliverable');
+    expect(await store.sendNextDue(sender, policy)).toMatchObject({ outcome: 'undeliverable', digestId, tenantId, attempts: 2 });
     const ops: { notification: string }[] = await ds.query(`SELECT notification FROM operations WHERE tenant_id = $1`, [tenantId]);
     expect(ops).toEqual([{ notification: 'undeliverable' }]);
   });
@@ -105,5 +106,37 @@ describe('NotificationStore', () => {
     expect(await store.gatherDue(1000, 'x.test', render)).toBe(0);
     const ops: { notification: string | null }[] = await ds.query(`SELECT notification FROM operations WHERE tenant_id = $1`, [tenantId]);
     expect(ops).toEqual([{ notification: null }]);
+  });
+
+  it('lists a tenant\'s digests with state, attempts and the last SMTP error, and counts pending failures', async () => {
+    const tenantId = (await tenants.create({ name: 'listed', notifyEmail: 'listed@x.test' })).tenant.id;
+    const pendingBefore = await store.pendingFailures();
+    await failureFor(tenantId);
+    await failureFor(tenantId);
+    expect(await store.pendingFailures()).toBe(pendingBefore + 2);
+    await store.gatherDue(1000, 'x.test', render);
+    expect(await store.pendingFailures()).toBe(pendingBefore);
+    const sender = new CountingSender();
+    sender.failing = true;
+    await store.sendNextDue(sender, policy);
+    expect(await store.digests(tenantId)).toEqual([
+      {
+        digestId: expect.any(String),
+        createdAt: expect.any(String),
+        state: 'pending',
+        attempts: 1,
+        lastError: 'SMTP down',
+        nextAttemptAt: expect.any(String),
+        sentAt: null,
+        failureCount: 2,
+        recipient: 'listed@x.test',
+        subject: '2 for listed',
+      },
+    ]);
+    await ds.query(`UPDATE notification_digests SET next_attempt_at = now() WHERE tenant_id = $1`, [tenantId]);
+    sender.failing = false;
+    expect(await store.sendNextDue(sender, policy)).toMatchObject({ outcome: 'sent', tenantId, attempts: 2, failureCount: 2 });
+    expect(await store.digests(tenantId)).toMatchObject([{ state: 'sent', attempts: 2, lastError: null, nextAttemptAt: null, sentAt: expect.any(String) }]);
+    expect(await store.digests(randomUUID())).toEqual([]);
   });
 });

@@ -50,6 +50,25 @@ export interface DeliveryPolicy {
 
 export type DeliveryOutcome = 'sent' | 'retry' | 'undeliverable' | 'idle';
 
+/** One send attempt, for the notifier's log line and metrics; `error` is what the sender threw. */
+export type DeliveryReport =
+  | { outcome: 'idle' }
+  | { outcome: 'sent' | 'retry' | 'undeliverable'; digestId: string; tenantId: string; attempts: number; failureCount: number; error?: unknown; retryInMs?: number };
+
+/** A digest as `npm run tenant -- digests` shows it. */
+export interface DigestRecord {
+  digestId: string;
+  createdAt: string;
+  state: 'pending' | 'sent' | 'undeliverable';
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  sentAt: string | null;
+  failureCount: number;
+  recipient: string;
+  subject: string;
+}
+
 interface FailureRow {
   id: string;
   created_at: Date;
@@ -81,14 +100,15 @@ export class NotificationStore {
   async recordNotice(notice: FailureNotice): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status,
-                               scim_type, error, reason, context, notification, created_at)
+                               scim_type, error, reason, context, notification, created_at, request_id)
        SELECT $1, t.id, $3, $4, $5, $6, $7, 'failed', $8, $9, $10, $11, $12::jsonb,
-              CASE WHEN t.notify_on_failure AND t.notify_email IS NOT NULL THEN 'pending' END, $13
+              CASE WHEN t.notify_on_failure AND t.notify_email IS NOT NULL THEN 'pending' END, $13, $14
          FROM tenants t WHERE t.id = $2
        ON CONFLICT (id) DO NOTHING RETURNING id`,
       [
         notice.operationId, notice.tenantId, notice.kind, notice.resourceType, notice.resourceId, notice.resourceName, notice.externalId,
         notice.status, notice.scimType, notice.detail, notice.reason, notice.context ? JSON.stringify(notice.context) : null, notice.occurredAt,
+        notice.requestId ?? null,
       ],
     );
     return rows.length > 0;
@@ -153,16 +173,27 @@ export class NotificationStore {
    * other replica sends it too. A failed send is retried with exponential backoff until the
    * policy gives up; then the digest and its failures are marked undeliverable (still in the log).
    */
-  async sendNextDue(sender: MailSender, policy: DeliveryPolicy): Promise<DeliveryOutcome> {
+  async sendNextDue(sender: MailSender, policy: DeliveryPolicy): Promise<DeliveryReport> {
     return this.dataSource.transaction(async (manager) => {
-      const digests: { id: string; recipient: string; message_id: string; subject: string; text_body: string; html_body: string; attempts: number; created_at: Date }[] =
-        await manager.query(
-          `SELECT id, recipient, message_id, subject, text_body, html_body, attempts, created_at FROM notification_digests
+      const digests: {
+        id: string;
+        tenant_id: string;
+        recipient: string;
+        message_id: string;
+        subject: string;
+        text_body: string;
+        html_body: string;
+        attempts: number;
+        failure_count: number;
+        created_at: Date;
+      }[] = await manager.query(
+          `SELECT id, tenant_id, recipient, message_id, subject, text_body, html_body, attempts, failure_count, created_at FROM notification_digests
             WHERE status = 'pending' AND next_attempt_at <= now()
             ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
         );
       const digest = digests[0];
-      if (!digest) return 'idle';
+      if (!digest) return { outcome: 'idle' };
+      const about = { digestId: digest.id, tenantId: digest.tenant_id, failureCount: digest.failure_count };
       try {
         await sender.send({ to: digest.recipient, messageId: digest.message_id, subject: digest.subject, text: digest.text_body, html: digest.html_body });
       } catch (error) {
@@ -171,19 +202,57 @@ export class NotificationStore {
         if (Date.now() - digest.created_at.getTime() >= policy.giveUpAfterMs) {
           await manager.query(`UPDATE notification_digests SET status = 'undeliverable', attempts = $2, last_error = $3 WHERE id = $1`, [digest.id, attempts, message]);
           await manager.query(`UPDATE operations SET notification = 'undeliverable' WHERE digest_id = $1`, [digest.id]);
-          return 'undeliverable';
+          return { outcome: 'undeliverable', ...about, attempts, error };
         }
         const delay = Math.min(policy.retryMs * 2 ** (attempts - 1), policy.maxRetryDelayMs);
         await manager.query(
           `UPDATE notification_digests SET attempts = $2, last_error = $3, next_attempt_at = now() + make_interval(secs => $4::double precision / 1000) WHERE id = $1`,
           [digest.id, attempts, message, delay],
         );
-        return 'retry';
+        return { outcome: 'retry', ...about, attempts, error, retryInMs: delay };
       }
       await manager.query(`UPDATE notification_digests SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1`, [digest.id]);
       await manager.query(`UPDATE operations SET notification = 'sent', notified_at = now() WHERE digest_id = $1`, [digest.id]);
-      return 'sent';
+      return { outcome: 'sent', ...about, attempts: digest.attempts + 1 };
     });
+  }
+
+  /** Failed writes waiting to be gathered into a digest (all tenants). */
+  async pendingFailures(): Promise<number> {
+    const rows: { n: string }[] = await this.dataSource.query(`SELECT count(*) AS n FROM operations WHERE notification = 'pending'`);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** A tenant's digests, newest first: state, attempts and the last SMTP error. */
+  async digests(tenantId: string, limit = 50): Promise<DigestRecord[]> {
+    const rows: {
+      id: string;
+      created_at: Date;
+      status: DigestRecord['state'];
+      attempts: number;
+      last_error: string | null;
+      next_attempt_at: Date;
+      sent_at: Date | null;
+      failure_count: number;
+      recipient: string;
+      subject: string;
+    }[] = await this.dataSource.query(
+      `SELECT id, created_at, status, attempts, last_error, next_attempt_at, sent_at, failure_count, recipient, subject
+         FROM notification_digests WHERE tenant_id = $1 ORDER BY created_at DESC, id LIMIT $2`,
+      [tenantId, limit],
+    );
+    return rows.map((row) => ({
+      digestId: row.id,
+      createdAt: row.created_at.toISOString(),
+      state: row.status,
+      attempts: row.attempts,
+      lastError: row.last_error,
+      nextAttemptAt: row.status === 'pending' ? row.next_attempt_at.toISOString() : null,
+      sentAt: row.sent_at ? row.sent_at.toISOString() : null,
+      failureCount: row.failure_count,
+      recipient: row.recipient,
+      subject: row.subject,
+    }));
   }
 }
 

@@ -2,6 +2,8 @@ import type { DataSource } from 'typeorm';
 
 export interface OperationRecord {
   operationId: string;
+  /** The HTTP request that made the write (X-Request-Id), as in the apps' log lines. */
+  requestId: string | null;
   at: string;
   kind: string;
   resourceType: string;
@@ -25,7 +27,7 @@ export class OperationRepository {
 
   async recent(tenantId: string, options: { failedOnly?: boolean; limit?: number } = {}): Promise<OperationRecord[]> {
     const rows: (Omit<OperationRecord, 'at' | 'notifiedAt'> & { at: Date; notifiedAt: Date | null })[] = await this.dataSource.query(
-      `SELECT id AS "operationId", created_at AS at, kind, resource_type AS "resourceType", resource_id AS "resourceId",
+      `SELECT id AS "operationId", request_id AS "requestId", created_at AS at, kind, resource_type AS "resourceType", resource_id AS "resourceId",
               resource_name AS "resourceName", external_id AS "externalId", outcome, status, scim_type AS "scimType",
               reason, error AS detail, notes, notification, notified_at AS "notifiedAt"
          FROM operations

@@ -12,6 +12,8 @@ export interface TenantSettings {
   notifyEmail: string | null;
   notifyOnFailure: boolean;
   workDomains: string[];
+  /** Requests per second; null: the gateway's RATE_LIMIT_PER_SECOND. */
+  rateLimit: number | null;
 }
 
 export interface TenantChanges {
@@ -19,7 +21,12 @@ export interface TenantChanges {
   notifyEmail?: string | null;
   notifyOnFailure?: boolean;
   workDomains?: string[];
+  rateLimit?: number | null;
 }
+
+/** Entra documents that it needs at least 25 requests per second per tenant. */
+export const MIN_TENANT_RATE_LIMIT = 25;
+const MAX_TENANT_RATE_LIMIT = 1_000_000;
 
 export interface TenantSummary extends TenantSettings {
   createdAt: string;
@@ -63,6 +70,15 @@ export function validateTenantChanges(changes: TenantChanges): TenantChanges {
     }
     result.workDomains = domains;
   }
+  if (changes.rateLimit !== undefined && changes.rateLimit !== null) {
+    const rate = changes.rateLimit;
+    if (!Number.isInteger(rate) || rate < MIN_TENANT_RATE_LIMIT || rate > MAX_TENANT_RATE_LIMIT) {
+      throw new DirectoryError(
+        DirectoryErrorCode.InvalidSetting,
+        `The rate limit must be a whole number of requests per second from ${MIN_TENANT_RATE_LIMIT} (what Entra needs) to ${MAX_TENANT_RATE_LIMIT}, not ${rate}.`,
+      );
+    }
+  }
   return result;
 }
 
@@ -73,6 +89,7 @@ function toSettings(tenant: TenantEntity): TenantSettings {
     notifyEmail: tenant.notifyEmail,
     notifyOnFailure: tenant.notifyOnFailure,
     workDomains: tenant.workDomains,
+    rateLimit: tenant.rateLimit,
   };
 }
 
@@ -97,6 +114,7 @@ export class TenantRepository {
           notifyEmail: valid.notifyEmail ?? null,
           notifyOnFailure: valid.notifyOnFailure ?? Boolean(valid.notifyEmail),
           workDomains: valid.workDomains ?? [],
+          rateLimit: valid.rateLimit ?? null,
         }),
       );
       const token = generateToken();
@@ -117,6 +135,7 @@ export class TenantRepository {
     if (valid.notifyEmail !== undefined) tenant.notifyEmail = valid.notifyEmail;
     if (valid.notifyOnFailure !== undefined) tenant.notifyOnFailure = valid.notifyOnFailure;
     if (valid.workDomains !== undefined) tenant.workDomains = valid.workDomains;
+    if (valid.rateLimit !== undefined) tenant.rateLimit = valid.rateLimit;
     if (tenant.notifyOnFailure && !tenant.notifyEmail) {
       throw new DirectoryError(DirectoryErrorCode.InvalidSetting, 'Notifications cannot be on without a notification address: give --notify EMAIL.');
     }
@@ -127,7 +146,7 @@ export class TenantRepository {
     const rows: (Omit<TenantSummary, 'createdAt' | 'tokenLastUsedAt' | 'activeTokens'> & { createdAt: Date; tokenLastUsedAt: Date | null; activeTokens: string })[] =
       await this.dataSource.query(`
         SELECT t.id, t.name, t.notify_email AS "notifyEmail", t.notify_on_failure AS "notifyOnFailure",
-               t.work_domains AS "workDomains", t.created_at AS "createdAt",
+               t.work_domains AS "workDomains", t.rate_limit AS "rateLimit", t.created_at AS "createdAt",
                count(k.id) FILTER (WHERE k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())) AS "activeTokens",
                max(k.last_used_at) AS "tokenLastUsedAt"
           FROM tenants t LEFT JOIN api_tokens k ON k.tenant_id = t.id
@@ -169,14 +188,17 @@ export class TenantRepository {
     return result.affected ?? 0;
   }
 
-  /** The tenant a live token belongs to, or undefined for unknown, revoked and expired tokens. */
-  async authenticate(token: string): Promise<{ tenantId: string; tokenId: string } | undefined> {
-    const rows: { tenant_id: string; id: string }[] = await this.dataSource.query(
-      `SELECT id, tenant_id FROM api_tokens
-        WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
+  /**
+   * The tenant a live token belongs to, with the tenant's own rate limit (null: the default), or
+   * undefined for unknown, revoked and expired tokens.
+   */
+  async authenticate(token: string): Promise<{ tenantId: string; tokenId: string; rateLimit: number | null } | undefined> {
+    const rows: { tenant_id: string; id: string; rate_limit: number | null }[] = await this.dataSource.query(
+      `SELECT k.id, k.tenant_id, t.rate_limit FROM api_tokens k JOIN tenants t ON t.id = k.tenant_id
+        WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`,
       [hashToken(token)],
     );
-    return rows[0] ? { tenantId: rows[0].tenant_id, tokenId: rows[0].id } : undefined;
+    return rows[0] ? { tenantId: rows[0].tenant_id, tokenId: rows[0].id, rateLimit: rows[0].rate_limit } : undefined;
   }
 
   async touchTokens(tokenIds: string[]): Promise<void> {

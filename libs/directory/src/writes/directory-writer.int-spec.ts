@@ -554,4 +554,48 @@ describe('DirectoryWriter', () => {
       expect(await userRow(id)).toMatchObject({ version: 1 });
     });
   });
+
+  describe('request id', () => {
+    async function requestIdOf(operationId: string): Promise<string | null | undefined> {
+      const rows: { request_id: string | null }[] = await ds.query('SELECT request_id FROM operations WHERE id = $1', [operationId]);
+      return rows[0]?.request_id;
+    }
+
+    it('records the HTTP request id of every kind of user write, and of a refusal', async () => {
+      const userName = uniqueName('request-id');
+      const create = createJob(entraUser(userName), { requestId: 'req-create' });
+      const id = expectOk(await writer.apply(create)).resource!.id;
+      const patch = patchJob(id, [{ op: 'replace', path: 'title', value: 'x' }], { requestId: 'req-patch' });
+      const replace = replaceJob(id, entraUser(userName), { requestId: 'req-replace' });
+      const refused = createJob(entraUser(userName), { requestId: 'req-refused' });
+      const remove = deleteJob(id, { requestId: 'req-delete' });
+      for (const job of [patch, replace]) expectOk(await writer.apply(job));
+      expectRefused(await writer.apply(refused));
+      expectOk(await writer.apply(remove));
+      expect(await Promise.all([create, patch, replace, refused, remove].map((job) => requestIdOf(job.data.operationId)))).toEqual([
+        'req-create',
+        'req-patch',
+        'req-replace',
+        'req-refused',
+        'req-delete',
+      ]);
+    });
+
+    it('records the request id of group writes', async () => {
+      const { createGroupJob, patchGroupJob, deleteGroupJob } = writeJobs(() => acme);
+      const create = createGroupJob({ displayName: `Team ${randomUUID()}` }, [], { requestId: 'req-group-create' });
+      const groupId = expectOk(await writer.apply(create)).resource!.id;
+      const patch = patchGroupJob(groupId, [{ op: 'replace', path: 'displayName', value: `Renamed ${randomUUID()}` }], { requestId: 'req-group-patch' });
+      const remove = deleteGroupJob(groupId, { requestId: 'req-group-delete' });
+      expectOk(await writer.apply(patch));
+      expectOk(await writer.apply(remove));
+      expect(await Promise.all([create, patch, remove].map((job) => requestIdOf(job.data.operationId)))).toEqual(['req-group-create', 'req-group-patch', 'req-group-delete']);
+    });
+
+    it('leaves it empty for a job without one (an older gateway)', async () => {
+      const job = createJob(entraUser(uniqueName('no-request-id')));
+      expectOk(await writer.apply(job));
+      expect(await requestIdOf(job.data.operationId)).toBeNull();
+    });
+  });
 });

@@ -105,7 +105,8 @@ export class DirectoryWriter {
     const subject = await this.log.completeSubject(job.data.tenantId, this.subjectOf(job));
     const tenant = await this.tenantSettings.get(job.data.tenantId).catch(() => undefined);
     const notify = refusal.status !== 404 && tenant !== undefined && tenant.notifyOnFailure && tenant.notifyEmail !== null;
-    const { result, notice } = await this.log.refuse({ operationId: job.data.operationId, tenantId: job.data.tenantId, kind: job.name, subject, notify }, refusal);
+    const { operationId, requestId, tenantId } = job.data;
+    const { result, notice } = await this.log.refuse({ operationId, requestId, tenantId, kind: job.name, subject, notify }, refusal);
     if (notice) await this.notifier?.notify(notice).catch(() => undefined);
     return result;
   }
@@ -119,6 +120,7 @@ export class DirectoryWriter {
     return {
       tenantId: job.data.tenantId,
       operationId: job.data.operationId,
+      ...(job.data.requestId ? { requestId: job.data.requestId } : {}),
       kind: job.name,
       resourceType: subject.resourceType,
       resourceId: subject.resourceId,

@@ -64,11 +64,11 @@ export class GroupWrites {
            VALUES ($1, $2, $3, $4, $5::jsonb, ${MILLISECOND_NOW}, ${MILLISECOND_NOW})
            RETURNING id, data, version, created_at, updated_at
          ), o AS (
-           INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, notes)
-           SELECT $6, $2, 'create-group', 'Group', g.id, $3, $4, 'succeeded', 201, $7::jsonb FROM g
+           INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, notes, request_id)
+           SELECT $6, $2, 'create-group', 'Group', g.id, $3, $4, 'succeeded', 201, $7::jsonb, $8 FROM g
          )
          SELECT * FROM g`,
-        [id, data.tenantId, group['displayName'], stringOrNull(group['externalId']), JSON.stringify(group), data.operationId, this.notes(members.length)],
+        [id, data.tenantId, group['displayName'], stringOrNull(group['externalId']), JSON.stringify(group), data.operationId, this.notes(members.length), data.requestId ?? null],
       );
       await this.insertMembers(manager, data.tenantId, id, members);
       return { ok: true, status: 201, resource: toStoredResource(rows[0]!) };
@@ -134,9 +134,9 @@ export class GroupWrites {
         `WITH d AS (
            DELETE FROM groups WHERE tenant_id = $2 AND id = $1 RETURNING id, display_name, external_id
          )
-         INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status)
-         SELECT $3, $2, 'delete-group', 'Group', d.id, d.display_name, d.external_id, 'succeeded', 204 FROM d`,
-        [current.id, data.tenantId, data.operationId],
+         INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, request_id)
+         SELECT $3, $2, 'delete-group', 'Group', d.id, d.display_name, d.external_id, 'succeeded', 204, $4 FROM d`,
+        [current.id, data.tenantId, data.operationId, data.requestId ?? null],
       );
       return { ok: true, status: 204 };
     }, null);
@@ -167,7 +167,7 @@ export class GroupWrites {
 
   private async writeDocument(
     manager: EntityManager,
-    data: { tenantId: string; operationId: string },
+    data: { tenantId: string; operationId: string; requestId?: string },
     kind: 'replace-group' | 'patch-group',
     groupId: string,
     group: JsonObject,
@@ -178,11 +178,11 @@ export class GroupWrites {
           WHERE tenant_id = $2 AND id = $1
          RETURNING id, data, version, created_at, updated_at
        ), o AS (
-         INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status)
-         SELECT $6, $2, $7, 'Group', g.id, $3, $4, 'succeeded', 200 FROM g
+         INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, request_id)
+         SELECT $6, $2, $7, 'Group', g.id, $3, $4, 'succeeded', 200, $8 FROM g
        )
        SELECT * FROM g`,
-      [groupId, data.tenantId, group['displayName'], stringOrNull(group['externalId']), JSON.stringify(group), data.operationId, kind],
+      [groupId, data.tenantId, group['displayName'], stringOrNull(group['externalId']), JSON.stringify(group), data.operationId, kind, data.requestId ?? null],
     );
     return { ok: true, status: 200, resource: toStoredResource(rows[0]!) };
   }

@@ -49,19 +49,19 @@ export class OperationsLog {
    * the caller can also put it on the notifications queue.
    */
   async refuse(
-    entry: { operationId: string; tenantId: string; kind: string; subject: Subject; notify: boolean },
+    entry: { operationId: string; requestId?: string; tenantId: string; kind: string; subject: Subject; notify: boolean },
     refusal: ErrorAnswer,
   ): Promise<{ result: WriteResult; notice?: FailureNotice }> {
     const { subject } = entry;
     const reason = refusal.reason ?? FailureReason.InvalidRequest;
     const rows: { created_at: Date }[] = await this.dataSource.query(
-      `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, scim_type, error, reason, context, notification)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'failed', $8, $9, $10, $11, $12::jsonb, $13)
+      `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, scim_type, error, reason, context, notification, request_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'failed', $8, $9, $10, $11, $12::jsonb, $13, $14)
        ON CONFLICT (id) DO NOTHING RETURNING created_at`,
       [
         entry.operationId, entry.tenantId, entry.kind, subject.resourceType, subject.resourceId, subject.name, subject.externalId,
         refusal.status, refusal.scimType ?? null, refusal.detail, reason, refusal.context ? JSON.stringify(refusal.context) : null,
-        entry.notify ? 'pending' : null,
+        entry.notify ? 'pending' : null, entry.requestId ?? null,
       ],
     );
     if (rows.length === 0) {
@@ -73,6 +73,7 @@ export class OperationsLog {
     const notice: FailureNotice = {
       tenantId: entry.tenantId,
       operationId: entry.operationId,
+      ...(entry.requestId ? { requestId: entry.requestId } : {}),
       kind: entry.kind,
       resourceType: subject.resourceType,
       resourceId: subject.resourceId,

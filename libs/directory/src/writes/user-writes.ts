@@ -45,11 +45,11 @@ export class UserWrites {
            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, ${MILLISECOND_NOW}, ${MILLISECOND_NOW})
            RETURNING id, data, version, created_at, updated_at
          ), o AS (
-           INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, notes)
-           SELECT $8, $2, 'create-user', 'User', u.id, $3, $4, 'succeeded', 201, $9::jsonb FROM u
+           INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, notes, request_id)
+           SELECT $8, $2, 'create-user', 'User', u.id, $3, $4, 'succeeded', 201, $9::jsonb, $10 FROM u
          )
          SELECT * FROM u`,
-        [randomUUID(), data.tenantId, userName, stringOrNull(user['externalId']), user['active'] !== false, workEmail, JSON.stringify(user), data.operationId, notesFor(ignored)],
+        [randomUUID(), data.tenantId, userName, stringOrNull(user['externalId']), user['active'] !== false, workEmail, JSON.stringify(user), data.operationId, notesFor(ignored), data.requestId ?? null],
       );
       return { ok: true, status: 201, resource: toStoredResource(rows[0]!) };
     } catch (error) {
@@ -78,11 +78,11 @@ export class UserWrites {
               WHERE tenant_id = $2 AND id = $1 AND version = $8
              RETURNING id, data, version, created_at, updated_at
            ), o AS (
-             INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, notes)
-             SELECT $9, $2, $10, 'User', u.id, $3, $4, 'succeeded', 200, $11::jsonb FROM u
+             INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, notes, request_id)
+             SELECT $9, $2, $10, 'User', u.id, $3, $4, 'succeeded', 200, $11::jsonb, $12 FROM u
            )
            SELECT * FROM u`,
-          [current.id, data.tenantId, userName, stringOrNull(user['externalId']), user['active'] !== false, workEmail, JSON.stringify(user), current.version, data.operationId, kind, notesFor(ignored)],
+          [current.id, data.tenantId, userName, stringOrNull(user['externalId']), user['active'] !== false, workEmail, JSON.stringify(user), current.version, data.operationId, kind, notesFor(ignored), data.requestId ?? null],
         );
         if (rows[0]) return { ok: true, status: 200, resource: toStoredResource(rows[0]) };
       } catch (error) {
@@ -107,11 +107,11 @@ export class UserWrites {
            DELETE FROM users WHERE tenant_id = $2 AND id = $1 AND ($4::integer IS NULL OR version = $4)
            RETURNING id, user_name, external_id
          ), o AS (
-           INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status)
-           SELECT $3, $2, 'delete-user', 'User', d.id, d.user_name, d.external_id, 'succeeded', 204 FROM d
+           INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, request_id)
+           SELECT $3, $2, 'delete-user', 'User', d.id, d.user_name, d.external_id, 'succeeded', 204, $5 FROM d
          )
          SELECT id FROM d`,
-        [data.userId, data.tenantId, data.operationId, checkedVersion],
+        [data.userId, data.tenantId, data.operationId, checkedVersion, data.requestId ?? null],
       )
       : [];
     if (rows.length === 0) {

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import { REQUEST_ID_HEADER, UNMATCHED_ROUTE, requestIdFrom, type HttpMetrics, type Logger } from '@scim/telemetry';
+import type { ScimRequest } from '../auth/scim-auth.guard';
+
+/** Fastify's `genReqId`: the caller's X-Request-Id when it is safe to log and store, else a new UUID. */
+export function requestIdOf(request: { headers: Record<string, string | string[] | undefined> }): string {
+  return requestIdFrom(request.headers[REQUEST_ID_HEADER]);
+}
+
+/**
+ * Every answer carries its X-Request-Id; every request, once answered, is one log line (method,
+ * route template, status, ms, tenantId, requestId) and one observation in the HTTP metrics.
+ * Probes and scrapes are logged at debug only. Nothing of the URL's query, the headers or the body
+ * is logged: the route template names the endpoint, the request id finds the rest.
+ */
+export function registerRequestTelemetry(fastify: FastifyInstance, logger: Logger, metrics: HttpMetrics | undefined): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  if (!metrics && !logger.isLevelEnabled('info') && !logger.isLevelEnabled('debug')) return;
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    const status = reply.statusCode;
+    const ms = reply.elapsedTime;
+    metrics?.observe(request.method, route, status, ms / 1000);
+    const quiet = route.startsWith('/health') || route === '/metrics';
+    const level = quiet ? 'debug' : 'info';
+    if (logger.isLevelEnabled(level)) {
+      const tenantId = (request as ScimRequest).tenant?.tenantId;
+      logger[level]({ method: request.method, route, status, ms: Math.round(ms * 10) / 10, tenantId, requestId: request.id }, 'request');
+    }
+    done();
+  });
+}

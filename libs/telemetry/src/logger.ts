@@ -1,0 +1,55 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type AppName = 'gateway' | 'worker' | 'notifier';
+export type LogFormat = 'json' | 'pretty';
+/** LOG_LEVEL's names (Nest's) and the pino levels they mean. */
+export type LogLevelName = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+
+const PINO_LEVELS: Record<LogLevelName, pino.Level> = { error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
+
+export interface LoggerOptions {
+  app: AppName;
+  level: LogLevelName;
+  format: LogFormat;
+  /** Where lines go; stdout unless given (tests). */
+  destination?: DestinationStream;
+}
+
+/**
+ * One logger per process: JSON lines on stdout with an ISO UTC `time`, a string `level` and the
+ * app's name, no colours. `pretty` (LOG_FORMAT=pretty, for people at a terminal) prints the same
+ * records as text. Writes are asynchronous (flushed on exit) so that logging never blocks a
+ * request on a slow reader of stdout.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const settings: pino.LoggerOptions = {
+    level: PINO_LEVELS[options.level],
+    base: { app: options.app, pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  };
+  if (options.destination) return pino(settings, options.destination);
+  if (options.format === 'pretty') return pino(settings, prettyStream());
+  return pino(settings, pino.destination({ dest: 1, sync: false, minLength: 0 }));
+}
+
+function prettyStream(): DestinationStream {
+  return pretty({
+    colorize: Boolean(process.stdout.isTTY),
+    translateTime: 'UTC:yyyy-mm-dd"T"HH:MM:ss.l"Z"',
+    ignore: 'pid,hostname',
+    sync: true,
+  });
+}
+
+/** A start-up failure (bad configuration, say) as one line, before the app's logger exists. */
+export function logFatal(app: AppName, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${JSON.stringify({ level: 'fatal', time: new Date().toISOString(), app, pid: process.pid, msg: message })}\n`);
+}
+
+export type { Logger };
+
+/** Nest injection token of the app's pino logger (for the structured per-write and per-digest lines). */
+export const APP_LOGGER = Symbol('APP_LOGGER');
