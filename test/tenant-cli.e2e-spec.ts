@@ -126,6 +126,47 @@ describe('tenant CLI and migrate (end to end)', () => {
     expect(bad.code).not.toBe(0);
   });
 
+  it('sets a tenant\'s own rate limit, never below 25 requests per second, and back to the default', async () => {
+    const created = JSON.parse((await tenant('create', '--name', 'Throttled')).stdout);
+    const set = await tenant('set', '--tenant', created.tenantId, '--rate-limit', '200');
+    expect(JSON.parse(set.stdout)).toMatchObject({ id: created.tenantId, rateLimit: 200 });
+    const low = await tenant('set', '--tenant', created.tenantId, '--rate-limit', '10');
+    expect(low.code).toBe(1);
+    expect(low.stdout).toBe('');
+    expect(low.stderr.trim().split('\n')).toHaveLength(1);
+    expect(low.stderr).toMatch(/at least|from 25/);
+    const listed = (await tenant('list')).stdout.trim().split('\n').map((l) => JSON.parse(l)).find((t) => t.id === created.tenantId);
+    expect(listed.rateLimit).toBe(200);
+    const reset = await tenant('set', '--tenant', created.tenantId, '--rate-limit', 'default');
+    expect(JSON.parse(reset.stdout)).toMatchObject({ rateLimit: null });
+  });
+
+  it('digests shows a tenant\'s failure emails with state, attempts and the last SMTP error', async () => {
+    const created = JSON.parse((await tenant('create', '--name', 'Mailed', '--notify', 'ops@mailed.test')).stdout);
+    const client = new Client({ connectionString: databaseUrl });
+    await client.connect();
+    await client.query(
+      `INSERT INTO notification_digests (id, tenant_id, recipient, message_id, subject, text_body, html_body, failure_count, status, attempts, last_error, created_at)
+       VALUES (gen_random_uuid(), $1, 'ops@mailed.test', 'm1', 'old', 't', 'h', 2, 'sent', 1, NULL, now() - interval '1 hour'),
+              (gen_random_uuid(), $1, 'ops@mailed.test', 'm2', 'new', 't', 'h', 3, 'pending', 4, 'connect ECONNREFUSED 127.0.0.1:1025', now())`,
+      [created.tenantId],
+    );
+    await client.end();
+    const lines = (await tenant('digests', '--tenant', created.tenantId)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      expect.objectContaining({ subject: 'new', state: 'pending', attempts: 4, lastError: 'connect ECONNREFUSED 127.0.0.1:1025', failureCount: 3, nextAttemptAt: expect.any(String) }),
+      expect.objectContaining({ subject: 'old', state: 'sent', attempts: 1, lastError: null, nextAttemptAt: null }),
+    ]);
+    expect((await tenant('digests', '--tenant', created.tenantId, '--limit', '1')).stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('prints nothing but JSON lines through "npm run -s tenant", so that jq can read it', async () => {
+    const { stdout } = await run('npm', ['run', '-s', 'tenant', '--', 'list'], { cwd: ROOT, env: { ...env(), HOME: process.env['HOME'] } });
+    const lines = stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
   it.each([
     [['create'], /--name is required/],
     [['create', '--name', 'X', '--notify', 'not-an-email'], /not a valid email address/],
@@ -134,6 +175,9 @@ describe('tenant CLI and migrate (end to end)', () => {
     [['create', '--name', 'X', '--bogus'], /Unknown option '--bogus'/],
     [['set', '--tenant', '00000000-0000-4000-8000-000000000000', '--name', 'Y'], /No tenant with id/],
     [['set', '--tenant', 'not-a-uuid', '--name', 'Y'], /No tenant with id/],
+    [['set', '--tenant', '00000000-0000-4000-8000-000000000000', '--rate-limit', 'fast'], /--rate-limit takes a whole number of requests per second \(at least 25\)/],
+    [['digests'], /--tenant is required/],
+    [['digests', '--tenant', '00000000-0000-4000-8000-000000000000'], /No tenant with id/],
     [['frobnicate'], /unknown command "frobnicate"/],
     [[], /a command is required/],
   ])('refuses %j with a one-line error and a non-zero exit', async (args, message) => {

@@ -2,15 +2,17 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadEnv } from '@scim/config';
 import type { DataSource } from 'typeorm';
-import { DirectoryError, OperationRepository, TenantRepository, createDirectoryDataSource, type TenantChanges } from '@scim/directory';
+import { DirectoryError, MIN_TENANT_RATE_LIMIT, NotificationStore, OperationRepository, TenantRepository, createDirectoryDataSource, type TenantChanges } from '@scim/directory';
 
 const USAGE = `Usage: npm run tenant -- <command> [options]
   create --name NAME [--notify EMAIL] [--notifications on|off] [--domains a.com,b.com]
   list
   set --tenant ID [--name NAME] [--notify EMAIL|none] [--notifications on|off] [--domains a.com,b.com|none]
+      [--rate-limit N|default]                 (requests per second, at least ${MIN_TENANT_RATE_LIMIT}; default: RATE_LIMIT_PER_SECOND)
   rotate-token --tenant ID [--grace-hours N]   (old tokens keep working N hours, default ${24})
   revoke-token --tenant ID [--token TOKEN]     (one token, or every token of the tenant)
-  log --tenant ID [--failed] [--limit N]       (the operations log, newest first; default 50)`;
+  log --tenant ID [--failed] [--limit N]       (the operations log, newest first; default 50)
+  digests --tenant ID [--limit N]              (failure emails: state, attempts, last SMTP error; newest first)`;
 
 /** How long a rotated-out token keeps working by default: a day to paste the new one into Entra. */
 const DEFAULT_GRACE_HOURS = 24;
@@ -27,6 +29,7 @@ const OPTIONS = {
   'grace-hours': { type: 'string' },
   failed: { type: 'boolean' },
   limit: { type: 'string' },
+  'rate-limit': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -45,6 +48,19 @@ function domainList(value: string | undefined): string[] | undefined {
   return value.split(',');
 }
 
+function rateLimit(value: string | undefined): number | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'default') return null;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--rate-limit takes a whole number of requests per second (at least ${MIN_TENANT_RATE_LIMIT}) or "default", not "${value}"`);
+  return Number(value);
+}
+
+function limitOption(options: Options): number {
+  const limit = options.limit === undefined ? 50 : Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new UsageError('--limit takes a whole number from 1 to 10000');
+  return limit;
+}
+
 function required(options: Options, name: 'name' | 'tenant'): string {
   const value = options[name];
   if (value === undefined || value.trim() === '') throw new UsageError(`--${name} is required`);
@@ -59,6 +75,8 @@ function changesFrom(options: Options): TenantChanges {
   if (notifications !== undefined) changes.notifyOnFailure = notifications;
   const domains = domainList(options.domains);
   if (domains !== undefined) changes.workDomains = domains;
+  const rate = rateLimit(options['rate-limit']);
+  if (rate !== undefined) changes.rateLimit = rate;
   return changes;
 }
 
@@ -82,10 +100,10 @@ async function run(command: string | undefined, options: Options, dataSource: Da
       allowOnly(options, command, []);
       return tenants.list();
     case 'set': {
-      allowOnly(options, command, ['tenant', 'name', 'notify', 'notifications', 'domains']);
+      allowOnly(options, command, ['tenant', 'name', 'notify', 'notifications', 'domains', 'rate-limit']);
       const tenantId = required(options, 'tenant');
       const changes = changesFrom(options);
-      if (Object.keys(changes).length === 0) throw new UsageError('set needs at least one of --name, --notify, --notifications, --domains');
+      if (Object.keys(changes).length === 0) throw new UsageError('set needs at least one of --name, --notify, --notifications, --domains, --rate-limit');
       return [await tenants.update(tenantId, changes)];
     }
     case 'rotate-token': {
@@ -104,10 +122,16 @@ async function run(command: string | undefined, options: Options, dataSource: Da
     case 'log': {
       allowOnly(options, command, ['tenant', 'failed', 'limit']);
       const tenantId = required(options, 'tenant');
-      const limit = options.limit === undefined ? 50 : Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new UsageError('--limit takes a whole number from 1 to 10000');
+      const limit = limitOption(options);
       await tenants.get(tenantId);
       return new OperationRepository(dataSource).recent(tenantId, { failedOnly: options.failed === true, limit });
+    }
+    case 'digests': {
+      allowOnly(options, command, ['tenant', 'limit']);
+      const tenantId = required(options, 'tenant');
+      const limit = limitOption(options);
+      await tenants.get(tenantId);
+      return new NotificationStore(dataSource).digests(tenantId, limit);
     }
     case undefined:
       throw new UsageError('a command is required');

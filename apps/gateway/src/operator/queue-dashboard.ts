@@ -59,7 +59,7 @@ export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
     board.setBasePath(QUEUE_DASHBOARD_PATH);
     createBullBoard({
       queues: this.queues.map((queue) => {
-        const adapter = new BullMQAdapter(queue, { readOnlyMode: true, prefix: this.config.queuePrefix });
+        const adapter = new BullMQAdapter(queue, { readOnlyMode: true });
         adapter.setFormatter('data', redactJobPayload);
         adapter.setFormatter('returnValue', redactJobPayload);
         return adapter;
