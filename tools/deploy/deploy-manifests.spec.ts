@@ -206,9 +206,10 @@ function workloadProblems(docs: Obj[]): string[] {
       if (!tmp || !tmpVolumes.has(tmp['name'])) problems.push(`${at}: /tmp is not an emptyDir`);
       if (workload['kind'] !== 'Deployment') continue;
       const ports = new Map(((container['ports'] ?? []) as Obj[]).map((p) => [p['name'], p['containerPort']]));
+      // The gateway's readiness must not depend on what every gateway shares (see gateway.yaml).
       for (const [probe, path] of [
         ['livenessProbe', '/health/live'],
-        ['readinessProbe', '/health/ready'],
+        ['readinessProbe', container['name'] === 'gateway' ? '/health/live' : '/health/ready'],
       ] as const) {
         const get = container[probe]?.['httpGet'];
         if (get?.['path'] !== path) problems.push(`${at}: ${probe} must GET ${path}`);
@@ -373,6 +374,13 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     ]);
     expect(referenceProblems(docs)).toEqual(['Deployment/scim-worker: env REDIS_ADDRESS refers to missing Secret scim-urls key REDIS_HOST']);
     expect(consistencyProblems(docs)).toEqual(['ScaledObject/scim-worker: listName scim:directory:wait, expected other:directory:wait']);
+  });
+
+  it('flags a gateway whose readiness waits on what every gateway shares (Postgres, Redis, workers)', () => {
+    const docs = JSON.parse(JSON.stringify(render(join(KUBE, 'base')))) as Obj[];
+    const gateway = podSpec(find(docs, 'Deployment', 'scim-gateway')!)['containers'][0];
+    gateway['readinessProbe']['httpGet']['path'] = '/health/ready';
+    expect(workloadProblems(docs)).toEqual(['Deployment/scim-gateway container gateway: readinessProbe must GET /health/live']);
   });
 
   it('every kustomization refers to files and folders that exist, and every file in a folder is used', () => {
