@@ -9,6 +9,7 @@ import { MAX_BODY_BYTES, registerScimBodyParsing } from './http/fastify-setup';
 import { registerRequestTelemetry, requestIdOf } from './http/request-telemetry';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { QUEUE_DASHBOARD_PATH } from './operator/queue-dashboard';
+import { TenantThrottle } from './throttle/tenant-throttle.service';
 import { closeOnSignals } from '@scim/config';
 
 async function bootstrap(): Promise<void> {
@@ -26,6 +27,7 @@ async function bootstrap(): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   registerScimBodyParsing(fastify);
   registerRequestTelemetry(fastify, logger, app.get(GatewayMetrics).http);
+  app.get(TenantThrottle).register(fastify);
   closeOnSignals(app, (message) => Logger.log(message, 'Gateway'));
   await app.listen(config.port, '0.0.0.0');
   const { perSecond, burst } = config.rateLimit;

@@ -8,7 +8,8 @@ export type ScimRequest = FastifyRequest & { tenant?: AuthenticatedTenant };
 
 /**
  * Every SCIM route needs `Authorization: Bearer <token>` of a live token; the tenant rides on the
- * request. Then the tenant's rate limit: over it, 429 before any work is done.
+ * request. Then the tenant's rate limit: over it, 429 before any work is done. Usually the
+ * throttle's onRequest hook has done both already.
  */
 @Injectable()
 export class ScimAuthGuard implements CanActivate {
@@ -19,6 +20,8 @@ export class ScimAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<ScimRequest>();
+    // Already authenticated and admitted by the throttle's hook (TenantThrottle.register).
+    if (request.tenant) return true;
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) {
