@@ -8,12 +8,35 @@ export function requestIdOf(request: { headers: Record<string, string | string[]
 }
 
 /**
+ * A client hammering past its rate limit would otherwise write thousands of identical 429 lines a
+ * second: per tenant, one 429 line a second is written, counting the ones left out. Every 429 is
+ * counted in scim_rate_limited_total.
+ */
+export class RefusalSampler {
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
+
+  /** undefined: leave this line out; a number: write it, with this many left out before it. */
+  admit(tenantId: string, now: number): number | undefined {
+    const entry = this.last.get(tenantId);
+    if (entry && now - entry.at < 1000) {
+      entry.suppressed += 1;
+      return undefined;
+    }
+    if (this.last.size >= 10_000) this.last.clear();
+    this.last.set(tenantId, { at: now, suppressed: 0 });
+    return entry?.suppressed ?? 0;
+  }
+}
+
+/**
  * Every answer carries its X-Request-Id; every request, once answered, is one log line (method,
- * route template, status, ms, tenantId, requestId) and one observation in the HTTP metrics.
- * Probes and scrapes are logged at debug only. Nothing of the URL's query, the headers or the body
- * is logged: the route template names the endpoint, the request id finds the rest.
+ * route template, status, ms, tenantId, requestId) and one observation in the HTTP metrics, except
+ * a tenant's 429s beyond one a second (RefusalSampler). Probes and scrapes are logged at debug
+ * only. Nothing of the URL's query, the headers or the body is logged: the route template names
+ * the endpoint, the request id finds the rest.
  */
 export function registerRequestTelemetry(fastify: FastifyInstance, logger: Logger, metrics: HttpMetrics | undefined): void {
+  const refusals = new RefusalSampler();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
@@ -28,7 +51,11 @@ export function registerRequestTelemetry(fastify: FastifyInstance, logger: Logge
     const level = quiet ? 'debug' : 'info';
     if (logger.isLevelEnabled(level)) {
       const tenantId = (request as ScimRequest).tenant?.tenantId;
-      logger[level]({ method: request.method, route, status, ms: Math.round(ms * 10) / 10, tenantId, requestId: request.id }, 'request');
+      const suppressed = status === 429 && tenantId ? refusals.admit(tenantId, Date.now()) : 0;
+      if (suppressed !== undefined) {
+        const fields = { method: request.method, route, status, ms: Math.round(ms * 10) / 10, tenantId, requestId: request.id };
+        logger[level](suppressed > 0 ? { ...fields, suppressed } : fields, 'request');
+      }
     }
     done();
   });
