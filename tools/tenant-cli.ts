@@ -8,12 +8,14 @@ const USAGE = `Usage: npm run tenant -- <command> [options]
   create --name NAME [--notify EMAIL] [--notifications on|off] [--domains a.com,b.com]
   list
   set --tenant ID [--name NAME] [--notify EMAIL|none] [--notifications on|off] [--domains a.com,b.com|none]
-  rotate-token --tenant ID [--grace-hours N]   (old tokens keep working N hours, default ${24})
+  rotate-token --tenant ID [--grace-hours N]   (old tokens keep working N hours, default ${24}, at most 720)
   revoke-token --tenant ID [--token TOKEN]     (one token, or every token of the tenant)
   log --tenant ID [--failed] [--limit N]       (the operations log, newest first; default 50)`;
 
 /** How long a rotated-out token keeps working by default: a day to paste the new one into Entra. */
 const DEFAULT_GRACE_HOURS = 24;
+/** A rotated-out token that works for months is not rotated out: 30 days at most. */
+const MAX_GRACE_HOURS = 720;
 
 class UsageError extends Error {}
 
@@ -92,7 +94,9 @@ async function run(command: string | undefined, options: Options, dataSource: Da
       allowOnly(options, command, ['tenant', 'grace-hours']);
       const tenantId = required(options, 'tenant');
       const graceHours = options['grace-hours'] === undefined ? DEFAULT_GRACE_HOURS : Number(options['grace-hours']);
-      if (!Number.isFinite(graceHours) || graceHours < 0) throw new UsageError('--grace-hours takes a number of hours, 0 or more');
+      if (!Number.isFinite(graceHours) || graceHours < 0 || graceHours > MAX_GRACE_HOURS) {
+        throw new UsageError(`--grace-hours takes a number of hours from 0 to ${MAX_GRACE_HOURS} (30 days), got "${options['grace-hours']}"`);
+      }
       const { token, oldTokensExpireAt } = await tenants.rotateToken(tenantId, graceHours * 3600);
       return [{ tenantId, token, scimUrl, oldTokensExpireAt }];
     }
@@ -121,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (error) {
-    console.error(`tenant: ${(error as Error).message} (see --help)`);
+    console.error(`tenant: ${(error as Error).message.replace(/\s*\n\s*/g, ' ')} (see --help)`);
     return 2;
   }
   if (parsed.values.help) {
