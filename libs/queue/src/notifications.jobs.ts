@@ -19,7 +19,7 @@ export interface FailureNotice {
   status: number;
   scimType: string | null;
   detail: string;
-  /** Why, as a code (DirectoryErrorCode, or INVALID_REQUEST, UNAVAILABLE, TIMED_OUT). */
+  /** Why, as a code (DirectoryErrorCode, or INVALID_REQUEST, UNAVAILABLE, TIMED_OUT, INTERNAL). */
   reason: string;
   /** Facts the email's advice uses, e.g. `{ domain: "example.org" }`. */
   context: Record<string, unknown> | null;

@@ -17,6 +17,8 @@ export function reasonLabel(reason: string): string {
       return 'service unavailable';
     case 'TIMED_OUT':
       return 'timed out';
+    case 'INTERNAL':
+      return 'internal error of the service';
     default:
       return 'value not accepted';
   }
@@ -55,6 +57,8 @@ export function adviceFor(failure: DigestFailure, tenant: DigestTenant): string 
       return 'The service could not reach its database, so nothing was saved. Entra retries in its next cycle; if this repeats, contact the operator of the provisioning service.';
     case 'TIMED_OUT':
       return 'The service was too busy to apply the write in time, so nothing was saved. Entra retries in its next cycle.';
+    case 'INTERNAL':
+      return 'Nothing was saved. This is a fault of the provisioning service, not of the data sent: report it to the operator of the service.';
     default:
       return 'Check the attribute mapping in Entra for the attribute named in the reason: the value sent was not accepted.';
   }
