@@ -4,13 +4,16 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadGatewayConfig } from './config/gateway.config';
 import { GatewayModule } from './gateway.module';
-import { MAX_BODY_BYTES, registerScimBodyParsing } from './http/fastify-setup';
+import { MAX_BODY_BYTES, registerScimBodyParsing, scimClientErrorHandler, scimFrameworkErrors } from './http/fastify-setup';
 import { closeOnSignals, logLevelsFrom } from '@scim/config';
 
 async function bootstrap(): Promise<void> {
   const config = loadGatewayConfig();
   const adapter = new FastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
+    // Errors raised before Nest sees the request are SCIM errors too.
+    frameworkErrors: scimFrameworkErrors,
+    clientErrorHandler: scimClientErrorHandler,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 500 },
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.register(config), adapter, {
