@@ -41,6 +41,8 @@ function parseResponse(bytes: Buffer, closed: boolean): RawResponse | undefined 
   const [statusLine, ...lines] = bytes.subarray(0, headerEnd).toString('latin1').split('\r\n');
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '')?.[1]);
   if (!Number.isInteger(status)) return undefined;
+  // An interim answer (100 Continue) comes before the real one.
+  if (status >= 100 && status < 200) return parseResponse(bytes.subarray(headerEnd + 4), closed);
   const headers: Record<string, string> = {};
   for (const line of lines) {
     const colon = line.indexOf(':');

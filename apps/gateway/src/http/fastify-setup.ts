@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ScimError, assertStorableJson, assertStorableUrl, scimErrorBody, type ScimType } from '@scim/scim';
@@ -22,6 +22,15 @@ export function registerScimBodyParsing(fastify: FastifyInstance): void {
       return done(error as Error);
     }
     return done();
+  });
+  // Node answers an `Expect` other than 100-continue itself, with an empty 417, unless told how.
+  fastify.server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
+    const body = scimErrorJson(417, 'The Expect header can only be "100-continue"; send the request without it.');
+    response.writeHead(417, { 'Content-Type': 'application/scim+json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' }).end(body);
+  });
+  // Node hands CONNECT to a 'connect' listener, and without one closes the socket with no answer.
+  fastify.server.on('connect', (_request: IncomingMessage, socket: Socket) => {
+    writeRawAnswer(socket, 405, scimErrorJson(405, 'CONNECT is not supported: this is a SCIM service, not a proxy.'));
   });
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser(
@@ -97,8 +106,12 @@ export function scimClientErrorHandler(error: Error & { code?: string; reason?: 
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'The request was not received in time; send it again.', undefined]
         : [400, `The request is not valid HTTP/1.1${error.reason ? ` (${error.reason})` : ''}.`, 'invalidSyntax'];
+  writeRawAnswer(socket, status, scimErrorJson(status, detail, scimType));
+}
+
+/** A whole answer written on a socket Fastify does not manage, then closed. */
+function writeRawAnswer(socket: Socket, status: number, body: string): void {
   if (socket.writable) {
-    const body = scimErrorJson(status, detail, scimType);
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/scim+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
