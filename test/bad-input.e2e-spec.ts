@@ -151,6 +151,15 @@ describe('bad input and errors from every layer (end to end)', () => {
       expect(scimError(response.body)).toMatchObject({ status: '414' });
     });
 
+    it('answers an Expect other than 100-continue, and CONNECT, with SCIM errors (found by the HTTP fuzz)', async () => {
+      const expectation = await request('GET', '/api/scim/Users', undefined, { Expect: 'teapot' });
+      expect(expectation.status).toBe(417);
+      expect(scimError(expectation.body)).toMatchObject({ status: '417', detail: expect.stringMatching(/100-continue/) });
+      const tunnel = await rawRequest(stack.port, 'CONNECT /api/scim/Users HTTP/1.1\r\nHost: x\r\n\r\n');
+      expect(tunnel.status).toBe(405);
+      expect(scimError(tunnel.body)).toMatchObject({ status: '405', detail: expect.stringMatching(/CONNECT is not supported/) });
+    });
+
     it('answers bytes that are not HTTP with a SCIM 400', async () => {
       for (const raw of ['FOO BAR\r\n\r\n', 'GET /api/scim/Users HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n', 'GET /api/scim/Users/\xff HTTP/1.1\r\nHost: x\r\n\r\n']) {
         const response = await rawRequest(stack.port, Buffer.from(raw, 'latin1'));
