@@ -231,6 +231,9 @@ describe('fuzz: filter parser and SQL translation', () => {
       { filter: 'title pr', sortBy: 'meta.version' },
       { filter: 'userName eq "a\u0000"' },
       { filter: 'not (not (manager[formatted eq true]) and userName pr and userName eq true)' },
+      { filter: 'meta[lastModified eq "1"]' },
+      { filter: 'meta.created gt "2026-02-30"' },
+      { filter: 'meta.created lt "+275760-09-13T00:00:00.000Z"' },
     ];
     for (const params of regressions) await runList(params);
   });

@@ -250,11 +250,17 @@ function booleanCondition(x: string, op: CompareOperator, value: FilterValue, pa
   throw ScimError.badRequest('invalidFilter', `The operator "${op}" does not apply to a boolean attribute; use eq or ne.`);
 }
 
+/**
+ * The instant as an ISO string Postgres reads: JavaScript accepts forms Postgres does not ("1",
+ * "2026-02-30"), so the value is passed as JavaScript understood it, never as written.
+ */
 function dateValue(value: FilterValue): string {
-  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
+  const time = typeof value === 'string' ? Date.parse(value) : NaN;
+  const year = new Date(time).getUTCFullYear();
+  if (Number.isNaN(time) || year < 1 || year > 9999) {
     throw ScimError.badRequest('invalidFilter', `A dateTime attribute compares with a date such as "2026-01-01T00:00:00Z", not ${JSON.stringify(value)}.`);
   }
-  return value;
+  return new Date(time).toISOString();
 }
 
 function numberCondition(x: string, op: CompareOperator, value: FilterValue, params: SqlParams): string {
