@@ -9,6 +9,8 @@ import { ScimError } from '../errors/scim-error';
 /** Deeper JSON than any SCIM body needs (a Bulk PATCH is about 8 levels); also bounds recursion later on. */
 export const MAX_JSON_DEPTH = 32;
 
+// NUL is the point of this pattern.
+// eslint-disable-next-line no-control-regex
 const UNSAFE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export interface UnsafeCharacter {
