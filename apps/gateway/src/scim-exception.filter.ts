@@ -2,6 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { answerForRefusal } from '@scim/directory';
 import { ScimError, scimErrorBody, type ScimType } from '@scim/scim';
+import { AdminExceptionFilter, isAdminPath } from './admin/admin-exception.filter';
 import { DependencyProbe } from './health/dependency-probe.service';
 import { allowedMethods } from './http/routes';
 
@@ -43,12 +44,17 @@ function fastifyAnswer(error: unknown): ErrorAnswer | undefined {
 export class ScimExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ScimExceptionFilter');
 
-  constructor(private readonly probe: DependencyProbe) {}
+  constructor(
+    private readonly probe: DependencyProbe,
+    private readonly admin: AdminExceptionFilter,
+  ) {}
 
   async catch(error: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
+    // The admin console's API answers its own JSON errors, also for errors no controller saw (a body that is not JSON).
+    if (isAdminPath(request.url)) return this.admin.catch(error, host);
     const answer = await this.answerFor(error, request);
     if (reply.sent) return;
     for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NotificationStore, directoryDataSourceOptions } from '@scim/directory';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config/notifier.config';
+import { ConsoleMailService } from './console-mail.service';
 import { DigestScheduler } from './digest.scheduler';
 import { NotificationsProcessor } from './notifications.processor';
 
@@ -21,6 +22,7 @@ export class NotifierModule {
       providers: [
         { provide: NOTIFIER_CONFIG, useValue: config },
         { provide: NotificationStore, useFactory: (ds: DataSource) => new NotificationStore(ds), inject: [DataSource] },
+        ConsoleMailService,
         NotificationsProcessor,
         DigestScheduler,
       ],
