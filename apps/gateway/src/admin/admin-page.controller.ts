@@ -50,14 +50,16 @@ export class AdminAssets implements OnModuleInit {
 
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     const root = join(WEB_ROOT, 'assets');
     if (!existsSync(root)) {
       this.logger.warn(`The admin console is not built (${root} is missing): run "npm run build"`);
       return;
     }
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    await fastify.register(fastifyStatic, {
+    // Not awaited: loading the plugin now would boot Fastify's root context before Nest installs
+    // its error handler there, and body-parsing errors would bypass the exception filters.
+    void fastify.register(fastifyStatic, {
       root,
       prefix: '/admin/assets/',
       decorateReply: false,
