@@ -63,6 +63,7 @@ export function DomainsPage() {
             aria-invalid={invalid ? true : undefined}
             aria-describedby={invalid ? 'domains-error domains-hint' : 'domains-hint'}
             spellCheck={false}
+            disabled={saved === undefined}
           />
           <span id="domains-hint" className="muted small">One domain per line (commas work too). A domain also covers its subdomains.</span>
           {invalid && (
@@ -71,7 +72,7 @@ export function DomainsPage() {
             </span>
           )}
           <div className="toolbar">
-            <button type="submit" className="primary" disabled={saving}>Save</button>
+            <button type="submit" className="primary" disabled={saving || saved === undefined}>Save</button>
           </div>
         </form>
         {result && <Notice kind={result.kind}>{result.text}</Notice>}

@@ -108,13 +108,13 @@ export function NotificationsPage() {
         </p>
         <form className="stack" onSubmit={(event) => void save(event)}>
           <label htmlFor="notification-email">Notification email</label>
-          <input id="notification-email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} placeholder="it-admin@contoso.com" autoComplete="email" />
+          <input id="notification-email" type="email" disabled={!settings} value={email} onChange={(e) => setEmail(e.target.value)} placeholder="it-admin@contoso.com" autoComplete="email" />
           <label className="checkbox">
-            <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
+            <input type="checkbox" disabled={!settings} checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
             Email me when provisioning fails
           </label>
           <div className="toolbar">
-            <button type="submit" className="primary" disabled={saving}>Save</button>
+            <button type="submit" className="primary" disabled={saving || !settings}>Save</button>
             <button type="button" className="secondary" onClick={() => void sendTest()} disabled={!settings?.email || unsaved} title={unsaved ? 'Save first' : undefined}>
               Send test email
             </button>

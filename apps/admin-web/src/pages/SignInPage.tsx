@@ -21,28 +21,36 @@ export function SignInPage({ notice, onSignedIn }: { notice?: string; onSignedIn
   const [email, setEmail] = useState('');
   const [sending, setSending] = useState(false);
   const [answer, setAnswer] = useState<{ kind: 'success' | 'error'; text: string } | undefined>();
-  const started = useRef(false);
+  const consumed = useRef(new Set<string>());
 
   useEffect(() => {
-    const secret = window.location.hash.slice(1);
-    if (!secret || started.current) return;
-    started.current = true;
-    // The secret leaves the address bar (and the browser history) at once.
-    window.history.replaceState(null, '', '/admin/sign-in');
-    api<SessionInfo>('POST', '/sign-in', { link: secret }, { noSessionRedirect: true }).then(
-      (session) => {
-        onSignedIn(session);
-        navigate(takeReturnPath(), true);
-      },
-      (error: unknown) => {
-        const reason = error instanceof ApiError ? error.body?.reason : undefined;
-        setLink({
-          kind: 'refused',
-          title: TITLES[reason ?? ''] ?? 'You could not be signed in',
-          message: error instanceof Error ? error.message : String(error),
-        });
-      },
-    );
+    const consume = () => {
+      const secret = window.location.hash.slice(1);
+      // Each link is spent once, even when React runs this effect twice.
+      if (!secret || consumed.current.has(secret)) return;
+      consumed.current.add(secret);
+      setLink({ kind: 'checking' });
+      // The secret leaves the address bar (and the browser history) at once.
+      window.history.replaceState(null, '', '/admin/sign-in');
+      api<SessionInfo>('POST', '/sign-in', { link: secret }, { noSessionRedirect: true }).then(
+        (session) => {
+          onSignedIn(session);
+          navigate(takeReturnPath(), true);
+        },
+        (error: unknown) => {
+          const reason = error instanceof ApiError ? error.body?.reason : undefined;
+          setLink({
+            kind: 'refused',
+            title: TITLES[reason ?? ''] ?? 'You could not be signed in',
+            message: error instanceof Error ? error.message : String(error),
+          });
+        },
+      );
+    };
+    consume();
+    // A link opened in a tab that already shows this page only changes the fragment.
+    window.addEventListener('hashchange', consume);
+    return () => window.removeEventListener('hashchange', consume);
   }, [onSignedIn]);
 
   const requestLink = async (event: FormEvent) => {
