@@ -26,7 +26,7 @@ jest.setTimeout(30000);
 describe('admin console in a browser (end to end)', () => {
   const smtp = new SmtpSink();
   let stack: TestStack;
-  let browsers: { context: BrowserContext; close(): Promise<void> }[] = [];
+  const browsers: { context: BrowserContext; close(): Promise<void> }[] = [];
   let tenantA: { id: string; token: string };
 
   beforeAll(async () => {
