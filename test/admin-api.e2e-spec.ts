@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { AdminSessionRepository } from '@scim/directory';
 import { AdminClient, cliSignInLink } from './support/admin-client';
 import { SmtpSink } from './support/smtp-sink';
@@ -115,6 +117,24 @@ describe('admin console API (end to end)', () => {
     const unknown = await new AdminClient(stack.baseUrl).signIn('sil_not-a-link');
     expect(unknown.status).toBe(400);
     expect(unknown.body.reason).toBe('unknown');
+  });
+
+  it('sets admin addresses and prints links with the CLI, refusing bad values', async () => {
+    const cli = join(__dirname, '..', 'dist', 'tools', 'tenant-cli.js');
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { env: stack.env(), encoding: 'utf8' });
+    const created = run('create', '--name', 'Cli admins', '--admins', 'A@Cli.test,b@cli.test');
+    expect(created.status).toBe(0);
+    const { tenantId } = JSON.parse(created.stdout);
+    expect((await stack.tenants.get(tenantId)).adminEmails).toEqual(['a@cli.test', 'b@cli.test']);
+    expect(JSON.parse(run('set', '--tenant', tenantId, '--admins', 'none').stdout).adminEmails).toEqual([]);
+    const bad = run('set', '--tenant', tenantId, '--admins', 'not-an-address');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('Not a valid email address: not-an-address.');
+    const ttl = run('admin-link', '--tenant', tenantId, '--ttl-minutes', '0');
+    expect(ttl.status).toBe(2);
+    expect(ttl.stderr).toContain('--ttl-minutes takes a whole number from 1 to 1440');
+    expect(run('admin-link', '--tenant', randomUUID()).status).toBe(1);
+    expect(JSON.parse(run('admin-link', '--tenant', tenantId).stdout)).toEqual({ url: expect.stringMatching(/\/admin\/sign-in#sil_/) });
   });
 
   it('refuses an expired link, and the database holds only hashes', async () => {
