@@ -20,7 +20,7 @@ async function bootstrap(): Promise<void> {
   registerScimBodyParsing(app.getHttpAdapter().getInstance());
   closeOnSignals(app, (message) => Logger.log(message, 'Gateway'));
   await app.listen(config.port, '0.0.0.0');
-  Logger.log(`Gateway listening on :${config.port}, SCIM base ${config.publicUrl}/api/scim`, 'Gateway');
+  Logger.log(`Gateway listening on :${config.port}, SCIM base ${config.publicUrl}/api/scim, up to ${config.dbPoolSize} Postgres connections`, 'Gateway');
 }
 
 bootstrap().catch((error: unknown) => {
