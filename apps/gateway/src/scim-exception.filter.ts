@@ -2,6 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { answerForPermanentDatabaseError, answerForRefusal } from '@scim/directory';
 import { ScimError, bulkTooLarge, scimErrorBody, type ScimType } from '@scim/scim';
+import { AdminExceptionFilter, isAdminPath } from './admin/admin-exception.filter';
 import { DependencyProbe } from './health/dependency-probe.service';
 import { MAX_BODY_BYTES } from './http/fastify-setup';
 import { allowedMethods } from './http/routes';
@@ -52,7 +53,10 @@ function clientGone(request: FastifyRequest): boolean {
 export class ScimExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ScimExceptionFilter');
 
-  constructor(private readonly probe: DependencyProbe) {}
+  constructor(
+    private readonly probe: DependencyProbe,
+    private readonly admin: AdminExceptionFilter,
+  ) {}
 
   async catch(error: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
@@ -63,6 +67,8 @@ export class ScimExceptionFilter implements ExceptionFilter {
       this.logger.debug(`Client went away during ${request.method} ${request.url}: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
+    // The admin console's API answers its own JSON errors, also for errors no controller saw (a body that is not JSON).
+    if (isAdminPath(request.url)) return this.admin.catch(error, host);
     const answer = await this.answerFor(error, request);
     if (reply.sent) return;
     for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { NotificationStore, directoryDataSourceOptions } from '@scim/directory';
 import { NOTIFIER_POOL_SIZE } from '@scim/config';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config/notifier.config';
+import { ConsoleMailService } from './console-mail.service';
 import { DigestScheduler } from './digest.scheduler';
 import { NotificationsProcessor } from './notifications.processor';
 
@@ -22,6 +23,7 @@ export class NotifierModule {
       providers: [
         { provide: NOTIFIER_CONFIG, useValue: config },
         { provide: NotificationStore, useFactory: (ds: DataSource) => new NotificationStore(ds), inject: [DataSource] },
+        ConsoleMailService,
         NotificationsProcessor,
         DigestScheduler,
       ],

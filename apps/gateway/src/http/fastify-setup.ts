@@ -53,10 +53,11 @@ export function registerScimBodyParsing(fastify: FastifyInstance): void {
       });
     },
   );
-  // Every answer is SCIM: JSON bodies go out as application/scim+json.
+  // Every answer is SCIM: JSON bodies go out as application/scim+json (but health and the admin console's API).
   fastify.addHook('onSend', async (_request, reply, payload) => {
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('application/json') && !reply.request.url.startsWith('/health')) {
+    const url = reply.request.url;
+    if (typeof type === 'string' && type.startsWith('application/json') && !url.startsWith('/health') && !/^\/admin\/api(\/|$|\?)/i.test(url)) {
       reply.header('content-type', 'application/scim+json; charset=utf-8');
     }
     return payload;
