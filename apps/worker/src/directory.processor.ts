@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
-import { DirectoryWriter, type DirectoryJobInput } from '@scim/directory';
+import { DirectoryWriter, answerForPermanentDatabaseError, type DirectoryJobInput } from '@scim/directory';
 import {
   DIRECTORY_JOB_NAMES,
   DIRECTORY_QUEUE,
@@ -80,6 +80,14 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
     try {
       result = await this.writer.apply(typed);
     } catch (error) {
+      const permanent = answerForPermanentDatabaseError(error);
+      if (permanent) {
+        // The writer could not even record the refusal, and a retry would fail the same way: answer now.
+        this.logger.error(`Write ${job.id} (${job.name}) refused by the database: ${(error as Error).message}`);
+        const { status, scimType, detail } = permanent;
+        await this.reply(typed.data.replyTo, typed.data.operationId, { ok: false, status, detail, ...(scimType ? { scimType } : {}) });
+        throw new UnrecoverableError(detail);
+      }
       const attempts = job.attemptsMade + 1;
       const lastAttempt = attempts >= (job.opts.attempts ?? 1);
       if (lastAttempt) {

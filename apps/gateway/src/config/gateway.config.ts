@@ -1,4 +1,4 @@
-import { loadEnv } from '@scim/config';
+import { DEFAULT_GATEWAY_POOL_SIZE, loadEnv } from '@scim/config';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
@@ -23,7 +23,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     port: e.PORT,
     publicUrl: e.PUBLIC_URL,
     writeTimeoutMs: e.WRITE_TIMEOUT_MS,
-    dbPoolSize: e.DB_POOL_SIZE ?? 20,
+    dbPoolSize: e.DB_POOL_SIZE ?? DEFAULT_GATEWAY_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -256,6 +256,11 @@ describe('UserRepository.list: SQL filter = in-memory filter', () => {
     ['not (id eq "not-a-uuid")', () => 'not (id eq "not-a-uuid")', 40],
     ['id ne <id>', (c) => `id ne "${c.id(0)}"`, 39],
     ['id eq <id> or id eq <id>', (c) => `id eq "${c.id(3)}" or id eq "${c.id(30)}"`, 2],
+    // value filters on single-valued attributes (a 500 before: an unused bind parameter)
+    ['userName[x eq "a"] (no such sub-attribute)', () => 'userName[x eq "a"]', 0],
+    ['name[x eq "a"] (no such sub-attribute)', () => 'name[x eq "a"]', 0],
+    ['name[givenName eq "hugo"]', () => 'name[givenName eq "hugo"]', 1],
+    ['name[not (x eq "a")] (users with a name)', () => 'name[not (x eq "a")]', 40],
     // unknown attributes match nothing
     ['unknown attribute', () => 'favouriteColour eq "blue"', 0],
     ['not (unknown attribute)', () => 'not (favouriteColour eq "blue")', 40],
@@ -462,6 +467,15 @@ describe('UserRepository.list: sortBy and sortOrder', () => {
     const emails = (await sorted('emails')).map((r) => ((r.data['emails'] as Record<string, string>[] | undefined)?.[0]?.['value'] ?? null));
     const present = emails.filter((e): e is string => e !== null);
     expect(present).toEqual([...present].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)));
+  });
+
+  it('sorts by attributes that are never stored (meta.version, meta.location) in creation order', async () => {
+    // A 500 before ("non-integer constant in ORDER BY").
+    for (const path of ['meta.version', 'meta.location']) {
+      for (const order of ['ascending', 'descending'] as const) {
+        expect((await sorted(path, order)).map((r) => r.id)).toEqual(all.map((r) => r.id));
+      }
+    }
   });
 
   it('refuses to sort by an attribute users do not have', async () => {

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { JsonDocument, WriteResult } from '@scim/queue';
 import { ENTERPRISE_USER_SCHEMA } from '@scim/scim';
 import { createDirectoryDataSource } from '../data-source';
 import { TenantRepository } from '../repositories/tenant.repository';
-import { DirectoryWriter } from './directory-writer';
+import { DirectoryWriter, type DirectoryJobInput } from './directory-writer';
 import { TenantSettingsCache } from './tenant-settings.cache';
 import { createTestDatabase } from '../testing/test-database';
 import { writeJobs } from '../testing/write-jobs';
@@ -577,5 +577,36 @@ describe('DirectoryWriter', () => {
       expect((await writer.apply(deleteJob(id, { ifMatch: 'W/"7"' }))).status).toBe(412);
       expect(await userRow(id)).toMatchObject({ version: 1 });
     });
+  });
+});
+
+describe('DirectoryWriter: errors a retry cannot cure are answers, not retries', () => {
+  // Before: each of these threw ("invalid byte sequence", "unsupported Unicode escape sequence"),
+  // so the worker retried it 4 times and answered 503 "temporarily unavailable".
+  it.each<[string, () => DirectoryJobInput]>([
+    ['a NUL in the userName of a create', () => createJob(entraUser('nul\u0000name@acme.com'))],
+    ['a NUL in another attribute of a create', () => createJob(entraUser(uniqueName('nul-title'), { title: 'a\u0000b' }))],
+    ['an unpaired surrogate in a create', () => createJob(entraUser(uniqueName('surrogate'), { title: 'x\uD800' }))],
+    ['a NUL in the id of a delete', () => deleteJob('a\u0000b')],
+    ['a NUL in the id of a replace', () => replaceJob('a\u0000b', entraUser(uniqueName('put-nul')))],
+  ])('%s is refused with a 4xx, recorded in the operations log', async (_label, job) => {
+    const built = job();
+    const result = expectRefused(await writer.apply(built));
+    expect(result.status).toBeGreaterThanOrEqual(400);
+    expect(result.status).toBeLessThan(500);
+    const row = await operation(built.data.operationId);
+    expect(row).toMatchObject({ outcome: 'failed', status: result.status });
+    expect(row!.error).not.toContain('\u0000');
+  });
+
+  it('answers a NUL in a value with 400 invalidValue naming the cause', async () => {
+    const result = expectRefused(await writer.apply(createJob(entraUser(uniqueName('nul-detail'), { title: 'a\u0000b' }))));
+    expect(result).toMatchObject({ status: 400, scimType: 'invalidValue', detail: expect.stringMatching(/cannot store a value/) });
+  });
+
+  it('answers an index row too large for Postgres (a long, incompressible externalId) with 400, not a retry', async () => {
+    const externalId = randomBytes(50_000).toString('base64url');
+    const result = expectRefused(await writer.apply(createJob(entraUser(uniqueName('huge'), { externalId }))));
+    expect(result).toMatchObject({ status: 400, scimType: 'invalidValue', detail: expect.stringMatching(/index row/) });
   });
 });

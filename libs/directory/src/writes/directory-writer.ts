@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { USER_RESOURCE_TYPE, applyPatch, parsePatchRequest, parseUser, validateUserDocument, type JsonObject } from '@scim/scim';
 import type { DirectoryJobData, DirectoryJobName, FailureNotice, WriteResult } from '@scim/queue';
-import { FailureReason, answerForRefusal, type ErrorAnswer } from '../directory-error';
+import { FailureReason, answerForPermanentDatabaseError, answerForRefusal, type ErrorAnswer } from '../directory-error';
 import { isResourceId } from '../repositories/resource-row';
 import { GroupWrites } from './group-writes';
 import { OperationsLog } from './operations-log';
@@ -64,7 +64,8 @@ export class DirectoryWriter {
       // A redelivered job meets its own earlier write (a unique violation): answer what was recorded.
       const recorded = await this.log.replay(job.data.operationId);
       if (recorded) return recorded;
-      const refusal = answerForRefusal(error);
+      // Data or a statement the database refuses fails the same way on every retry: an answer, not a retry.
+      const refusal = answerForRefusal(error) ?? answerForPermanentDatabaseError(error);
       if (!refusal) throw error;
       return this.refuse(job, refusal);
     }
