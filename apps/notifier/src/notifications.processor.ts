@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModu
 import { Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
 import { NotificationStore } from '@scim/directory';
-import { NOTIFICATIONS_QUEUE, NOTIFICATION_JOB_NAMES, type NotificationJobData, type NotificationJobName } from '@scim/queue';
+import { NOTIFICATIONS_QUEUE, NOTIFICATION_JOB_NAMES, failedNoticeRecord, isPayloadRemoved, type NotificationJobData, type NotificationJobName } from '@scim/queue';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config/notifier.config';
 import { ConsoleMailService } from './console-mail.service';
 
@@ -37,6 +37,14 @@ export class NotificationsProcessor implements OnModuleInit, BeforeApplicationSh
       concurrency: 4,
     });
     this.worker.on('error', (error) => this.logger.warn(`Queue connection: ${error.message}`));
+    this.worker.on('failed', (job, error) => {
+      if (job?.name !== 'record-failure') return;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
+      if (!final || isPayloadRemoved(job.data)) return;
+      this.logger.error(`Failure notice ${job.id} could not be recorded after ${job.attemptsMade} attempts: ${error.message}`);
+      // The failed set keeps the notice's ids and reason code, not whom it names.
+      job.updateData(failedNoticeRecord(job.data as NotificationJobData<'record-failure'>)).catch((updateError: Error) => this.logger.warn(`Could not strip failed notice ${job.id}: ${updateError.message}`));
+    });
   }
 
   // Before the database pool closes (onApplicationShutdown), so running work can finish.
@@ -46,6 +54,7 @@ export class NotificationsProcessor implements OnModuleInit, BeforeApplicationSh
   }
 
   private async process(job: Job): Promise<void> {
+    if (isPayloadRemoved(job.data)) return; // a failed notice retried by hand: nothing left to record
     const name = job.name as NotificationJobName;
     switch (name) {
       case 'record-failure':

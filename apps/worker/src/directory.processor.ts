@@ -6,7 +6,11 @@ import {
   DIRECTORY_JOB_NAMES,
   DIRECTORY_QUEUE,
   DIRECTORY_WORKER_OPTIONS,
+  failedWriteRecord,
   isDirectoryJobName,
+  isPayloadRemoved,
+  storedOutcome,
+  type StoredOutcome,
   type WriteReply,
   type WriteResult,
 } from '@scim/queue';
@@ -47,8 +51,13 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
     });
     this.worker.on('error', (error) => this.logger.warn(`Queue connection: ${error.message}`));
     this.worker.on('failed', (job, error) => {
-      if (job && job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === UnrecoverableError.name;
+      if (!final) return;
       this.logger.error(`Write ${job?.id} (${job?.name}) failed after ${job?.attemptsMade} attempts: ${error.message}`);
+      // In the failed set for days: keep the ids and the reason, not the names and emails.
+      if (job && !isPayloadRemoved(job.data)) {
+        job.updateData(failedWriteRecord(job.data)).catch((updateError: Error) => this.logger.warn(`Could not strip the payload of failed write ${job.id}: ${updateError.message}`));
+      }
     });
     this.logger.log(`Processing "${DIRECTORY_QUEUE}" with concurrency ${this.config.concurrency}`);
   }
@@ -60,10 +69,12 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
     this.publisher.disconnect();
   }
 
-  private async process(job: Job): Promise<WriteResult> {
+  /** Returns only a StoredOutcome: BullMQ keeps the return value and copies it into its event stream. */
+  private async process(job: Job): Promise<StoredOutcome> {
     if (!isDirectoryJobName(job.name)) {
       throw new Error(`No handler for job "${job.name}"`);
     }
+    if (isPayloadRemoved(job.data)) throw new UnrecoverableError('The job failed before and its payload was removed; it cannot run again.');
     const typed = { name: job.name, data: job.data } as DirectoryJobInput;
     let result: WriteResult;
     try {
@@ -94,13 +105,13 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
       throw error;
     }
     await this.reply(typed.data.replyTo, typed.data.operationId, result);
-    return result;
+    return storedOutcome(result);
   }
 
   private async reply(channel: string, operationId: string, result: WriteResult): Promise<void> {
     const reply: WriteReply = { operationId, result };
     await this.publisher.publish(channel, JSON.stringify(reply)).catch((error: Error) => {
-      // The gateway falls back to the job's stored result when no reply arrives.
+      // The gateway answers from the operations log when no reply arrives.
       this.logger.warn(`Could not publish the result of ${operationId}: ${error.message}`);
     });
   }

@@ -56,12 +56,14 @@ export const NOTIFICATION_JOB_NAMES: readonly NotificationJobName[] = ['record-f
 
 /**
  * Recording a failure needs Postgres; while it is down the job waits and retries every 10 s for
- * a day, so nothing is lost to an outage of the database.
+ * a day, so nothing is lost to an outage of the database. The notice names a user or group, so
+ * once it is recorded in Postgres the job is removed (recording is idempotent by operation id);
+ * a job that failed for a day keeps only its ids and reason code (see job-retention.ts).
  */
 export const NOTIFICATION_JOB_OPTIONS: JobsOptions = {
   attempts: 8640,
   backoff: { type: 'fixed', delay: 10000 },
-  removeOnComplete: { age: 3600, count: 10000 },
+  removeOnComplete: true,
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 

@@ -23,6 +23,7 @@ describe('activity presenter', () => {
       'j@gmail.com (type home) was not saved: only work email addresses are saved.',
       '3 members in this write.',
     ]);
+    expect(describeNotes({ unassigned: ['active'] })).toEqual(['active was removed: it is now unassigned, and the account stays active, as for a user created without it.']);
     expect(describeNotes(null)).toEqual([]);
   });
 });

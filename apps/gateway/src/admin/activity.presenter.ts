@@ -9,6 +9,12 @@ function describeIgnoredEmail(entry: unknown): string | undefined {
   return `${address}${kind} was not saved: ${typeof reason === 'string' ? reason : 'only work email addresses are saved'}.`;
 }
 
+/** An attribute a PATCH removed (RFC 7644 §3.5.2.2); for `active`, what that means for the account. */
+function describeUnassigned(name: string): string {
+  if (name === 'active') return 'active was removed: it is now unassigned, and the account stays active, as for a user created without it.';
+  return `${name} was removed: it is now unassigned.`;
+}
+
 /** An operation's notes (what was accepted with remarks) as sentences, never as raw JSON. */
 export function describeNotes(notes: Record<string, unknown> | null): string[] {
   if (!notes) return [];
@@ -19,6 +25,8 @@ export function describeNotes(notes: Record<string, unknown> | null): string[] {
         const line = describeIgnoredEmail(entry);
         if (line) lines.push(line);
       }
+    } else if (key === 'unassigned' && Array.isArray(value)) {
+      for (const name of value) if (typeof name === 'string') lines.push(describeUnassigned(name));
     } else if (key === 'members' && typeof value === 'number') {
       lines.push(`${value} member${value === 1 ? '' : 's'} in this write.`);
     } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {

@@ -21,7 +21,7 @@ interface OperationRow {
   status: number;
   scim_type: string | null;
   error: string | null;
-  notes: { ignoredEmails?: { type: string | null; value: string | null; reason: string }[] } | null;
+  notes: { ignoredEmails?: { type: string | null; value: string | null; reason: string }[]; unassigned?: string[] } | null;
 }
 
 interface UserRow {
@@ -398,6 +398,30 @@ describe('DirectoryWriter', () => {
     });
 
     it.each([
+      ['remove', { op: 'remove', path: 'active' }],
+      ['replace with null', { op: 'replace', path: 'active', value: null }],
+    ])('%s of active leaves it unassigned, the account active, and a note in the log', async (_label, operationJson) => {
+      const id = await createUser(uniqueName('unassign-active'), { active: false });
+      const job = patchJob(id, [operationJson]);
+      const result = expectOk(await writer.apply(job));
+      expect(result.resource!.data).not.toHaveProperty('active');
+      // The platform's status is what a create without `active` gives.
+      const created = await userRow(await createUser(uniqueName('no-active'), { active: undefined }));
+      expect(await userRow(id)).toMatchObject({ active: created!.active, version: 2 });
+      expect(created!.active).toBe(true);
+      expect((await userRow(id))!.data).not.toHaveProperty('active');
+      expect((await operation(job.data.operationId))!.notes).toEqual({ unassigned: ['active'] });
+    });
+
+    it('notes nothing when active was already unassigned', async () => {
+      const id = await createUser(uniqueName('unassigned-twice'));
+      expectOk(await writer.apply(patchJob(id, [{ op: 'remove', path: 'active' }])));
+      const again = patchJob(id, [{ op: 'remove', path: 'active' }, { op: 'replace', path: 'title', value: 'x' }]);
+      expectOk(await writer.apply(again));
+      expect((await operation(again.data.operationId))!.notes).toBeNull();
+    });
+
+    it.each([
       ['an unknown id', randomUUID()],
       ['"not-a-uuid"', 'not-a-uuid'],
     ])('answers 404 for %s, recorded as failed', async (_label, userId) => {
@@ -522,7 +546,7 @@ describe('DirectoryWriter', () => {
       expect(resource.version).toBe(2);
       expect(Date.parse(resource.lastModified)).toBeGreaterThan(Date.parse(created.created));
       // a PUT replaces: attributes it leaves out are gone
-      expect(resource.data).toEqual({ userName, displayName: 'Replaced', emails: [{ value: userName, type: 'work', primary: true }], active: true });
+      expect(resource.data).toEqual({ userName, displayName: 'Replaced', emails: [{ value: userName, type: 'work' }], active: true });
       expect(await userRow(created.id)).toMatchObject({ external_id: null, version: 2 });
       expect(await operation(job.data.operationId)).toMatchObject({ kind: 'replace-user', status: 200, outcome: 'succeeded' });
     });

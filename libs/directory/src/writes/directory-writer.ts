@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { USER_RESOURCE_TYPE, applyPatch, parsePatchRequest, parseUser, type JsonObject } from '@scim/scim';
+import { USER_RESOURCE_TYPE, applyPatch, parsePatchRequest, parseUser, validateUserDocument, type JsonObject } from '@scim/scim';
 import type { DirectoryJobData, DirectoryJobName, FailureNotice, WriteResult } from '@scim/queue';
 import { FailureReason, answerForPermanentDatabaseError, answerForRefusal, type ErrorAnswer } from '../directory-error';
 import { isResourceId } from '../repositories/resource-row';
@@ -79,7 +79,7 @@ export class DirectoryWriter {
         return this.users.update(job.name, job.data, () => parseUser(job.data.user));
       case 'patch-user': {
         const operations = parsePatchRequest(job.data.patch);
-        return this.users.update(job.name, job.data, (current) => parseUser(applyPatch(current, operations, USER_RESOURCE_TYPE)));
+        return this.users.update(job.name, job.data, (current) => validateUserDocument(applyPatch(current, operations, USER_RESOURCE_TYPE)));
       }
       case 'delete-user':
         return this.users.delete(job.data);
