@@ -221,7 +221,7 @@ describe('logs, metrics and health (end to end)', () => {
     await quiet.waitForLog(/Gateway listening/);
     const response = await fetch(`http://127.0.0.1:${port}/metrics`);
     expect(response.status).toBe(404);
-    expect((await response.json())['detail']).toMatch(/METRICS=off/);
+    expect(((await response.json()) as Json)['detail']).toMatch(/METRICS=off/);
     await quiet.stop();
   });
 

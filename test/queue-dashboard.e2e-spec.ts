@@ -45,7 +45,7 @@ describe('queue dashboard (end to end)', () => {
     const api = await get('/api/queues');
     expect(api.status).toBe(401);
     expect(api.headers.get('www-authenticate')).toBe('Bearer realm="operator"');
-    expect((await api.json())['detail']).toMatch(/operator token/);
+    expect(((await api.json()) as Json)['detail']).toMatch(/operator token/);
     expect((await get('/static/js/nothing.js')).status).toBe(401);
   });
 

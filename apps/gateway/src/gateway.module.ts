@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ADMIN_CONTROLLERS, ADMIN_PROVIDERS } from './admin/admin.providers';
 import { GroupRepository, TenantRepository, UserRepository, directoryDataSourceOptions } from '@scim/directory';
 import { ScimAuthGuard } from './auth/scim-auth.guard';
 import { TenantAuthService } from './auth/tenant-auth.service';
@@ -37,7 +38,7 @@ export class GatewayModule {
           manualInitialization: false,
         }),
       ],
-      controllers: [UsersController, GroupsController, BulkController, RootSearchController, DiscoveryController, HealthController, MetricsController],
+      controllers: [UsersController, GroupsController, BulkController, RootSearchController, DiscoveryController, HealthController, MetricsController, ...ADMIN_CONTROLLERS],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: UserRepository, useFactory: (ds: DataSource) => new UserRepository(ds), inject: [DataSource] },
@@ -54,6 +55,7 @@ export class GatewayModule {
         GatewayMetrics,
         TenantThrottle,
         QueueDashboard,
+        ...ADMIN_PROVIDERS,
         { provide: APP_FILTER, useClass: ScimExceptionFilter },
       ],
     };

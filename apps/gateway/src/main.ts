@@ -5,7 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { NestPinoLogger, createLogger, logFatal } from '@scim/telemetry';
 import { loadGatewayConfig } from './config/gateway.config';
 import { GatewayModule } from './gateway.module';
-import { MAX_BODY_BYTES, registerScimBodyParsing } from './http/fastify-setup';
+import { MAX_BODY_BYTES, registerScimBodyParsing, scimClientErrorHandler, scimFrameworkErrors } from './http/fastify-setup';
 import { registerRequestTelemetry, requestIdOf } from './http/request-telemetry';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { QUEUE_DASHBOARD_PATH } from './operator/queue-dashboard';
@@ -17,6 +17,9 @@ async function bootstrap(): Promise<void> {
   const logger = createLogger({ app: 'gateway', level: config.logLevel, format: config.logFormat });
   const adapter = new FastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
+    // Errors raised before Nest sees the request are SCIM errors too.
+    frameworkErrors: scimFrameworkErrors,
+    clientErrorHandler: scimClientErrorHandler,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 500 },
     genReqId: requestIdOf,
   });
@@ -25,8 +28,9 @@ async function bootstrap(): Promise<void> {
     bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  registerScimBodyParsing(fastify);
+  // First, so that every answer (even to a URL refused at the door) carries its X-Request-Id and is logged.
   registerRequestTelemetry(fastify, logger, app.get(GatewayMetrics).http);
+  registerScimBodyParsing(fastify);
   app.get(TenantThrottle).register(fastify);
   closeOnSignals(app, (message) => Logger.log(message, 'Gateway'));
   await app.listen(config.port, '0.0.0.0');

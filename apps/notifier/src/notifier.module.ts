@@ -5,6 +5,7 @@ import { NotificationStore, directoryDataSourceOptions } from '@scim/directory';
 import { NOTIFIER_POOL_SIZE } from '@scim/config';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config/notifier.config';
 import { APP_LOGGER, type Logger } from '@scim/telemetry';
+import { ConsoleMailService } from './console-mail.service';
 import { DigestScheduler } from './digest.scheduler';
 import { NotificationsProcessor } from './notifications.processor';
 import { DigestTelemetry } from './telemetry/digest.telemetry';
@@ -26,6 +27,7 @@ export class NotifierModule {
         { provide: NOTIFIER_CONFIG, useValue: config },
         { provide: APP_LOGGER, useValue: logger },
         { provide: NotificationStore, useFactory: (ds: DataSource) => new NotificationStore(ds), inject: [DataSource] },
+        ConsoleMailService,
         NotificationsProcessor,
         NotifierOps,
         DigestTelemetry,

@@ -21,6 +21,8 @@ const SHOWN = new Set([
   'occurredAt',
   'ok',
   'retryAfterSeconds',
+  // A failed job's record once its payload is gone (libs/queue job-retention).
+  'payload',
 ]);
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { OperationsLog } from '@scim/directory';
 import {
   DIRECTORY_JOB_OPTIONS,
   DIRECTORY_QUEUE,
@@ -39,8 +41,10 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   private readonly subscriber: IORedis;
   private readonly queue: Queue;
   private readonly pending = new Map<string, PendingWrite>();
+  private readonly log: OperationsLog;
 
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig, dataSource: DataSource) {
+    this.log = new OperationsLog(dataSource);
     this.channel = replyChannel(config.queuePrefix, this.gatewayId);
     this.producer = new IORedis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'scim-gateway' });
     this.subscriber = new IORedis(config.redisUrl, {
@@ -115,20 +119,20 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * No reply in time. A job still waiting is removed (the worker also refuses jobs past their
-   * deadline); a job that finished but whose reply was lost is answered from its stored result.
+   * deadline); a write that was applied but whose reply was lost is answered from the operations
+   * log, which commits with the write (completed jobs are not kept: their payload is personal data).
    */
   private async expire(operationId: string): Promise<void> {
     const waiting = this.pending.get(operationId);
     if (!waiting) return;
     this.pending.delete(operationId);
-    let result: WriteResult | undefined;
     try {
       const job = await this.queue.getJob(operationId);
-      if (job && (await job.isCompleted()) && job.returnvalue) result = job.returnvalue as WriteResult;
-      else if (job && (await job.isWaiting())) await job.remove().catch(() => undefined);
+      if (job && (await job.isWaiting())) await job.remove().catch(() => undefined);
     } catch {
-      // Redis is unreachable: the 503 below is the answer.
+      // Redis is unreachable: the operations log below still knows whether the write happened.
     }
+    const result = await this.log.replay(operationId).catch(() => undefined);
     waiting.resolve(result ?? {
       ok: false,
       status: 503,

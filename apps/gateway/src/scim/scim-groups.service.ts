@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { GroupRepository } from '@scim/directory';
-import { ScimError, parseGroup, parseListQuery, parsePatchRequest, type JsonObject, type ListQuery, type Projection, type StoredResource } from '@scim/scim';
+import { ScimError, parseGroup, parseListQuery, patchBodyForQueue, type ListQuery, type Projection, type StoredResource } from '@scim/scim';
 import type { WriteResult } from '@scim/queue';
 import type { Caller } from '../auth/tenant.decorator';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
@@ -74,9 +74,9 @@ export class ScimGroupsService {
    * that asks for attributes gets 200 with the group, projected (RFC 7644 §3.5.2).
    */
   async patch(caller: Caller, groupId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<GroupAnswer> {
-    parsePatchRequest(body);
+    const patch = patchBodyForQueue(body);
     const projection = parseListQuery(params);
-    const result = await this.directory.write('patch-group', { ...caller, groupId, patch: body as JsonObject, ...(ifMatch ? { ifMatch } : {}) });
+    const result = await this.directory.write('patch-group', { ...caller, groupId, patch, ...(ifMatch ? { ifMatch } : {}) });
     throwIfRefused(result);
     if (projection.attributes || projection.excludedAttributes) return this.answer(caller.tenantId, result, projection);
     return { status: 204, ...(result.ok && result.resource ? { version: result.resource.version } : {}) };

@@ -8,6 +8,8 @@ export interface NotifierConfig {
   queuePrefix: string;
   smtpUrl: string;
   mailFrom: string;
+  /** Base of the admin console links in emails. */
+  publicUrl: string;
   digestMs: number;
   retryMs: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
@@ -19,7 +21,7 @@ export interface NotifierConfig {
 
 export function loadNotifierConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig {
   const e = loadEnv(
-    ['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'SMTP_URL', 'MAIL_FROM', 'NOTIFY_DIGEST_MS', 'NOTIFY_RETRY_MS', 'LOG_LEVEL', 'LOG_FORMAT', 'METRICS_PORT', 'METRICS'],
+    ['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL', 'NOTIFY_DIGEST_MS', 'NOTIFY_RETRY_MS', 'LOG_LEVEL', 'LOG_FORMAT', 'METRICS_PORT', 'METRICS'],
     env,
   );
   return {
@@ -28,6 +30,7 @@ export function loadNotifierConfig(env: NodeJS.ProcessEnv = process.env): Notifi
     queuePrefix: e.QUEUE_PREFIX,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    publicUrl: e.PUBLIC_URL,
     digestMs: e.NOTIFY_DIGEST_MS,
     retryMs: e.NOTIFY_RETRY_MS,
     logLevel: e.LOG_LEVEL,
