@@ -230,5 +230,6 @@ describe('logs, metrics and health (end to end)', () => {
     expect(() => parsePrometheusText('x 1\n')).toThrow(/before its TYPE/);
     expect(() => parsePrometheusText('# TYPE x counter\nx{a=1} 1\n')).toThrow(/not a sample/);
     expect(() => parsePrometheusText('# TYPE x counter\nx one\n')).toThrow(/bad value/);
+    expect(parsePrometheusText('# TYPE x gauge\nx Nan\nx +Inf\n').samples.map((s) => s.value)).toEqual([NaN, Infinity]);
   });
 });

@@ -155,7 +155,7 @@ describe('passwords and personal data in Redis (end to end)', () => {
         expect(JSON.parse(job['data']!)).toMatchObject({ payload: 'removed' });
         return { id: ids[0]!, job };
       });
-      expect(JSON.parse(failed.job['data']!)).toEqual({ operationId: failed.id, tenantId, payload: 'removed' });
+      expect(JSON.parse(failed.job['data']!)).toEqual({ operationId: failed.id, requestId: expect.any(String), tenantId, payload: 'removed' });
       expect(failed.job['failedReason']).toBeTruthy();
       // While the notice cannot be recorded, it is the one place the user's name is kept.
       const mentioning = await keysMentioning(inspector, stack.queuePrefix, marker);

@@ -18,7 +18,7 @@ const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 
 /**
  * Parses the Prometheus text format (version 0.0.4) strictly: every line must be a HELP or TYPE
- * comment or a sample, values must be numbers (or NaN/±Inf), and each family's TYPE comes before
+ * comment or a sample, values must be numbers (or NaN/±Inf, in any case), and each family's TYPE comes before
  * its samples. Throws naming the first bad line.
  */
 export function parsePrometheusText(text: string): Exposition {
@@ -44,8 +44,10 @@ export function parsePrometheusText(text: string): Exposition {
     const match = SAMPLE.exec(line);
     if (!match) throw new Error(`not a sample at ${at}`);
     const [, name, labelText, , , , , valueText] = match;
-    const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : valueText === 'NaN' ? NaN : Number(valueText);
-    if (Number.isNaN(value) && valueText !== 'NaN') throw new Error(`bad value at ${at}`);
+    // Go's ParseFloat, as Prometheus reads values: NaN and Inf in any case (prom-client writes "Nan").
+    const special = valueText!.toLowerCase();
+    const value = special === '+inf' || special === 'inf' ? Infinity : special === '-inf' ? -Infinity : special === 'nan' ? NaN : Number(valueText);
+    if (Number.isNaN(value) && special !== 'nan') throw new Error(`bad value at ${at}`);
     const family = [...types.keys()].find((f) => name === f || (types.get(f) === 'histogram' && /^(_bucket|_sum|_count)$/.test(name!.slice(f.length))) && name!.startsWith(f));
     if (!family) throw new Error(`sample before its TYPE at ${at}`);
     const labels: Record<string, string> = {};

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { REQUEST_ID_HEADER, UNMATCHED_ROUTE, requestIdFrom, type HttpMetrics, type Logger } from '@scim/telemetry';
+import type { AdminRequest } from '../admin/admin-session.guard';
 import type { ScimRequest } from '../auth/scim-auth.guard';
 
 /** Fastify's `genReqId`: the caller's X-Request-Id when it is safe to log and store, else a new UUID. */
@@ -50,7 +51,8 @@ export function registerRequestTelemetry(fastify: FastifyInstance, logger: Logge
     const quiet = route.startsWith('/health') || route === '/metrics';
     const level = quiet ? 'debug' : 'info';
     if (logger.isLevelEnabled(level)) {
-      const tenantId = (request as ScimRequest).tenant?.tenantId;
+      // The SCIM token's tenant, or the admin console session's.
+      const tenantId = (request as ScimRequest).tenant?.tenantId ?? (request as AdminRequest).adminSession?.tenantId;
       const suppressed = status === 429 && tenantId ? refusals.admit(tenantId, Date.now()) : 0;
       if (suppressed !== undefined) {
         const fields = { method: request.method, route, status, ms: Math.round(ms * 10) / 10, tenantId, requestId: request.id };

@@ -67,6 +67,18 @@ describe('redactJobPayload: what the queue dashboard shows of a job', () => {
     expect(shown).toMatchObject({ kind: 'create-user', status: 400, reason: 'WORK_EMAIL_REJECTED', resourceId: null, resourceName: '[redacted string]' });
   });
 
+  it('hides the one-time sign-in links and the addresses of the console\'s mails', () => {
+    const shown = redactJobPayload({ to: 'admin@acme.example', links: [{ tenantName: 'Acme', url: 'https://scim.example/admin/sign-in#link-secret', expiresAt: '2026-12-01T00:00:00Z' }] });
+    expect(shown).toEqual({ to: '[redacted string]', links: '[redacted: 1 item]' });
+    expect(redactJobPayload({ tenantId: 't', tenantName: 'Acme', to: 'ops@acme.example', requestedBy: 'admin@acme.example', consoleUrl: 'https://x/admin' })).toEqual({
+      tenantId: 't',
+      tenantName: '[redacted string]',
+      to: '[redacted string]',
+      requestedBy: '[redacted string]',
+      consoleUrl: '[redacted string]',
+    });
+  });
+
   it('hides an unknown field of a future job type, and anything that is not an object', () => {
     expect(redactJobPayload({ to: 'admin@acme.example' })).toEqual({ to: '[redacted string]' });
     expect(redactJobPayload('jdoe@acme.example')).toBe('[redacted string]');
