@@ -17,10 +17,19 @@ export interface LoggerOptions {
 }
 
 /**
+ * Lines are gathered and written to stdout in chunks of 4 KiB, or every 100 ms, whichever comes
+ * first, and at exit (pino flushes synchronously then). Measured on the request path, a write per
+ * line cost the gateway about 35 µs of CPU per request (each a thread-pool round trip), a
+ * synchronous write about 20 µs, the chunks about 10 µs. The price: a process killed with SIGKILL
+ * loses up to 100 ms of lines.
+ */
+const STDOUT_CHUNK_BYTES = 4096;
+const STDOUT_FLUSH_MS = 100;
+
+/**
  * One logger per process: JSON lines on stdout with an ISO UTC `time`, a string `level` and the
  * app's name, no colours. `pretty` (LOG_FORMAT=pretty, for people at a terminal) prints the same
- * records as text. Writes are asynchronous (flushed on exit) so that logging never blocks a
- * request on a slow reader of stdout.
+ * records as text.
  */
 export function createLogger(options: LoggerOptions): Logger {
   const settings: pino.LoggerOptions = {
@@ -31,7 +40,7 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   if (options.destination) return pino(settings, options.destination);
   if (options.format === 'pretty') return pino(settings, prettyStream());
-  return pino(settings, pino.destination({ dest: 1, sync: false, minLength: 0 }));
+  return pino(settings, pino.destination({ dest: 1, sync: false, minLength: STDOUT_CHUNK_BYTES, periodicFlush: STDOUT_FLUSH_MS }));
 }
 
 function prettyStream(): DestinationStream {
