@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { loadEnv } from '@scim/config';
@@ -130,6 +131,21 @@ async function flood(baseUrl: string, token: string, connections: number, second
   return { rps: Math.round(result.requests.average), statuses };
 }
 
+type FloodResult = { rps: number; statuses: Record<string, number> };
+
+/**
+ * Tenant A runs in a child process, so that its client work (autocannon sends thousands of
+ * requests a second) does not delay B's measurements in this process's event loop.
+ */
+function floodInChild(mode: 'polite' | 'ignore', baseUrl: string, token: string, connections: number, seconds: number): Promise<FloodResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, ['--tenant-a', mode, baseUrl, token, String(connections), String(seconds)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (result) => resolve(result as FloodResult));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`tenant A's process exited with ${code}`))));
+  });
+}
+
 const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`;
 const counts = (statuses: Record<string, number>) => Object.entries(statuses).map(([s, n]) => `${s}×${n}`).join(' ');
 
@@ -158,18 +174,25 @@ async function main(): Promise<void> {
   console.log(`Fairness at ${baseUrl}: B writes at ${rate}/s for ${seconds} s per phase; A floods with ${connections} connections.`);
   // Warm-up (connections, JIT, caches), not measured.
   await steadyWrites(baseUrl, b.token, 20, 1, 'warm-up');
-  await flood(baseUrl, unlimited.token, connections, 2);
+  await floodInChild('ignore', baseUrl, unlimited.token, connections, 2);
   const quiet = await steadyWrites(baseUrl, b.token, rate, seconds, 'quiet');
   report('1. B alone', quiet);
-  const [polite, politeA] = await Promise.all([steadyWrites(baseUrl, b.token, rate, seconds, 'polite'), politeFlood(baseUrl, a.token, connections, seconds)]);
+  const [polite, politeA] = await Promise.all([steadyWrites(baseUrl, b.token, rate, seconds, 'polite'), floodInChild('polite', baseUrl, a.token, connections, seconds)]);
   report('2. A as fast as allowed (like Entra)', polite, quiet, politeA);
-  const [busy, flooded] = await Promise.all([steadyWrites(baseUrl, b.token, rate, seconds, 'busy'), flood(baseUrl, a.token, connections, seconds)]);
+  const [busy, flooded] = await Promise.all([steadyWrites(baseUrl, b.token, rate, seconds, 'busy'), floodInChild('ignore', baseUrl, a.token, connections, seconds)]);
   report('3. A floods, ignoring its 429s', busy, quiet, flooded);
-  const [unfair, floodedUnlimited] = await Promise.all([steadyWrites(baseUrl, b.token, rate, seconds, 'unfair'), flood(baseUrl, unlimited.token, connections, seconds)]);
+  const [unfair, floodedUnlimited] = await Promise.all([steadyWrites(baseUrl, b.token, rate, seconds, 'unfair'), floodInChild('ignore', baseUrl, unlimited.token, connections, seconds)]);
   report('4. A floods with its limit lifted', unfair, quiet, floodedUnlimited);
 }
 
-main().catch((error: unknown) => {
+async function tenantA(args: string[]): Promise<void> {
+  const [mode, baseUrl, token, connections, seconds] = args as [string, string, string, string, string];
+  const run = mode === 'polite' ? politeFlood : flood;
+  const result = await run(baseUrl, token, Number(connections), Number(seconds));
+  process.send!(result, () => process.exit(0));
+}
+
+(process.argv[2] === '--tenant-a' ? tenantA(process.argv.slice(3)) : main()).catch((error: unknown) => {
   console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -7,20 +7,27 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { DirectoryClient } from '../queue/directory.client';
 import { TenantRateLimiter, rateLimitDetail, type Admission } from './tenant-rate.limiter';
+import { TenantWriteGate } from './tenant-write-gate';
 
 const SCIM_PATH = /^\/api\/scim(\/|\?|$)/i;
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const SEARCH = /\/\.search\/?(\?|$)/i;
+const GATE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * The per-tenant rate limit at the door: every authenticated SCIM request, read or write, takes a
- * token; without one the answer is 429 with Retry-After, and a write never reaches the queue.
+ * token; without one the answer is 429 with Retry-After, and a write never reaches the queue. Then
+ * the write gate: a tenant's writes beyond its cap in flight wait here, so that its bursts do not
+ * queue up in front of other tenants' writes.
  */
 @Injectable()
 export class TenantThrottle {
   private readonly limiter: TenantRateLimiter;
+  private readonly gate = new TenantWriteGate();
 
   constructor(
-    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     directory: DirectoryClient,
     private readonly metrics: GatewayMetrics,
     private readonly auth: TenantAuthService,
@@ -57,7 +64,21 @@ export class TenantThrottle {
       if (!tenant) return;
       (request as ScimRequest).tenant = tenant;
       const admission: Admission = await this.limiter.admit(tenant.tenantId, tenant.rateLimit);
-      if (admission.allowed) return;
+      if (admission.allowed) {
+        if (!WRITE_METHODS.has(request.method) || SEARCH.test(request.url)) return;
+        const cap = TenantWriteGate.capFor(this.limiter.limitFor(tenant.rateLimit).perSecond);
+        const release = await this.gate.enter(tenant.tenantId, cap, this.config.writeTimeoutMs);
+        if (release) {
+          // 'close' comes once the answer is sent or the client has gone: the slot is never lost.
+          reply.raw.once('close', release);
+          return;
+        }
+        return reply
+          .code(503)
+          .header('Retry-After', String(GATE_RETRY_AFTER_SECONDS))
+          .header('Content-Type', 'application/scim+json; charset=utf-8')
+          .send(scimErrorBody(503, `This tenant's earlier writes (${cap} at a time) did not finish within ${this.config.writeTimeoutMs} ms; this one was not applied. Retry later.`));
+      }
       this.metrics.rateLimited?.inc();
       return reply
         .code(429)
