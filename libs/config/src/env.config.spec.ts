@@ -26,6 +26,10 @@ describe('loadEnv', () => {
       NOTIFY_DIGEST_MS: 60000,
       NOTIFY_RETRY_MS: 15000,
       WRITE_TIMEOUT_MS: 30000,
+      DB_STATEMENT_TIMEOUT_MS: 5000,
+      DB_MEMBER_PAGE_TIMEOUT_MS: 15000,
+      MEMBER_STREAMS_PER_TENANT: 2,
+      MEMBER_STREAMS_PER_PROCESS: 8,
       LOG_LEVEL: 'log',
     });
   });
@@ -58,6 +62,10 @@ describe('loadEnv', () => {
       WORKER_CONCURRENCY: '16',
       WRITE_TIMEOUT_MS: '5000',
       DB_POOL_SIZE: '20',
+      DB_STATEMENT_TIMEOUT_MS: '2500',
+      DB_MEMBER_PAGE_TIMEOUT_MS: '30000',
+      MEMBER_STREAMS_PER_TENANT: '1',
+      MEMBER_STREAMS_PER_PROCESS: '4',
       LOG_LEVEL: 'debug',
     });
     expect(config).toEqual({
@@ -73,6 +81,10 @@ describe('loadEnv', () => {
       WORKER_CONCURRENCY: 16,
       WRITE_TIMEOUT_MS: 5000,
       DB_POOL_SIZE: 20,
+      DB_STATEMENT_TIMEOUT_MS: 2500,
+      DB_MEMBER_PAGE_TIMEOUT_MS: 30000,
+      MEMBER_STREAMS_PER_TENANT: 1,
+      MEMBER_STREAMS_PER_PROCESS: 4,
       LOG_LEVEL: 'debug',
     });
   });
@@ -122,6 +134,10 @@ describe('loadEnv', () => {
       ['WORKER_CONCURRENCY', '0'],
       ['WRITE_TIMEOUT_MS', '50'],
       ['DB_POOL_SIZE', '1000'],
+      ['DB_STATEMENT_TIMEOUT_MS', '0'],
+      ['DB_MEMBER_PAGE_TIMEOUT_MS', 'long'],
+      ['MEMBER_STREAMS_PER_TENANT', '0'],
+      ['MEMBER_STREAMS_PER_PROCESS', '1.5'],
       ['LOG_LEVEL', 'trace'],
     ])('rejects %s=%j with a ConfigError naming the variable and the value', (name, value) => {
       const error = configError([name], { [name]: value });
