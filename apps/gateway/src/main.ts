@@ -5,12 +5,14 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { loadGatewayConfig } from './config/gateway.config';
 import { GatewayModule } from './gateway.module';
 import { MAX_BODY_BYTES, registerScimBodyParsing } from './http/fastify-setup';
+import { serverTimeouts } from './http/server-timeouts';
 import { closeOnSignals, logLevelsFrom } from '@scim/config';
 
 async function bootstrap(): Promise<void> {
   const config = loadGatewayConfig();
   const adapter = new FastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
+    ...serverTimeouts(config.writeTimeoutMs),
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 500 },
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.register(config), adapter, {

@@ -11,11 +11,23 @@ export interface GatewayConfig {
   publicUrl: string;
   writeTimeoutMs: number;
   dbPoolSize: number;
+  /** Time limit of one statement; member pages get the longer memberPageTimeoutMs. */
+  statementTimeoutMs: number;
+  memberPageTimeoutMs: number;
+  /** Concurrent reads of groups with more than one page of members, per tenant and per process. */
+  memberStreamsPerTenant: number;
+  memberStreamsPerProcess: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const e = loadEnv(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'PORT', 'PUBLIC_URL', 'WRITE_TIMEOUT_MS', 'DB_POOL_SIZE', 'LOG_LEVEL'], env);
+  const e = loadEnv(
+    [
+      'DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'PORT', 'PUBLIC_URL', 'WRITE_TIMEOUT_MS', 'DB_POOL_SIZE', 'LOG_LEVEL',
+      'DB_STATEMENT_TIMEOUT_MS', 'DB_MEMBER_PAGE_TIMEOUT_MS', 'MEMBER_STREAMS_PER_TENANT', 'MEMBER_STREAMS_PER_PROCESS',
+    ],
+    env,
+  );
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -24,6 +36,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     publicUrl: e.PUBLIC_URL,
     writeTimeoutMs: e.WRITE_TIMEOUT_MS,
     dbPoolSize: e.DB_POOL_SIZE ?? 20,
+    statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    memberPageTimeoutMs: e.DB_MEMBER_PAGE_TIMEOUT_MS,
+    memberStreamsPerTenant: e.MEMBER_STREAMS_PER_TENANT,
+    memberStreamsPerProcess: e.MEMBER_STREAMS_PER_PROCESS,
     logLevel: e.LOG_LEVEL,
   };
 }

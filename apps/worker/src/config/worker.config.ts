@@ -9,6 +9,7 @@ export interface WorkerConfig {
   queuePrefix: string;
   concurrency: number;
   dbPoolSize: number;
+  statementTimeoutMs: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 }
 
@@ -21,7 +22,7 @@ export function defaultConcurrency(): number {
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const e = loadEnv(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'LOG_LEVEL'], env);
+  const e = loadEnv(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'DB_STATEMENT_TIMEOUT_MS', 'LOG_LEVEL'], env);
   const concurrency = e.WORKER_CONCURRENCY ?? defaultConcurrency();
   return {
     databaseUrl: e.DATABASE_URL,
@@ -29,6 +30,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     queuePrefix: e.QUEUE_PREFIX,
     concurrency,
     dbPoolSize: e.DB_POOL_SIZE ?? concurrency + 2,
+    statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };
 }
