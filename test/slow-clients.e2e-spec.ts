@@ -152,6 +152,7 @@ describe('slow and stalled clients (end to end)', () => {
       expect(response.status).toBe(200);
       return response;
     });
+    console.log(`a full read of the ${BIG_GROUP_MEMBERS}-member group: ${full.ms} ms`);
     expect(full.body['members']).toHaveLength(BIG_GROUP_MEMBERS);
     expect(new Set((full.body['members'] as Json[]).map((m) => m['value'])).size).toBe(BIG_GROUP_MEMBERS);
   }, 180_000);
