@@ -1,14 +1,15 @@
 # syntax=docker/dockerfile:1
 #
 # One image for every process of the SCIM provisioning service: the gateway (default CMD), the
-# worker, the notifier and the tools (migrate, tenant-cli). docker-compose.yml picks one with
-# `command:`, e.g. ["node", "dist/apps/worker/src/main.js"].
+# worker, the notifier and the tools (migrate, tenant-cli). docker-compose.yml and the
+# Kubernetes manifests (deploy/kubernetes) pick one with `command:`, e.g.
+# ["node", "dist/apps/worker/src/main.js"].
 #
-# Node version: NestJS 12 ships as ES modules and this CommonJS build loads them with
-# require(esm), which Node enables by default only from 20.19 (and 22.12). An older Node fails at
-# start-up with ERR_REQUIRE_ESM. The tag is pinned to a 20.x minor >= 20.19 (the version the test
-# suite runs on); to move to Node 22: docker build --build-arg NODE_IMAGE=node:22-bookworm-slim .
-ARG NODE_IMAGE=node:20.20-bookworm-slim
+# Node version: Node 22 LTS, as the dependencies declare (package.json `engines`: typeorm wants
+# ^22.13, Nest's cookie and file-type want >= 22). NestJS 12 ships as ES modules that this
+# CommonJS build loads with require(esm), on by default from 22.12. Another base can be chosen
+# with --build-arg NODE_IMAGE=…; the check below refuses one that is too old.
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
 # build: install everything (dev dependencies included), compile to dist/, drop dev dependencies
@@ -16,9 +17,8 @@ ARG NODE_IMAGE=node:20.20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 
-# Fail the build early, with a readable message, if the base image is too old (e.g. a stale
-# locally cached tag).
-RUN node -e "const [a,b]=process.versions.node.split('.').map(Number); if (a<20||(a===20&&b<19)||(a===22&&b<12)) { console.error('Node >= 20.19 (or >= 22.12) is required for require(esm) of NestJS 12, got '+process.version); process.exit(1); }"
+# Fail early, with a readable message, on a base image older than `engines` (e.g. a stale tag).
+RUN node -e "const [a,b]=process.versions.node.split('.').map(Number); if (!((a===22&&b>=13)||(a===24&&b>=11)||a>=25)) { console.error('Node ^22.13 or >= 24.11 is required (package.json engines), got '+process.version); process.exit(1); }"
 
 # Dependencies first, so that a source change does not reinstall node_modules.
 COPY package.json package-lock.json ./
@@ -34,26 +34,29 @@ RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 # ---------------------------------------------------------------------------------------------
-# runtime: production dependencies and compiled JavaScript only, run as the unprivileged `node`
+# runtime: production dependencies and compiled JavaScript only
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 
-# Owned by root and read-only for the `node` user: the app never writes into its own tree
-# (it logs to stdout/stderr).
+# Owned by root and not writable by the app's user: the app never writes into its own tree (it
+# logs to stdout/stderr), so the container runs with a read-only root filesystem
+# (compose `read_only: true`, Kubernetes `readOnlyRootFilesystem: true`).
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 
-USER node
+# The image's unprivileged `node` user, by number: Kubernetes' runAsNonRoot can only verify a
+# numeric user.
+USER 1000:1000
 
-# The gateway's HTTP port (PORT, default 8080). The worker and notifier listen on nothing.
+# The gateway's HTTP port (PORT, default 8080). The worker and notifier serve /health/* and
+# /metrics on METRICS_PORT when it is set.
 EXPOSE 8080
 
-# No HEALTHCHECK here: only the gateway serves HTTP (GET /health), so an image-level check would
-# mark every worker and notifier container unhealthy. docker-compose.yml defines per-service
-# checks instead.
+# No HEALTHCHECK here: the gateway and the worker/notifier answer on different ports, so
+# docker-compose.yml and the Kubernetes manifests define one per service.
 
 # Run node directly (not `npm start`), so SIGTERM reaches the app and NestJS shuts down cleanly.
 CMD ["node", "dist/apps/gateway/src/main.js"]

@@ -1,7 +1,8 @@
 /**
  * ESLint (flat config). `@nx/enforce-module-boundaries` keeps the arrows of STYLE.md one way:
  * apps → libs; directory → scim, queue, config; scim, queue and config depend on nothing of ours.
- * Tools may use every lib; nothing imports an app or a tool.
+ * Tools may use every lib; nothing imports an app or a tool. The console's front end (admin-web)
+ * may use only the admin API's types.
  */
 const nx = require('@nx/eslint-plugin');
 
@@ -10,7 +11,7 @@ module.exports = [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
@@ -20,6 +21,8 @@ module.exports = [
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'app:admin-web', onlyDependOnLibsWithTags: ['lib:admin-api'] },
+            { sourceTag: 'lib:admin-api', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'lib:directory', onlyDependOnLibsWithTags: ['lib:scim', 'lib:queue', 'lib:config'] },
             { sourceTag: 'lib:scim', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'lib:queue', onlyDependOnLibsWithTags: [] },

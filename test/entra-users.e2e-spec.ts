@@ -222,7 +222,7 @@ describe('Entra user provisioning sequence (end to end)', () => {
       Operations: [{ op: 'Add', path: 'emails[type eq "work"].value', value: 'first.mail@contoso.com' }],
     });
     expect(patched.status).toBe(200);
-    expect(patched.body['emails']).toEqual([{ type: 'work', value: 'first.mail@contoso.com', primary: true }]);
+    expect(patched.body['emails']).toEqual([{ type: 'work', value: 'first.mail@contoso.com' }]);
   });
 
   it('accepts the older create body with nulls and a mistyped extension URN', async () => {
@@ -278,7 +278,7 @@ describe('Entra user provisioning sequence (end to end)', () => {
       emails: [{ type: 'work', value: 'two@contoso.com' }, { type: 'home', value: 'two@gmail.com' }],
     });
     expect(created.status).toBe(201);
-    expect(created.body['emails']).toEqual([{ type: 'work', value: 'two@contoso.com', primary: true }]);
+    expect(created.body['emails']).toEqual([{ type: 'work', value: 'two@contoso.com' }]);
     const rows: { kind: string; outcome: string; notes: Json | null }[] = await stack.dataSource.query(
       `SELECT kind, outcome, notes FROM operations WHERE resource_id = $1`,
       [created.body['id']],

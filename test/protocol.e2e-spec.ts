@@ -105,4 +105,64 @@ describe('SCIM protocol features (end to end)', () => {
     const mobile = await scim.get<Json>(`/Users${filterQuery('phoneNumbers[type eq "mobile" and value sw "+1"]')}`);
     expect(userNames(mobile.body)).toEqual(['ent']);
   });
+
+  describe('details other SCIM clients expect (issue 8)', () => {
+    const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+    const patch = (id: string, Operations: Json[]) => scim.patch<Json>(`/Users/${id}`, { schemas: [PATCH_OP], Operations });
+
+    it('takes the enterprise extension URN as a PATCH path for add, replace and remove', async () => {
+      const created = await scim.post<Json>('/Users', { userName: 'urn-path', [ENTERPRISE]: { employeeNumber: '7' } });
+      const id = created.body['id'];
+      const added = await patch(id, [{ op: 'add', path: ENTERPRISE, value: { department: 'Sales' } }]);
+      expect(added.status).toBe(200);
+      expect(added.body[ENTERPRISE]).toEqual({ employeeNumber: '7', department: 'Sales' });
+      const replaced = await patch(id, [{ op: 'replace', path: ENTERPRISE, value: { department: 'Support' } }]);
+      expect(replaced.body[ENTERPRISE]).toEqual({ employeeNumber: '7', department: 'Support' });
+      const removed = await patch(id, [{ op: 'remove', path: ENTERPRISE }]);
+      expect(removed.status).toBe(200);
+      expect(removed.body).not.toHaveProperty(ENTERPRISE);
+      expect(removed.body['schemas']).toEqual(['urn:ietf:params:scim:schemas:core:2.0:User']);
+      expect((await scim.get<Json>(`/Users/${id}`)).body).not.toHaveProperty(ENTERPRISE);
+    });
+
+    it('leaves active unassigned after a remove: reads omit it and the log notes it', async () => {
+      const created = await scim.post<Json>('/Users', { userName: 'unassigned-active', active: false });
+      const id = created.body['id'];
+      const removed = await patch(id, [{ op: 'remove', path: 'active' }]);
+      expect(removed.status).toBe(200);
+      expect(removed.body).not.toHaveProperty('active');
+      expect((await scim.get<Json>(`/Users/${id}`)).body).not.toHaveProperty('active');
+      expect(userNames((await scim.get<Json>(`/Users${filterQuery('active pr and userName eq "unassigned-active"')}`)).body)).toEqual([]);
+      const rows: { active: boolean; notes: Json | null }[] = await stack.dataSource.query(
+        `SELECT u.active, o.notes FROM users u JOIN operations o ON o.resource_id = u.id AND o.kind = 'patch-user' WHERE u.id = $1`,
+        [id],
+      );
+      expect(rows).toEqual([{ active: true, notes: { unassigned: ['active'] } }]);
+      const nulled = await patch(id, [{ op: 'replace', path: 'active', value: false }, { op: 'replace', path: 'active', value: null }]);
+      expect(nulled.body).not.toHaveProperty('active');
+    });
+
+    it('echoes the primary flag of the work email as the client sent it', async () => {
+      const created = await scim.post<Json>('/Users', { userName: 'not-primary', emails: [{ type: 'work', value: 'not-primary@example.com', primary: false }] });
+      expect(created.status).toBe(201);
+      expect(created.body['emails']).toEqual([{ type: 'work', value: 'not-primary@example.com', primary: false }]);
+      expect((await scim.get<Json>(`/Users/${created.body['id']}`)).body['emails']).toEqual([{ type: 'work', value: 'not-primary@example.com', primary: false }]);
+    });
+
+    it('leaves members out of a group without members, in every answer', async () => {
+      const created = await scim.post<Json>('/Groups', { displayName: 'nobody here', members: [] });
+      expect(created.status).toBe(201);
+      expect(created.body).not.toHaveProperty('members');
+      const id = created.body['id'];
+      expect((await scim.get<Json>(`/Groups/${id}`)).body).not.toHaveProperty('members');
+      const listed = await scim.get<Json>(`/Groups${filterQuery('displayName eq "nobody here"')}`);
+      expect(listed.body['Resources']).toHaveLength(1);
+      expect(listed.body['Resources'][0]).not.toHaveProperty('members');
+      const user = await scim.post<Json>('/Users', { userName: 'only-member' });
+      await scim.patch(`/Groups/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: user.body['id'] }] }] });
+      expect((await scim.get<Json>(`/Groups/${id}`)).body['members']).toHaveLength(1);
+      await scim.patch(`/Groups/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: 'members' }] });
+      expect((await scim.get<Json>(`/Groups/${id}`)).body).not.toHaveProperty('members');
+    });
+  });
 });

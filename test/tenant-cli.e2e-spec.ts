@@ -134,6 +134,9 @@ describe('tenant CLI and migrate (end to end)', () => {
     [['create', '--name', 'X', '--bogus'], /Unknown option '--bogus'/],
     [['set', '--tenant', '00000000-0000-4000-8000-000000000000', '--name', 'Y'], /No tenant with id/],
     [['set', '--tenant', 'not-a-uuid', '--name', 'Y'], /No tenant with id/],
+    [['rotate-token', '--tenant', '00000000-0000-4000-8000-000000000000', '--grace-hours', '1e9'], /--grace-hours takes a number of hours from 0 to 720 \(30 days\), got "1e9"/],
+    [['rotate-token', '--tenant', '00000000-0000-4000-8000-000000000000', '--grace-hours=-1'], /from 0 to 720/],
+    [['rotate-token', '--tenant', '00000000-0000-4000-8000-000000000000', '--grace-hours', 'soon'], /from 0 to 720/],
     [['frobnicate'], /unknown command "frobnicate"/],
     [[], /a command is required/],
   ])('refuses %j with a one-line error and a non-zero exit', async (args, message) => {

@@ -2,18 +2,19 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadEnv } from '@scim/config';
 import type { DataSource } from 'typeorm';
-import { DirectoryError, OperationRepository, TenantRepository, createDirectoryDataSource, type TenantChanges } from '@scim/directory';
+import { AdminSessionRepository, DEFAULT_TOKEN_GRACE_HOURS, DirectoryError, OperationRepository, SIGN_IN_LINK_DEFAULT_TTL_MINUTES, TenantRepository, createDirectoryDataSource, type TenantChanges } from '@scim/directory';
 
 const USAGE = `Usage: npm run tenant -- <command> [options]
-  create --name NAME [--notify EMAIL] [--notifications on|off] [--domains a.com,b.com]
+  create --name NAME [--notify EMAIL] [--notifications on|off] [--domains a.com,b.com] [--admins a@x.com,b@y.com]
   list
-  set --tenant ID [--name NAME] [--notify EMAIL|none] [--notifications on|off] [--domains a.com,b.com|none]
-  rotate-token --tenant ID [--grace-hours N]   (old tokens keep working N hours, default ${24})
+  set --tenant ID [--name NAME] [--notify EMAIL|none] [--notifications on|off] [--domains a.com,b.com|none] [--admins a@x.com,b@y.com|none]
+  admin-link --tenant ID [--ttl-minutes N]     (a one-time sign-in link to the admin console, default ${SIGN_IN_LINK_DEFAULT_TTL_MINUTES} minutes)
+  rotate-token --tenant ID [--grace-hours N]   (old tokens keep working N hours, default ${DEFAULT_TOKEN_GRACE_HOURS}, at most 720)
   revoke-token --tenant ID [--token TOKEN]     (one token, or every token of the tenant)
   log --tenant ID [--failed] [--limit N]       (the operations log, newest first; default 50)`;
 
-/** How long a rotated-out token keeps working by default: a day to paste the new one into Entra. */
-const DEFAULT_GRACE_HOURS = 24;
+/** A rotated-out token that works for months is not rotated out: 30 days at most. */
+const MAX_GRACE_HOURS = 720;
 
 class UsageError extends Error {}
 
@@ -22,6 +23,8 @@ const OPTIONS = {
   notify: { type: 'string' },
   notifications: { type: 'string' },
   domains: { type: 'string' },
+  admins: { type: 'string' },
+  'ttl-minutes': { type: 'string' },
   tenant: { type: 'string' },
   token: { type: 'string' },
   'grace-hours': { type: 'string' },
@@ -39,6 +42,7 @@ function onOff(value: string | undefined): boolean | undefined {
   throw new UsageError(`--notifications takes "on" or "off", not "${value}"`);
 }
 
+/** A comma-separated list option; "none" or empty clears the list. */
 function domainList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   if (value.trim() === '' || value === 'none') return [];
@@ -59,6 +63,8 @@ function changesFrom(options: Options): TenantChanges {
   if (notifications !== undefined) changes.notifyOnFailure = notifications;
   const domains = domainList(options.domains);
   if (domains !== undefined) changes.workDomains = domains;
+  const admins = domainList(options.admins);
+  if (admins !== undefined) changes.adminEmails = admins;
   return changes;
 }
 
@@ -67,11 +73,15 @@ function allowOnly(options: Options, command: string, allowed: (keyof Options)[]
   if (extra.length > 0) throw new UsageError(`${command} does not take --${extra.join(', --')}`);
 }
 
-async function run(command: string | undefined, options: Options, dataSource: DataSource, scimUrl: string): Promise<unknown[]> {
+/** How long a sign-in link from the CLI may be valid: at most a day. */
+const MAX_LINK_TTL_MINUTES = 24 * 60;
+
+async function run(command: string | undefined, options: Options, dataSource: DataSource, publicUrl: string): Promise<unknown[]> {
+  const scimUrl = `${publicUrl}/api/scim`;
   const tenants = new TenantRepository(dataSource);
   switch (command) {
     case 'create': {
-      allowOnly(options, command, ['name', 'notify', 'notifications', 'domains']);
+      allowOnly(options, command, ['name', 'notify', 'notifications', 'domains', 'admins']);
       const changes = changesFrom(options);
       const name = required(options, 'name');
       if (changes.notifyOnFailure === true && !changes.notifyEmail) throw new UsageError('--notifications on needs --notify EMAIL');
@@ -82,17 +92,19 @@ async function run(command: string | undefined, options: Options, dataSource: Da
       allowOnly(options, command, []);
       return tenants.list();
     case 'set': {
-      allowOnly(options, command, ['tenant', 'name', 'notify', 'notifications', 'domains']);
+      allowOnly(options, command, ['tenant', 'name', 'notify', 'notifications', 'domains', 'admins']);
       const tenantId = required(options, 'tenant');
       const changes = changesFrom(options);
-      if (Object.keys(changes).length === 0) throw new UsageError('set needs at least one of --name, --notify, --notifications, --domains');
+      if (Object.keys(changes).length === 0) throw new UsageError('set needs at least one of --name, --notify, --notifications, --domains, --admins');
       return [await tenants.update(tenantId, changes)];
     }
     case 'rotate-token': {
       allowOnly(options, command, ['tenant', 'grace-hours']);
       const tenantId = required(options, 'tenant');
-      const graceHours = options['grace-hours'] === undefined ? DEFAULT_GRACE_HOURS : Number(options['grace-hours']);
-      if (!Number.isFinite(graceHours) || graceHours < 0) throw new UsageError('--grace-hours takes a number of hours, 0 or more');
+      const graceHours = options['grace-hours'] === undefined ? DEFAULT_TOKEN_GRACE_HOURS : Number(options['grace-hours']);
+      if (!Number.isFinite(graceHours) || graceHours < 0 || graceHours > MAX_GRACE_HOURS) {
+        throw new UsageError(`--grace-hours takes a number of hours from 0 to ${MAX_GRACE_HOURS} (30 days), got "${options['grace-hours']}"`);
+      }
       const { token, oldTokensExpireAt } = await tenants.rotateToken(tenantId, graceHours * 3600);
       return [{ tenantId, token, scimUrl, oldTokensExpireAt }];
     }
@@ -100,6 +112,16 @@ async function run(command: string | undefined, options: Options, dataSource: Da
       allowOnly(options, command, ['tenant', 'token']);
       const tenantId = required(options, 'tenant');
       return [{ tenantId, revoked: await tenants.revokeTokens(tenantId, options.token) }];
+    }
+    case 'admin-link': {
+      allowOnly(options, command, ['tenant', 'ttl-minutes']);
+      const tenantId = required(options, 'tenant');
+      const ttl = options['ttl-minutes'] === undefined ? SIGN_IN_LINK_DEFAULT_TTL_MINUTES : Number(options['ttl-minutes']);
+      if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_LINK_TTL_MINUTES) throw new UsageError(`--ttl-minutes takes a whole number from 1 to ${MAX_LINK_TTL_MINUTES}`);
+      await tenants.get(tenantId);
+      const link = await new AdminSessionRepository(dataSource).issueLink(tenantId, { ttlMinutes: ttl });
+      // The secret rides in the fragment: browsers never send it to a server or in a Referer.
+      return [{ url: `${publicUrl}/admin/sign-in#${link.secret}` }];
     }
     case 'log': {
       allowOnly(options, command, ['tenant', 'failed', 'limit']);
@@ -121,7 +143,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (error) {
-    console.error(`tenant: ${(error as Error).message} (see --help)`);
+    console.error(`tenant: ${(error as Error).message.replace(/\s*\n\s*/g, ' ')} (see --help)`);
     return 2;
   }
   if (parsed.values.help) {
@@ -143,7 +165,7 @@ async function main(argv: string[]): Promise<number> {
   const dataSource = createDirectoryDataSource({ url: env.DATABASE_URL, poolSize: 1, applicationName: 'scim-tenant-cli' });
   try {
     await dataSource.initialize();
-    const lines = await run(command, parsed.values, dataSource, `${env.PUBLIC_URL}/api/scim`);
+    const lines = await run(command, parsed.values, dataSource, env.PUBLIC_URL);
     for (const line of lines) console.log(JSON.stringify(line));
     return 0;
   } catch (error) {

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ADMIN_CONTROLLERS, ADMIN_PROVIDERS } from './admin/admin.providers';
 import { DatabaseCircuit, GroupRepository, TenantRepository, UserRepository, directoryDataSourceOptions } from '@scim/directory';
 import { ScimAuthGuard } from './auth/scim-auth.guard';
 import { TenantAuthService } from './auth/tenant-auth.service';
@@ -34,7 +35,7 @@ export class GatewayModule {
         TypeOrmModule.forRoot({
           ...directoryDataSourceOptions({
             url: config.databaseUrl,
-            poolSize: config.dbPoolSize,
+            poolSize: config.pools.main,
             applicationName: 'scim-gateway',
             statementTimeoutMs: config.statementTimeoutMs,
             circuit,
@@ -44,7 +45,7 @@ export class GatewayModule {
           manualInitialization: false,
         }),
       ],
-      controllers: [UsersController, GroupsController, BulkController, RootSearchController, DiscoveryController, HealthController],
+      controllers: [UsersController, GroupsController, BulkController, RootSearchController, DiscoveryController, HealthController, ...ADMIN_CONTROLLERS],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: DatabaseCircuit, useValue: circuit },
@@ -62,6 +63,7 @@ export class GatewayModule {
         ScimGroupsService,
         ScimBulkService,
         ScimSearchService,
+        ...ADMIN_PROVIDERS,
         { provide: APP_FILTER, useClass: ScimExceptionFilter },
       ],
     };

@@ -1,12 +1,15 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { answerForRefusal, databaseOutage } from '@scim/directory';
-import { ScimError, scimErrorBody, type ScimType } from '@scim/scim';
+import { answerForPermanentDatabaseError, answerForRefusal, databaseOutage } from '@scim/directory';
+import { ScimError, bulkTooLarge, scimErrorBody, type ScimType } from '@scim/scim';
+import { AdminExceptionFilter, isAdminPath } from './admin/admin-exception.filter';
 import { DependencyProbe } from './health/dependency-probe.service';
+import { MAX_BODY_BYTES } from './http/fastify-setup';
 import { allowedMethods } from './http/routes';
 
 const RETRY_AFTER_SECONDS = 5;
 const MAX_BODY_LABEL = '1 MiB';
+const BULK_PATH = /^\/api\/scim\/bulk\/?(\?|$)/i;
 
 interface ErrorAnswer {
   status: number;
@@ -16,11 +19,13 @@ interface ErrorAnswer {
 }
 
 /** Fastify's own errors (body parsing, size limit) carry a code and a status. */
-function fastifyAnswer(error: unknown): ErrorAnswer | undefined {
+function fastifyAnswer(error: unknown, request: FastifyRequest): ErrorAnswer | undefined {
   const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
   if (typeof code !== 'string' || !code.startsWith('FST_')) return undefined;
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      // A Bulk client needs both limits to split its request (RFC 7644 §3.7.4).
+      if (BULK_PATH.test(request.url)) return { status: 413, detail: bulkTooLarge(`The bulk request is larger than ${MAX_BODY_BYTES} bytes`).detail };
       return { status: 413, detail: `The request body is larger than ${MAX_BODY_LABEL}.` };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { status: 415, detail: 'Unsupported Content-Type: send application/scim+json or application/json.' };
@@ -34,6 +39,11 @@ function fastifyAnswer(error: unknown): ErrorAnswer | undefined {
   }
 }
 
+function clientGone(request: FastifyRequest): boolean {
+  const socket = request.raw.socket as { destroyed?: boolean } | null;
+  return socket === null || socket.destroyed === true;
+}
+
 /**
  * The one place errors become answers: every error is a SCIM error body (RFC 7644 §3.12), never
  * an HTML page or a stack trace. Errors of unknown kind are checked against the dependencies: if
@@ -43,12 +53,22 @@ function fastifyAnswer(error: unknown): ErrorAnswer | undefined {
 export class ScimExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ScimExceptionFilter');
 
-  constructor(private readonly probe: DependencyProbe) {}
+  constructor(
+    private readonly probe: DependencyProbe,
+    private readonly admin: AdminExceptionFilter,
+  ) {}
 
   async catch(error: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
+    if (clientGone(request)) {
+      // The client hung up (e.g. while sending its body): nobody to answer, and not a fault of ours.
+      this.logger.debug(`Client went away during ${request.method} ${request.url}: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    // The admin console's API answers its own JSON errors, also for errors no controller saw (a body that is not JSON).
+    if (isAdminPath(request.url)) return this.admin.catch(error, host);
     const answer = await this.answerFor(error, request);
     if (reply.sent) return;
     for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
@@ -72,8 +92,14 @@ export class ScimExceptionFilter implements ExceptionFilter {
     const outage = databaseOutage(error);
     if (outage) return { status: 503, detail: outage, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } };
     // Nest wraps Fastify's body-parsing errors in an HttpException whose cause is the original.
-    const fastify = fastifyAnswer(error) ?? (error instanceof HttpException ? fastifyAnswer(error.cause) : undefined);
+    const fastify = fastifyAnswer(error, request) ?? (error instanceof HttpException ? fastifyAnswer(error.cause, request) : undefined);
     if (fastify) return fastify;
+    // A read the database refuses for a reason a retry cannot cure: 400 for the data, else our fault (500).
+    const permanent = answerForPermanentDatabaseError(error);
+    if (permanent) {
+      if (permanent.status >= 500) this.logger.error(`Database refused ${request.method} ${request.url}`, error instanceof Error ? error.stack : String(error));
+      return { status: permanent.status, detail: permanent.detail, scimType: permanent.scimType as ScimType | undefined };
+    }
     if (error instanceof HttpException) return this.httpAnswer(error, request);
     const down = await this.probe.outage();
     if (down) {

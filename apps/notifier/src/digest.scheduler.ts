@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModu
 import { NotificationStore, type DeliveryPolicy } from '@scim/directory';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config/notifier.config';
 import { SmtpMailSender, messageIdDomain } from './mail/smtp-mail.sender';
-import { renderFailureDigest } from './templates/failure-digest.template';
+import { digestActivityUrl, renderFailureDigest } from './templates/failure-digest.template';
 
 /** Retries of one digest back off to at most an hour apart, and go on for a day. */
 const MAX_RETRY_DELAY_MS = 3600_000;
@@ -55,7 +55,9 @@ export class DigestScheduler implements OnModuleInit, BeforeApplicationShutdown 
 
   private async tick(): Promise<void> {
     try {
-      const gathered = await this.store.gatherDue(this.config.digestMs, messageIdDomain(this.config.mailFrom), renderFailureDigest);
+      const gathered = await this.store.gatherDue(this.config.digestMs, messageIdDomain(this.config.mailFrom), (tenant, failures, digestId) =>
+        renderFailureDigest(tenant, failures, digestActivityUrl(this.config.publicUrl, digestId)),
+      );
       if (gathered > 0) this.logger.log(`Gathered ${gathered} digest(s)`);
       for (;;) {
         if (this.stopped) return;

@@ -2,7 +2,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NotificationStore, directoryDataSourceOptions } from '@scim/directory';
+import { NOTIFIER_POOL_SIZE } from '@scim/config';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config/notifier.config';
+import { ConsoleMailService } from './console-mail.service';
 import { DigestScheduler } from './digest.scheduler';
 import { NotificationsProcessor } from './notifications.processor';
 
@@ -13,7 +15,7 @@ export class NotifierModule {
       module: NotifierModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...directoryDataSourceOptions({ url: config.databaseUrl, poolSize: 6, applicationName: `scim-notifier-${process.pid}` }),
+          ...directoryDataSourceOptions({ url: config.databaseUrl, poolSize: NOTIFIER_POOL_SIZE, applicationName: `scim-notifier-${process.pid}` }),
           retryAttempts: 10,
           retryDelay: 1000,
         }),
@@ -21,6 +23,7 @@ export class NotifierModule {
       providers: [
         { provide: NOTIFIER_CONFIG, useValue: config },
         { provide: NotificationStore, useFactory: (ds: DataSource) => new NotificationStore(ds), inject: [DataSource] },
+        ConsoleMailService,
         NotificationsProcessor,
         DigestScheduler,
       ],

@@ -1,12 +1,16 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
-import { DirectoryWriter, type DirectoryJobInput } from '@scim/directory';
+import { DirectoryWriter, answerForPermanentDatabaseError, type DirectoryJobInput } from '@scim/directory';
 import {
   DIRECTORY_JOB_NAMES,
   DIRECTORY_QUEUE,
   DIRECTORY_WORKER_OPTIONS,
+  failedWriteRecord,
   isDirectoryJobName,
+  isPayloadRemoved,
+  storedOutcome,
+  type StoredOutcome,
   type WriteReply,
   type WriteResult,
 } from '@scim/queue';
@@ -47,8 +51,13 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
     });
     this.worker.on('error', (error) => this.logger.warn(`Queue connection: ${error.message}`));
     this.worker.on('failed', (job, error) => {
-      if (job && job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === UnrecoverableError.name;
+      if (!final) return;
       this.logger.error(`Write ${job?.id} (${job?.name}) failed after ${job?.attemptsMade} attempts: ${error.message}`);
+      // In the failed set for days: keep the ids and the reason, not the names and emails.
+      if (job && !isPayloadRemoved(job.data)) {
+        job.updateData(failedWriteRecord(job.data)).catch((updateError: Error) => this.logger.warn(`Could not strip the payload of failed write ${job.id}: ${updateError.message}`));
+      }
     });
     this.logger.log(`Processing "${DIRECTORY_QUEUE}" with concurrency ${this.config.concurrency}`);
   }
@@ -60,15 +69,25 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
     this.publisher.disconnect();
   }
 
-  private async process(job: Job): Promise<WriteResult> {
+  /** Returns only a StoredOutcome: BullMQ keeps the return value and copies it into its event stream. */
+  private async process(job: Job): Promise<StoredOutcome> {
     if (!isDirectoryJobName(job.name)) {
       throw new Error(`No handler for job "${job.name}"`);
     }
+    if (isPayloadRemoved(job.data)) throw new UnrecoverableError('The job failed before and its payload was removed; it cannot run again.');
     const typed = { name: job.name, data: job.data } as DirectoryJobInput;
     let result: WriteResult;
     try {
       result = await this.writer.apply(typed);
     } catch (error) {
+      const permanent = answerForPermanentDatabaseError(error);
+      if (permanent) {
+        // The writer could not even record the refusal, and a retry would fail the same way: answer now.
+        this.logger.error(`Write ${job.id} (${job.name}) refused by the database: ${(error as Error).message}`);
+        const { status, scimType, detail } = permanent;
+        await this.reply(typed.data.replyTo, typed.data.operationId, { ok: false, status, detail, ...(scimType ? { scimType } : {}) });
+        throw new UnrecoverableError(detail);
+      }
       const attempts = job.attemptsMade + 1;
       const lastAttempt = attempts >= (job.opts.attempts ?? 1);
       if (lastAttempt) {
@@ -86,13 +105,13 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
       throw error;
     }
     await this.reply(typed.data.replyTo, typed.data.operationId, result);
-    return result;
+    return storedOutcome(result);
   }
 
   private async reply(channel: string, operationId: string, result: WriteResult): Promise<void> {
     const reply: WriteReply = { operationId, result };
     await this.publisher.publish(channel, JSON.stringify(reply)).catch((error: Error) => {
-      // The gateway falls back to the job's stored result when no reply arrives.
+      // The gateway answers from the operations log when no reply arrives.
       this.logger.warn(`Could not publish the result of ${operationId}: ${error.message}`);
     });
   }

@@ -10,7 +10,8 @@ async function bootstrap(): Promise<void> {
   const config = loadWorkerConfig();
   const app = await NestFactory.createApplicationContext(WorkerModule.register(config), { logger: logLevelsFrom(config.logLevel) });
   closeOnSignals(app, (message) => Logger.log(message, 'Worker'));
-  Logger.log('Worker started', 'Worker');
+  // The connection budget this process takes (README, "Running at scale").
+  Logger.log(`Worker started: concurrency ${config.concurrency}, up to ${config.dbPoolSize} Postgres connections`, 'Worker');
 }
 
 bootstrap().catch((error: unknown) => {

@@ -34,7 +34,7 @@ describe('loadEnv', () => {
     });
   });
 
-  it('leaves WORKER_CONCURRENCY and DB_POOL_SIZE unset by default (sized for the machine)', () => {
+  it('leaves WORKER_CONCURRENCY and DB_POOL_SIZE unset by default (each app applies its own fixed default)', () => {
     const config = loadEnv(['WORKER_CONCURRENCY', 'DB_POOL_SIZE'], {});
     expect(config.WORKER_CONCURRENCY).toBeUndefined();
     expect(config.DB_POOL_SIZE).toBeUndefined();

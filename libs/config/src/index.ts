@@ -1,3 +1,4 @@
+export * from './connection-budget';
 export * from './env.config';
 export * from './log-levels';
 export * from './shutdown';

@@ -1,6 +1,7 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Client } from 'pg';
 import { GuardedPool, guardedDriver, type DatabaseCircuit } from './connection/guarded-pool';
+import { AdminSessionEntity, AdminSignInLinkEntity } from './entities/admin-session.entity';
 import { ApiTokenEntity } from './entities/api-token.entity';
 import { NotificationDigestEntity } from './entities/notification-digest.entity';
 import { OperationEntity } from './entities/operation.entity';
@@ -11,9 +12,10 @@ import { UserEntity } from './entities/user.entity';
 import { InitialSchema1764150000000 } from './migrations/1764150000000-initial-schema';
 import { Groups1764160000000 } from './migrations/1764160000000-groups';
 import { FailureNotifications1764170000000 } from './migrations/1764170000000-failure-notifications';
+import { AdminConsole1764180000000 } from './migrations/1764180000000-admin-console';
 
-export const DIRECTORY_ENTITIES = [TenantEntity, ApiTokenEntity, UserEntity, GroupEntity, GroupMemberEntity, OperationEntity, NotificationDigestEntity];
-export const DIRECTORY_MIGRATIONS = [InitialSchema1764150000000, Groups1764160000000, FailureNotifications1764170000000];
+export const DIRECTORY_ENTITIES = [TenantEntity, ApiTokenEntity, UserEntity, GroupEntity, GroupMemberEntity, OperationEntity, NotificationDigestEntity, AdminSignInLinkEntity, AdminSessionEntity];
+export const DIRECTORY_MIGRATIONS = [InitialSchema1764150000000, Groups1764160000000, FailureNotifications1764170000000, AdminConsole1764180000000];
 
 export interface DatabaseOptions {
   url: string;

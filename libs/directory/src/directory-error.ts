@@ -55,6 +55,8 @@ export const FailureReason = {
   InvalidRequest: 'INVALID_REQUEST',
   Unavailable: 'UNAVAILABLE',
   TimedOut: 'TIMED_OUT',
+  /** A statement the database refused for a reason a retry cannot cure: this service's fault. */
+  Internal: 'INTERNAL',
 } as const;
 
 const STATUS_BY_CODE: Record<DirectoryErrorCode, { status: number; scimType?: string }> = {
@@ -66,6 +68,45 @@ const STATUS_BY_CODE: Record<DirectoryErrorCode, { status: number; scimType?: st
   [DirectoryErrorCode.DisplayNameTaken]: { status: 409, scimType: 'uniqueness' },
   [DirectoryErrorCode.InvalidMembers]: { status: 400, scimType: 'invalidValue' },
 };
+
+/**
+ * SQLSTATE classes of errors a retry cannot cure: the data (22 data exception, 23 integrity
+ * constraint, 54 program limit, e.g. an index row too large) or the statement itself (42 syntax
+ * or access rule, 0A feature not supported, 21 cardinality, 2B/2F/38/39/3F routine faults, 44).
+ * Everything else (08 connection, 40 rollback, 53 resources, 55 lock, 57 operator intervention
+ * or timeout, 58 system, XX internal, and errors without a SQLSTATE) may pass and is retried.
+ */
+const PERMANENT_SQLSTATE_CLASSES = new Set(['22', '23', '54', '42', '0A', '21', '2B', '2F', '38', '39', '3F', '44']);
+
+/** The SQLSTATE of a Postgres error (bare or wrapped by TypeORM), if it is one. */
+export function sqlStateOf(error: unknown): string | undefined {
+  const driverError = (error as { driverError?: unknown })?.driverError ?? error;
+  const { code } = (driverError ?? {}) as { code?: unknown };
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/**
+ * The answer for a Postgres error that a retry cannot cure; undefined for any other error. Data
+ * the database refuses is the request's fault (400, or 409 for a unique violation); a statement
+ * Postgres refuses is this service's fault (500), reported as such instead of "try again".
+ */
+export function answerForPermanentDatabaseError(error: unknown): ErrorAnswer | undefined {
+  const sqlState = sqlStateOf(error);
+  if (sqlState === undefined || !PERMANENT_SQLSTATE_CLASSES.has(sqlState.slice(0, 2))) return undefined;
+  const message = String((error as { message?: unknown }).message ?? '').slice(0, 300);
+  const reason = FailureReason.InvalidRequest;
+  switch (sqlState.slice(0, 2)) {
+    case '22':
+    case '54':
+      return { status: 400, scimType: 'invalidValue', reason, detail: `The directory cannot store a value of this request (${message}); correct the value and send the request again.` };
+    case '23':
+      return sqlState === POSTGRES_UNIQUE_VIOLATION
+        ? { status: 409, scimType: 'uniqueness', reason, detail: `The request conflicts with an existing resource (${message}).` }
+        : { status: 400, scimType: 'invalidValue', reason, detail: `The request breaks a rule of the directory (${message}).` };
+    default:
+      return { status: 500, reason: FailureReason.Internal, detail: `The directory could not run this request (SQLSTATE ${sqlState}: ${message}); it was not applied and retrying will not help. Report it to the operator of the service.` };
+  }
+}
 
 /** The SCIM answer for a refusal (a rule said no, or the request was invalid); undefined for anything else. */
 export function answerForRefusal(error: unknown): ErrorAnswer | undefined {

@@ -27,3 +27,8 @@ export * from './writes/directory-writer';
 export * from './writes/operations-log';
 export * from './testing/test-database';
 export * from './notifications/notification.store';
+export * from './notifications/failure-advice';
+export * from './notifications/digest-history.repository';
+export * from './operations/activity.repository';
+export * from './tenants/admin-session.repository';
+export * from './entities/admin-session.entity';

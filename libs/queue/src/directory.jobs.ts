@@ -1,7 +1,9 @@
 /**
  * The contract between the gateway (producer) and the worker (consumer) of the `directory` queue.
  * One union member per job name, so that a handler's payload and result types follow from it.
- * Documents travel as plain JSON; their shape is libs/scim's canonical document.
+ * Documents travel as plain JSON; their shape is libs/scim's canonical document. The result is
+ * what the worker publishes to the waiting gateway (WriteReply); the job itself keeps only a
+ * StoredOutcome (job-retention.ts).
  */
 export type JsonDocument = { [key: string]: unknown };
 

@@ -2,3 +2,4 @@ export * from './queue-names';
 export * from './directory.jobs';
 export * from './job-options';
 export * from './notifications.jobs';
+export * from './job-retention';

@@ -2,13 +2,18 @@ import type { JobsOptions, WorkerOptions } from 'bullmq';
 
 /**
  * Write jobs: retried quickly on transient failures (Postgres restarting, a dropped connection),
- * within a budget that ends well before the gateway gives up. Completed jobs are kept for a while
- * (never `removeOnComplete: true`, see DESIGN.md §7); failed jobs are kept for inspection.
+ * within a budget that ends well before the gateway gives up.
+ *
+ * Their payload holds personal data (names, emails), so it lives in Redis only while it is needed
+ * (see job-retention.ts). A completed job is removed at once: its reply has been published, and
+ * the gateway answers a lost reply from the operations log in Postgres, never from the job (so the
+ * `waitUntilFinished` race of DESIGN.md §7 does not arise: nothing waits on the job itself). A failed
+ * job is kept 7 days for inspection with only its ids and the reason: the worker strips the payload.
  */
 export const DIRECTORY_JOB_OPTIONS: JobsOptions = {
   attempts: 4,
   backoff: { type: 'exponential', delay: 150 },
-  removeOnComplete: { age: 300, count: 10000 },
+  removeOnComplete: true,
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 

@@ -1,5 +1,6 @@
 export * from './errors/scim-error';
 export * from './json';
+export * from './input/unsafe-text';
 export * from './schema/urns';
 export * from './schema/attribute';
 export * from './schema/common.schema';

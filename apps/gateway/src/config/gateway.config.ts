@@ -1,4 +1,4 @@
-import { loadEnv } from '@scim/config';
+import { ConfigError, DEFAULT_GATEWAY_POOL_SIZE, GATEWAY_MIN_POOL_SIZE, gatewayPools, loadEnv } from '@scim/config';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
@@ -10,7 +10,9 @@ export interface GatewayConfig {
   /** Base of `scimUrl` and `meta.location`, without a trailing slash. */
   publicUrl: string;
   writeTimeoutMs: number;
+  /** All of this process's Postgres connections (DB_POOL_SIZE), split by gatewayPools(). */
   dbPoolSize: number;
+  pools: { main: number; memberPages: number; watchdog: number };
   /** Time limit of one statement; member pages get the longer memberPageTimeoutMs. */
   statementTimeoutMs: number;
   memberPageTimeoutMs: number;
@@ -28,6 +30,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     ],
     env,
   );
+  const dbPoolSize = e.DB_POOL_SIZE ?? DEFAULT_GATEWAY_POOL_SIZE;
+  if (dbPoolSize < GATEWAY_MIN_POOL_SIZE) {
+    throw new ConfigError([
+      `DB_POOL_SIZE: the gateway needs at least ${GATEWAY_MIN_POOL_SIZE} connections (one each for its database watchdog, member pages and other requests) (got ${dbPoolSize})`,
+    ]);
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -35,7 +43,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     port: e.PORT,
     publicUrl: e.PUBLIC_URL,
     writeTimeoutMs: e.WRITE_TIMEOUT_MS,
-    dbPoolSize: e.DB_POOL_SIZE ?? 20,
+    dbPoolSize,
+    pools: gatewayPools(dbPoolSize),
     statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     memberPageTimeoutMs: e.DB_MEMBER_PAGE_TIMEOUT_MS,
     memberStreamsPerTenant: e.MEMBER_STREAMS_PER_TENANT,

@@ -41,12 +41,18 @@ export async function* groupJson(group: StoredResource, context: GroupRenderCont
     return;
   }
   const { meta, ...head } = rendered;
-  yield `${JSON.stringify(head).slice(0, -1)},"members":[`;
   const project = memberFilter(context.projection);
-  let first = true;
+  // `members` is opened with the first member: a group without members leaves it out (RFC 7643 §2.5).
+  let opened = false;
   for await (const page of context.members(group.id)) {
-    yield (first ? '' : ',') + page.map((member) => JSON.stringify(project(renderMember(member, context.baseUrl)))).join(',');
-    first = false;
+    if (page.length === 0) continue;
+    const members = page.map((member) => JSON.stringify(project(renderMember(member, context.baseUrl)))).join(',');
+    yield opened ? `,${members}` : `${JSON.stringify(head).slice(0, -1)},"members":[${members}`;
+    opened = true;
+  }
+  if (!opened) {
+    yield JSON.stringify(rendered);
+    return;
   }
   yield `]${meta === undefined ? '' : `,"meta":${JSON.stringify(meta)}`}}`;
 }

@@ -51,7 +51,7 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   /** Writes refused while Postgres is down are reported here, like the worker's exhausted retries. */
   private readonly notifications: Queue;
   private readonly pending = new Map<string, PendingWrite>();
-  private readonly operations: OperationsLog;
+  private readonly log: OperationsLog;
   /** Operations whose reply channel went away and that are being settled from the operations log. */
   private readonly settling = new Set<string>();
   private stopping = false;
@@ -61,7 +61,7 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     private readonly circuit: DatabaseCircuit,
     dataSource: DataSource,
   ) {
-    this.operations = new OperationsLog(dataSource);
+    this.log = new OperationsLog(dataSource);
     this.channel = replyChannel(config.queuePrefix, this.gatewayId);
     this.producer = new IORedis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'scim-gateway' });
     this.subscriber = new IORedis(config.redisUrl, {
@@ -173,9 +173,9 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     try {
       const until = Date.now() + LOST_REPLY_GRACE_MS;
       for (;;) {
-        const recorded = await this.operations.recorded(waiting()).catch(() => [] as string[]);
+        const recorded = await this.log.recorded(waiting()).catch(() => [] as string[]);
         for (const id of recorded) {
-          const result = await this.operations.replay(id).catch(() => undefined);
+          const result = await this.log.replay(id).catch(() => undefined);
           if (result) this.settle(id, result);
         }
         if (waiting().length === 0 || Date.now() >= until) break;
@@ -190,7 +190,7 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
         waiting().map(async (id) => {
           const job = this.pending.get(id)?.job;
           if (!job) return;
-          const result = await this.operations.abandon(job, refusal).catch(() => undefined);
+          const result = await this.log.abandon(job, refusal).catch(() => undefined);
           // Without the database the outcome cannot be known: the timeout's answer says so.
           if (result) this.settle(id, result);
           else await this.expire(id);
@@ -215,8 +215,9 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   /**
    * No reply in time (or Postgres stopped answering). A job still waiting, or waiting for a retry,
    * is removed (the worker also refuses jobs past their deadline) and, given a `noticeDetail`,
-   * reported for the failure email; a job that finished but whose reply was lost is answered from its stored
-   * result; a running one is left to the worker, which applies it or reports it.
+   * reported for the failure email; a write that was applied but whose reply was lost is answered
+   * from the operations log, which commits with the write (completed jobs are not kept: their
+   * payload is personal data); a running one is left to the worker, which applies it or reports it.
    */
   private async expire(
     operationId: string,
@@ -226,18 +227,17 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     const waiting = this.pending.get(operationId);
     if (!waiting) return;
     this.pending.delete(operationId);
-    let result: WriteResult | undefined;
     try {
       const job = await this.queue.getJob(operationId);
-      if (job && (await job.isCompleted()) && job.returnvalue) {
-        result = job.returnvalue as WriteResult;
-      } else if (job && ((await job.isWaiting()) || (await job.isDelayed()))) {
+      if (job && ((await job.isWaiting()) || (await job.isDelayed()))) {
         await job.remove();
         if (noticeDetail) void this.report(unavailableNotice(waiting.job, noticeDetail));
       }
     } catch {
-      // Redis is unreachable, or the job started meanwhile: the 503 below is the answer.
+      // Redis is unreachable, or the job started meanwhile: the operations log below still knows whether the write happened.
     }
+    // With Postgres down this fails at once (the circuit is open): the 503 is the answer.
+    const result = await this.log.replay(operationId).catch(() => undefined);
     waiting.resolve(result ?? { ok: false, status: 503, detail, retryAfterSeconds: RETRY_AFTER_SECONDS });
   }
 }

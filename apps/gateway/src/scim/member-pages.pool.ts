@@ -2,9 +2,6 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { DatabaseCircuit, createGuardedPool, type GuardedPool, type SqlRows } from '@scim/directory';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 
-/** Connections of the member-page pool: each page is one short statement, so a few serve many streams. */
-const MEMBER_PAGE_CONNECTIONS = 4;
-
 /**
  * Group members are read through a small pool of their own, with the longer member-page time
  * limit: member reads, however many and however slow their clients, never take the connections
@@ -17,7 +14,8 @@ export class MemberPagesPool implements OnApplicationShutdown {
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, circuit: DatabaseCircuit) {
     this.pool = createGuardedPool({
       url: config.databaseUrl,
-      poolSize: MEMBER_PAGE_CONNECTIONS,
+      // Each page is one short statement, so a few connections serve many streams.
+      poolSize: config.pools.memberPages,
       applicationName: 'scim-gateway-members',
       statementTimeoutMs: config.memberPageTimeoutMs,
       circuit,

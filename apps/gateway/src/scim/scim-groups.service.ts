@@ -5,9 +5,8 @@ import {
   ScimError,
   parseGroup,
   parseListQuery,
-  parsePatchRequest,
+  patchBodyForQueue,
   projectionExcludes,
-  type JsonObject,
   type ListQuery,
   type Projection,
   type StoredResource,
@@ -104,9 +103,9 @@ export class ScimGroupsService {
    * that asks for attributes gets 200 with the group, projected (RFC 7644 §3.5.2).
    */
   async patch(tenantId: string, groupId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<GroupAnswer> {
-    parsePatchRequest(body);
+    const patch = patchBodyForQueue(body);
     const projection = parseListQuery(params);
-    const result = await this.directory.write('patch-group', { tenantId, groupId, patch: body as JsonObject, ...(ifMatch ? { ifMatch } : {}) });
+    const result = await this.directory.write('patch-group', { tenantId, groupId, patch, ...(ifMatch ? { ifMatch } : {}) });
     throwIfRefused(result);
     if (projection.attributes || projection.excludedAttributes) return this.answer(tenantId, result, projection);
     return { status: 204, ...(result.ok && result.resource ? { version: result.resource.version } : {}) };

@@ -5,7 +5,7 @@ import {
   USER_RESOURCE_TYPE,
   listResponse,
   parseListQuery,
-  parsePatchRequest,
+  patchBodyForQueue,
   parseUser,
   projectResource,
   projectionExcludes,
@@ -82,9 +82,9 @@ export class ScimUsersService {
   }
 
   async patch(tenantId: string, userId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<ScimAnswer> {
-    // Syntax is checked here so that a malformed PATCH never reaches the queue.
-    parsePatchRequest(body);
-    const result = await this.directory.write('patch-user', { tenantId, userId, patch: body as JsonObject, ...(ifMatch ? { ifMatch } : {}) });
+    // Checked here so that a malformed PATCH (or a password) never reaches the queue; only the operations travel.
+    const patch = patchBodyForQueue(body);
+    const result = await this.directory.write('patch-user', { tenantId, userId, patch, ...(ifMatch ? { ifMatch } : {}) });
     return this.answerWithGroups(result, parseListQuery(params));
   }
 

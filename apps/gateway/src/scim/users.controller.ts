@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { parseSearchRequest } from '@scim/scim';
 import type { FastifyReply } from 'fastify';
-import { ScimAuthGuard } from '../auth/scim-auth.guard';
+import { ConnectionTestRecorder } from '../admin/connection-test.recorder';
+import { ScimAuthGuard, type ScimRequest } from '../auth/scim-auth.guard';
 import { TenantId } from '../auth/tenant.decorator';
 import { sendAnswer } from '../http/scim-answer';
 import { ScimUsersService } from './scim-users.service';
@@ -11,10 +12,14 @@ type QueryParams = Record<string, string | undefined>;
 @Controller('api/scim/Users')
 @UseGuards(ScimAuthGuard)
 export class UsersController {
-  constructor(private readonly users: ScimUsersService) {}
+  constructor(
+    private readonly users: ScimUsersService,
+    private readonly connectionTests: ConnectionTestRecorder,
+  ) {}
 
   @Get()
-  list(@TenantId() tenantId: string, @Query() query: QueryParams) {
+  list(@TenantId() tenantId: string, @Query() query: QueryParams, @Req() request: ScimRequest) {
+    this.connectionTests.observe(request.tenant, query['filter']);
     return this.users.list(tenantId, query);
   }
 

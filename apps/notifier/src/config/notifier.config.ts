@@ -8,19 +8,22 @@ export interface NotifierConfig {
   queuePrefix: string;
   smtpUrl: string;
   mailFrom: string;
+  /** Base of the admin console links in emails. */
+  publicUrl: string;
   digestMs: number;
   retryMs: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 }
 
 export function loadNotifierConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig {
-  const e = loadEnv(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'SMTP_URL', 'MAIL_FROM', 'NOTIFY_DIGEST_MS', 'NOTIFY_RETRY_MS', 'LOG_LEVEL'], env);
+  const e = loadEnv(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL', 'NOTIFY_DIGEST_MS', 'NOTIFY_RETRY_MS', 'LOG_LEVEL'], env);
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    publicUrl: e.PUBLIC_URL,
     digestMs: e.NOTIFY_DIGEST_MS,
     retryMs: e.NOTIFY_RETRY_MS,
     logLevel: e.LOG_LEVEL,

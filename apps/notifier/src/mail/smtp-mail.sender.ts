@@ -25,7 +25,7 @@ export class SmtpMailSender implements MailSender {
       // Stable per digest: a receiver that sees it twice (a crash right after the server accepted
       // it) can tell it is the same message.
       messageId: mail.messageId,
-      headers: { 'X-SCIM-Digest': mail.messageId },
+      headers: mail.headers,
     });
   }
 

@@ -1,6 +1,8 @@
 import type { DigestFailure, DigestTenant } from '@scim/directory';
-import { MAX_LISTED_FAILURES, renderFailureDigest } from './failure-digest.template';
-import { adviceFor, operationLabel, subjectLabel } from './failure-advice';
+import { MAX_LISTED_FAILURES, digestActivityUrl, renderFailureDigest as render } from './failure-digest.template';
+
+const ACTIVITY_URL = digestActivityUrl('https://scim.example.com', '33333333-3333-4333-8333-333333333333');
+const renderFailureDigest = (t: DigestTenant, failures: DigestFailure[]) => render(t, failures, ACTIVITY_URL);
 
 const tenant: DigestTenant = { id: '11111111-1111-4111-8111-111111111111', name: 'Acme', workDomains: ['acme.com'] };
 
@@ -32,7 +34,8 @@ describe('renderFailureDigest', () => {
     const email = renderFailureDigest(tenant, [failure()]);
     expect(email.text).toContain('1. 2026-11-26 14:31:02 UTC · create user · User jdoe@example.org (externalId ext-1)');
     expect(email.text).toContain('Reason: The work email "jdoe@example.org" is not allowed.');
-    expect(email.text).toContain(`What to do: Add example.org to the tenant's work domains (npm run tenant -- set --tenant ${tenant.id} --domains acme.com,example.org), or correct the user's mail attribute in Entra.`);
+    expect(email.text).toContain('What to do: Add example.org under Work domains in the admin console, or correct the user\'s mail attribute in Entra.');
+    expect(email.text).not.toContain('npm run');
     expect(email.html).toContain('<td style="border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left">create user</td>');
     expect(email.html).toContain('The work email &quot;jdoe@example.org&quot; is not allowed.');
   });
@@ -71,32 +74,14 @@ describe('renderFailureDigest', () => {
     expect(email.html).toContain('a &amp; b');
   });
 
+  it('links to these failures in the admin console', () => {
+    const email = renderFailureDigest(tenant, [failure()]);
+    expect(ACTIVITY_URL).toBe('https://scim.example.com/admin/activity?digest=33333333-3333-4333-8333-333333333333');
+    expect(email.text).toContain(`See these failures in the admin console (Activity): ${ACTIVITY_URL}`);
+    expect(email.html).toContain(`<a href="${ACTIVITY_URL}">`);
+  });
+
   it('is pure: the same failures give the same email', () => {
     expect(renderFailureDigest(tenant, [failure()])).toEqual(renderFailureDigest(tenant, [failure()]));
-  });
-});
-
-describe('advice', () => {
-  it.each([
-    ['USER_NAME_TAKEN', { userName: 'jdoe' }, /already has the userName "jdoe"/],
-    ['DISPLAY_NAME_TAKEN', { displayName: 'Sales' }, /already called "Sales".*Rename one/],
-    ['INVALID_MEMBERS', { ids: ['u1', 'u2'] }, /Assign the missing members \(u1, u2\) to the application/],
-    ['UNAVAILABLE', {}, /could not reach its database/],
-    ['TIMED_OUT', {}, /too busy/],
-    ['VERSION_MISMATCH', {}, /changed while this write was being applied/],
-    ['INVALID_REQUEST', {}, /Check the attribute mapping in Entra/],
-  ])('for %s', (reason, context, expected) => {
-    expect(adviceFor(failure({ reason, context }), tenant)).toMatch(expected);
-  });
-
-  it('asks to correct an address that is not an email at all', () => {
-    expect(adviceFor(failure({ context: { address: 'nope' } }), tenant)).toMatch(/not a valid email address/);
-  });
-
-  it('labels operations and subjects', () => {
-    expect(operationLabel('patch-group')).toBe('update group');
-    expect(operationLabel('delete-user')).toBe('delete user');
-    expect(subjectLabel(failure({ resourceType: 'Group', resourceName: 'Sales', externalId: null, resourceId: 'g1' }))).toBe('Group Sales (id g1)');
-    expect(subjectLabel(failure({ resourceName: null, externalId: null }))).toBe('User (user without a name)');
   });
 });

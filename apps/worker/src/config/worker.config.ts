@@ -1,5 +1,4 @@
-import { availableParallelism } from 'node:os';
-import { loadEnv } from '@scim/config';
+import { ConfigError, DEFAULT_WORKER_CONCURRENCY, WORKER_POOL_HEADROOM, loadEnv, workerPoolSize } from '@scim/config';
 
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
 
@@ -13,23 +12,22 @@ export interface WorkerConfig {
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 }
 
-/**
- * A write job spends most of its time waiting on Postgres, so a worker runs several at once:
- * 8 per core by default (16 on a 2-core machine).
- */
-export function defaultConcurrency(): number {
-  return Math.max(4, availableParallelism() * 8);
-}
-
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const e = loadEnv(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'DB_STATEMENT_TIMEOUT_MS', 'LOG_LEVEL'], env);
-  const concurrency = e.WORKER_CONCURRENCY ?? defaultConcurrency();
+  const concurrency = e.WORKER_CONCURRENCY ?? DEFAULT_WORKER_CONCURRENCY;
+  // Each running job holds a connection; a smaller pool makes jobs queue for one and time out (1 s) as failures.
+  if (e.DB_POOL_SIZE !== undefined && e.DB_POOL_SIZE < concurrency) {
+    throw new ConfigError([
+      `DB_POOL_SIZE: must be at least WORKER_CONCURRENCY (${concurrency}), since every running job holds a Postgres connection; ` +
+        `unset it (default WORKER_CONCURRENCY + ${WORKER_POOL_HEADROOM}) or lower WORKER_CONCURRENCY (got ${e.DB_POOL_SIZE})`,
+    ]);
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     concurrency,
-    dbPoolSize: e.DB_POOL_SIZE ?? concurrency + 2,
+    dbPoolSize: workerPoolSize(concurrency, e.DB_POOL_SIZE),
     statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };

@@ -18,6 +18,14 @@ export class TenantEntity {
   @Column({ name: 'work_domains', type: 'text', array: true, default: () => "'{}'" })
   workDomains!: string[];
 
+  /** Lower-case addresses that may ask for a sign-in link to the admin console. */
+  @Column({ name: 'admin_emails', type: 'text', array: true, default: () => "'{}'" })
+  adminEmails!: string[];
+
+  /** The last Test Connection seen from Entra (`GET /Users?filter=userName eq "<random guid>"`). */
+  @Column({ name: 'last_test_connection_at', type: 'timestamptz', nullable: true })
+  lastTestConnectionAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

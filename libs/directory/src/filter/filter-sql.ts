@@ -120,9 +120,11 @@ function valuePathCondition(path: AttrPath, inner: Filter, mapping: SqlResourceM
   const rewritten = mapping.valuePath?.(attribute, inner, params);
   if (rewritten !== undefined) return rewritten;
   if (!attribute.multiValued) {
-    // A value filter on a single complex attribute (e.g. `manager[value eq "x"]`) tests it directly.
+    // A value filter on a single attribute (e.g. `manager[value eq "x"]`) tests it directly, when
+    // present. The presence test also uses the path parameter when no sub-attribute matches
+    // (`userName[x eq "a"]`): Postgres refuses a parameter the statement does not use.
     const base = documentPath(resolved, params, mapping.document);
-    return elementFilterToSql(inner, jsonElementScalars(`(${base.json})`, attribute, params), attribute.name, params);
+    return `(${base.json} IS NOT NULL AND ${elementFilterToSql(inner, jsonElementScalars(`(${base.json})`, attribute, params), attribute.name, params)})`;
   }
   const array = documentPath(resolved, params, mapping.document).json;
   return `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${array}) = 'array' THEN ${array} ELSE '[]'::jsonb END) AS e(v) WHERE ${elementFilterToSql(inner, jsonElementScalars('e.v', attribute, params), attribute.name, params)})`;
@@ -248,11 +250,17 @@ function booleanCondition(x: string, op: CompareOperator, value: FilterValue, pa
   throw ScimError.badRequest('invalidFilter', `The operator "${op}" does not apply to a boolean attribute; use eq or ne.`);
 }
 
+/**
+ * The instant as an ISO string Postgres reads: JavaScript accepts forms Postgres does not ("1",
+ * "2026-02-30"), so the value is passed as JavaScript understood it, never as written.
+ */
 function dateValue(value: FilterValue): string {
-  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
+  const time = typeof value === 'string' ? Date.parse(value) : NaN;
+  const year = new Date(time).getUTCFullYear();
+  if (Number.isNaN(time) || year < 1 || year > 9999) {
     throw ScimError.badRequest('invalidFilter', `A dateTime attribute compares with a date such as "2026-01-01T00:00:00Z", not ${JSON.stringify(value)}.`);
   }
-  return value;
+  return new Date(time).toISOString();
 }
 
 function numberCondition(x: string, op: CompareOperator, value: FilterValue, params: SqlParams): string {
@@ -298,9 +306,11 @@ function textCondition(target: SqlScalar, op: CompareOperator, value: string, pa
 /**
  * The ORDER BY expression for `sortBy` (RFC 7644 §3.4.2.3): the attribute's value, compared the
  * way its `caseExact` says; for a multi-valued attribute, its primary (else first) value.
- * Sorting by an attribute the resource type does not have, or by a relation, is a 400.
+ * Sorting by an attribute the resource type does not have, or by a relation, is a 400. Undefined
+ * for an attribute that is never stored (`meta.version`): every resource ties, so the order is
+ * creation order (Postgres refuses a constant such as NULL in ORDER BY).
  */
-export function sortExpression(path: AttrPath, mapping: SqlResourceMapping, params: SqlParams): string {
+export function sortExpression(path: AttrPath, mapping: SqlResourceMapping, params: SqlParams): string | undefined {
   const resolved = resolve(mapping, path);
   const name = path.subAttr === undefined ? path.name : `${path.name}.${path.subAttr}`;
   if (!resolved) throw ScimError.badRequest('invalidValue', `sortBy names "${name}", which ${mapping.resourceType.name} resources do not have.`);
@@ -309,7 +319,7 @@ export function sortExpression(path: AttrPath, mapping: SqlResourceMapping, para
   }
   const column = mapping.column(resolved, params);
   const target = column === 'always-false' ? undefined : column ?? documentTarget(resolved, mapping, params);
-  if (!target) return 'NULL';
+  if (!target) return undefined;
   if (target.kind === 'array') {
     const sub = resolved.subAttribute ?? subAttributeValue(target.attribute);
     const element = elementScalar('e.v', sub, params);

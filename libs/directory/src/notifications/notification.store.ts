@@ -33,7 +33,11 @@ export interface RenderedEmail {
 export interface OutgoingMail extends RenderedEmail {
   to: string;
   messageId: string;
+  headers?: Record<string, string>;
 }
+
+/** Renders a digest; `digestId` lets the email link to exactly these failures in the console. */
+export type DigestRenderer = (tenant: DigestTenant, failures: DigestFailure[], digestId: string) => RenderedEmail;
 
 /** Sends one email; throws when the SMTP server refuses or cannot be reached. */
 export interface MailSender {
@@ -99,7 +103,7 @@ export class NotificationStore {
    * `windowMs`. The tenant row is locked (SKIP LOCKED), so two replicas never gather the same
    * tenant at once. Returns the number of digests created.
    */
-  async gatherDue(windowMs: number, messageIdDomain: string, render: (tenant: DigestTenant, failures: DigestFailure[]) => RenderedEmail): Promise<number> {
+  async gatherDue(windowMs: number, messageIdDomain: string, render: DigestRenderer): Promise<number> {
     const due: { tenant_id: string }[] = await this.dataSource.query(
       `SELECT tenant_id FROM operations WHERE notification = 'pending'
         GROUP BY tenant_id HAVING min(created_at) <= now() - make_interval(secs => $1::double precision / 1000)`,
@@ -117,7 +121,7 @@ export class NotificationStore {
     manager: EntityManager,
     tenantId: string,
     messageIdDomain: string,
-    render: (tenant: DigestTenant, failures: DigestFailure[]) => RenderedEmail,
+    render: DigestRenderer,
   ): Promise<boolean> {
     const tenants: { id: string; name: string; notify_email: string | null; notify_on_failure: boolean; work_domains: string[] }[] = await manager.query(
       `SELECT id, name, notify_email, notify_on_failure, work_domains FROM tenants WHERE id = $1 FOR UPDATE SKIP LOCKED`,
@@ -137,8 +141,8 @@ export class NotificationStore {
       await manager.query(`UPDATE operations SET notification = NULL WHERE id = ANY($1::uuid[])`, [ids]);
       return false;
     }
-    const email = render({ id: tenant.id, name: tenant.name, workDomains: tenant.work_domains }, rows.map(toDigestFailure));
     const digestId = randomUUID();
+    const email = render({ id: tenant.id, name: tenant.name, workDomains: tenant.work_domains }, rows.map(toDigestFailure), digestId);
     await manager.query(
       `INSERT INTO notification_digests (id, tenant_id, recipient, message_id, subject, text_body, html_body, failure_count)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -164,7 +168,10 @@ export class NotificationStore {
       const digest = digests[0];
       if (!digest) return 'idle';
       try {
-        await sender.send({ to: digest.recipient, messageId: digest.message_id, subject: digest.subject, text: digest.text_body, html: digest.html_body });
+        await sender.send({
+          to: digest.recipient, messageId: digest.message_id, subject: digest.subject, text: digest.text_body, html: digest.html_body,
+          headers: { 'X-SCIM-Digest': digest.message_id },
+        });
       } catch (error) {
         const attempts = digest.attempts + 1;
         const message = error instanceof Error ? error.message : String(error);

@@ -41,9 +41,8 @@ export async function listResources<T extends StoredResource>(
   };
   if (query.count === 0) return { totalResults: await count(), resources: [] };
   // Sorted by the attribute asked for (nulls last when ascending), then in creation order.
-  const order = query.sortBy
-    ? `${sortExpression(query.sortBy, source.mapping, params)} ${query.sortOrder === 'descending' ? 'DESC NULLS LAST' : 'ASC NULLS LAST'}, ${a}.seq`
-    : `${a}.seq`;
+  const sortBy = query.sortBy && sortExpression(query.sortBy, source.mapping, params);
+  const order = sortBy ? `${sortBy} ${query.sortOrder === 'descending' ? 'DESC NULLS LAST' : 'ASC NULLS LAST'}, ${a}.seq` : `${a}.seq`;
   const limit = params.add(query.count);
   // startIndex is 1-based; beyond any real table size the page is simply empty.
   const offset = params.add(Math.min(query.startIndex - 1, Number.MAX_SAFE_INTEGER));

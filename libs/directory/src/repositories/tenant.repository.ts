@@ -12,6 +12,8 @@ export interface TenantSettings {
   notifyEmail: string | null;
   notifyOnFailure: boolean;
   workDomains: string[];
+  /** Addresses that may ask for a sign-in link to the admin console (lower case). */
+  adminEmails: string[];
 }
 
 export interface TenantChanges {
@@ -19,6 +21,15 @@ export interface TenantChanges {
   notifyEmail?: string | null;
   notifyOnFailure?: boolean;
   workDomains?: string[];
+  adminEmails?: string[];
+}
+
+export interface TokenRecord {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  /** Set while a rotated-out token is in its grace period. */
+  expiresAt: string | null;
 }
 
 export interface TenantSummary extends TenantSettings {
@@ -26,6 +37,9 @@ export interface TenantSummary extends TenantSettings {
   activeTokens: number;
   tokenLastUsedAt: string | null;
 }
+
+/** How long a replaced token keeps working by default: a day to paste the new one into Entra. */
+export const DEFAULT_TOKEN_GRACE_HOURS = 24;
 
 /** Tokens are `scim_` + 256 random bits, base64url. Only their SHA-256 is stored. */
 export function generateToken(): string {
@@ -59,9 +73,17 @@ export function validateTenantChanges(changes: TenantChanges): TenantChanges {
     const domains = [...new Set(changes.workDomains.map(normalizeDomain).filter((d) => d.length > 0))];
     const bad = domains.filter((d) => !isValidDomain(d));
     if (bad.length > 0) {
-      throw new DirectoryError(DirectoryErrorCode.InvalidSetting, `Not a valid domain: ${bad.join(', ')}.`);
+      throw new DirectoryError(DirectoryErrorCode.InvalidSetting, `Not a valid domain: ${bad.join(', ')}.`, { invalid: bad });
     }
     result.workDomains = domains;
+  }
+  if (changes.adminEmails !== undefined) {
+    const addresses = [...new Set(changes.adminEmails.map((a) => a.trim().toLowerCase()).filter((a) => a.length > 0))];
+    const bad = addresses.filter((a) => !isValidEmailAddress(a));
+    if (bad.length > 0) {
+      throw new DirectoryError(DirectoryErrorCode.InvalidSetting, `Not a valid email address: ${bad.join(', ')}.`, { invalid: bad });
+    }
+    result.adminEmails = addresses;
   }
   return result;
 }
@@ -73,7 +95,12 @@ function toSettings(tenant: TenantEntity): TenantSettings {
     notifyEmail: tenant.notifyEmail,
     notifyOnFailure: tenant.notifyOnFailure,
     workDomains: tenant.workDomains,
+    adminEmails: tenant.adminEmails,
   };
+}
+
+function iso(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
 }
 
 /** Tenants and their SCIM tokens: what the admin CLI manages and the gateway authenticates. */
@@ -97,6 +124,7 @@ export class TenantRepository {
           notifyEmail: valid.notifyEmail ?? null,
           notifyOnFailure: valid.notifyOnFailure ?? Boolean(valid.notifyEmail),
           workDomains: valid.workDomains ?? [],
+          adminEmails: valid.adminEmails ?? [],
         }),
       );
       const token = generateToken();
@@ -110,24 +138,39 @@ export class TenantRepository {
     return toSettings(tenant);
   }
 
+  /**
+   * Changes a tenant's settings. Changing its admin addresses ends every console session of the
+   * tenant in the same transaction: whoever was let in by the old list signs in again.
+   */
   async update(tenantId: string, changes: TenantChanges): Promise<TenantSettings> {
     const valid = validateTenantChanges(changes);
-    const tenant = await this.findTenant(tenantId);
-    if (valid.name !== undefined) tenant.name = valid.name.trim();
-    if (valid.notifyEmail !== undefined) tenant.notifyEmail = valid.notifyEmail;
-    if (valid.notifyOnFailure !== undefined) tenant.notifyOnFailure = valid.notifyOnFailure;
-    if (valid.workDomains !== undefined) tenant.workDomains = valid.workDomains;
-    if (tenant.notifyOnFailure && !tenant.notifyEmail) {
-      throw new DirectoryError(DirectoryErrorCode.InvalidSetting, 'Notifications cannot be on without a notification address: give --notify EMAIL.');
-    }
-    return toSettings(await this.tenants.save(tenant));
+    return this.dataSource.transaction(async (manager) => {
+      const tenant = isResourceId(tenantId)
+        ? await manager.getRepository(TenantEntity).findOne({ where: { id: tenantId }, lock: { mode: 'pessimistic_write' } })
+        : null;
+      if (!tenant) throw new DirectoryError(DirectoryErrorCode.NotFound, `No tenant with id "${tenantId}".`);
+      const adminsBefore = [...tenant.adminEmails].sort().join(',');
+      if (valid.name !== undefined) tenant.name = valid.name.trim();
+      if (valid.notifyEmail !== undefined) tenant.notifyEmail = valid.notifyEmail;
+      if (valid.notifyOnFailure !== undefined) tenant.notifyOnFailure = valid.notifyOnFailure;
+      if (valid.workDomains !== undefined) tenant.workDomains = valid.workDomains;
+      if (valid.adminEmails !== undefined) tenant.adminEmails = valid.adminEmails;
+      if (tenant.notifyOnFailure && !tenant.notifyEmail) {
+        throw new DirectoryError(DirectoryErrorCode.InvalidSetting, 'Notifications cannot be on without a notification email address.');
+      }
+      const saved = await manager.getRepository(TenantEntity).save(tenant);
+      if ([...saved.adminEmails].sort().join(',') !== adminsBefore) {
+        await manager.query(`DELETE FROM admin_sessions WHERE tenant_id = $1`, [tenantId]);
+      }
+      return toSettings(saved);
+    });
   }
 
   async list(): Promise<TenantSummary[]> {
     const rows: (Omit<TenantSummary, 'createdAt' | 'tokenLastUsedAt' | 'activeTokens'> & { createdAt: Date; tokenLastUsedAt: Date | null; activeTokens: string })[] =
       await this.dataSource.query(`
         SELECT t.id, t.name, t.notify_email AS "notifyEmail", t.notify_on_failure AS "notifyOnFailure",
-               t.work_domains AS "workDomains", t.created_at AS "createdAt",
+               t.work_domains AS "workDomains", t.admin_emails AS "adminEmails", t.created_at AS "createdAt",
                count(k.id) FILTER (WHERE k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())) AS "activeTokens",
                max(k.last_used_at) AS "tokenLastUsedAt"
           FROM tenants t LEFT JOIN api_tokens k ON k.tenant_id = t.id
@@ -159,6 +202,74 @@ export class TenantRepository {
     return { token, oldTokensExpireAt: expiresAt.toISOString() };
   }
 
+  /**
+   * Issues a new token from the console: the tenant's other live tokens either keep working for
+   * `graceSeconds` (as rotateToken) or are revoked at once.
+   */
+  async issueToken(tenantId: string, options: { graceSeconds: number; revokeOthers: boolean }): Promise<{ token: string; record: TokenRecord; othersExpireAt: string | null; othersRevoked: number }> {
+    await this.findTenant(tenantId);
+    const token = generateToken();
+    return this.dataSource.transaction(async (manager) => {
+      let othersExpireAt: string | null = null;
+      let othersRevoked = 0;
+      if (options.revokeOthers) {
+        const revoked: unknown[] = await manager.query(
+          `WITH revoked AS (UPDATE api_tokens SET revoked_at = now() WHERE tenant_id = $1 AND revoked_at IS NULL RETURNING id) SELECT id FROM revoked`,
+          [tenantId],
+        );
+        othersRevoked = revoked.length;
+      } else {
+        const expiresAt = new Date(Date.now() + options.graceSeconds * 1000);
+        const shortened: unknown[] = await manager.query(
+          `WITH shortened AS (
+             UPDATE api_tokens SET expires_at = $2
+              WHERE tenant_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2) RETURNING id
+           ) SELECT id FROM shortened`,
+          [tenantId, expiresAt],
+        );
+        if (shortened.length > 0) othersExpireAt = expiresAt.toISOString();
+      }
+      const entity = await manager.getRepository(ApiTokenEntity).save(manager.getRepository(ApiTokenEntity).create({ tenantId, tokenHash: hashToken(token) }));
+      return { token, record: { id: entity.id, createdAt: entity.createdAt.toISOString(), lastUsedAt: null, expiresAt: null }, othersExpireAt, othersRevoked };
+    });
+  }
+
+  /** The tenant's tokens that still work (live, or rotated out and in their grace period), newest first. */
+  async liveTokens(tenantId: string): Promise<TokenRecord[]> {
+    const rows = await this.tokens.createQueryBuilder('t')
+      .where('t.tenant_id = :tenantId AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())', { tenantId })
+      .orderBy('t.created_at', 'DESC')
+      .getMany();
+    return rows.map((t) => ({ id: t.id, createdAt: t.createdAt.toISOString(), lastUsedAt: iso(t.lastUsedAt), expiresAt: iso(t.expiresAt) }));
+  }
+
+  /** Revokes one token of this tenant by its id; false when the tenant has no such live token. */
+  async revokeTokenById(tenantId: string, tokenId: string): Promise<boolean> {
+    if (!isResourceId(tokenId)) return false;
+    const result = await this.tokens.update({ id: tokenId, tenantId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Entra's Test Connection was seen with this token: recorded at once (it is rare), with the token's use. */
+  async recordTestConnection(tenantId: string, tokenId: string): Promise<void> {
+    await this.dataSource.query(
+      `WITH t AS (UPDATE tenants SET last_test_connection_at = now() WHERE id = $1)
+       UPDATE api_tokens SET last_used_at = now() WHERE id = $2 AND tenant_id = $1`,
+      [tenantId, tokenId],
+    );
+  }
+
+  /** When the tenant's tokens were last used, and when Entra's Test Connection was last seen. */
+  async connectionActivity(tenantId: string): Promise<{ lastRequestAt: string | null; lastTestConnectionAt: string | null }> {
+    const rows: { last_request_at: Date | null; last_test_connection_at: Date | null }[] = await this.dataSource.query(
+      `SELECT (SELECT max(last_used_at) FROM api_tokens WHERE tenant_id = t.id) AS last_request_at, t.last_test_connection_at
+         FROM tenants t WHERE t.id = $1`,
+      [tenantId],
+    );
+    const row = rows[0];
+    return { lastRequestAt: iso(row?.last_request_at ?? null), lastTestConnectionAt: iso(row?.last_test_connection_at ?? null) };
+  }
+
   /** Revokes one token (when given) or every token of the tenant; returns how many were revoked. */
   async revokeTokens(tenantId: string, token?: string): Promise<number> {
     await this.findTenant(tenantId);
@@ -182,6 +293,11 @@ export class TenantRepository {
   async touchTokens(tokenIds: string[]): Promise<void> {
     if (tokenIds.length === 0) return;
     await this.dataSource.query(`UPDATE api_tokens SET last_used_at = now() WHERE id = ANY($1::uuid[])`, [tokenIds]);
+  }
+
+  /** Tenants that list this address as an admin (an address may administer several). */
+  async tenantsAdministeredBy(address: string): Promise<{ id: string; name: string }[]> {
+    return this.dataSource.query(`SELECT id, name FROM tenants WHERE $1 = ANY(admin_emails) ORDER BY name`, [address.trim().toLowerCase()]);
   }
 
   private async findTenant(tenantId: string): Promise<TenantEntity> {

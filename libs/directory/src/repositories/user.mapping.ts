@@ -17,7 +17,8 @@ function emailSubAttribute(name: string): SqlScalar | undefined {
     case 'type':
       return scalar(`CASE WHEN ${ALIAS}.work_email IS NOT NULL THEN 'work' END`, 'text', false);
     case 'primary':
-      return scalar(`CASE WHEN ${ALIAS}.work_email IS NOT NULL THEN TRUE END`, 'boolean', false);
+      // As the client sent it (the rule does not change the flag), so read from the document.
+      return scalar(`(${ALIAS}.data #>> '{emails,0,primary}')`, 'boolean', false);
     default:
       return undefined;
   }
@@ -49,11 +50,11 @@ export const USER_SQL_MAPPING: SqlResourceMapping = {
     const common = commonColumn(ALIAS, 'User', resolved);
     if (common !== undefined || resolved.extension) return common;
     const { attribute, subAttribute } = resolved;
+    // `active` is read from the document, not the account-status column: an unassigned `active`
+    // (removed by a PATCH) matches no comparison, as reads omit it.
     switch (attribute.name) {
       case 'userName':
         return scalar(`${ALIAS}.user_name`, 'text', false);
-      case 'active':
-        return scalar(`${ALIAS}.active`, 'boolean', false);
       case 'emails':
         return emailSubAttribute(subAttribute?.name ?? 'value');
       default:

@@ -256,6 +256,11 @@ describe('UserRepository.list: SQL filter = in-memory filter', () => {
     ['not (id eq "not-a-uuid")', () => 'not (id eq "not-a-uuid")', 40],
     ['id ne <id>', (c) => `id ne "${c.id(0)}"`, 39],
     ['id eq <id> or id eq <id>', (c) => `id eq "${c.id(3)}" or id eq "${c.id(30)}"`, 2],
+    // value filters on single-valued attributes (a 500 before: an unused bind parameter)
+    ['userName[x eq "a"] (no such sub-attribute)', () => 'userName[x eq "a"]', 0],
+    ['name[x eq "a"] (no such sub-attribute)', () => 'name[x eq "a"]', 0],
+    ['name[givenName eq "hugo"]', () => 'name[givenName eq "hugo"]', 1],
+    ['name[not (x eq "a")] (users with a name)', () => 'name[not (x eq "a")]', 40],
     // unknown attributes match nothing
     ['unknown attribute', () => 'favouriteColour eq "blue"', 0],
     ['not (unknown attribute)', () => 'not (favouriteColour eq "blue")', 40],
@@ -464,7 +469,55 @@ describe('UserRepository.list: sortBy and sortOrder', () => {
     expect(present).toEqual([...present].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)));
   });
 
+  it('sorts by attributes that are never stored (meta.version, meta.location) in creation order', async () => {
+    // A 500 before ("non-integer constant in ORDER BY").
+    for (const path of ['meta.version', 'meta.location']) {
+      for (const order of ['ascending', 'descending'] as const) {
+        expect((await sorted(path, order)).map((r) => r.id)).toEqual(all.map((r) => r.id));
+      }
+    }
+  });
+
   it('refuses to sort by an attribute users do not have', async () => {
     await expect(sorted('shoeSize')).rejects.toMatchObject({ status: 400, scimType: 'invalidValue' });
+  });
+});
+
+describe('UserRepository.list: an unassigned active and a work email sent with primary false', () => {
+  let tenantC: string;
+  let users: StoredResource[];
+
+  beforeAll(async () => {
+    tenantC = (await new TenantRepository(ds).create({ name: 'Tenant C', workDomains: ['acme.com'] })).tenant.id;
+    const unassigned = await create(tenantC, { userName: 'unassigned@acme.com', active: false, emails: [{ type: 'work', value: 'unassigned@acme.com', primary: false }] });
+    await create(tenantC, { userName: 'active@acme.com', emails: [{ type: 'work', value: 'active@acme.com', primary: true }] });
+    await create(tenantC, { userName: 'inactive@acme.com', active: false, emails: [{ type: 'work', value: 'inactive@acme.com' }] });
+    const patched = await writer.apply({
+      name: 'patch-user',
+      data: {
+        operationId: randomUUID(), tenantId: tenantC, replyTo: 'unused', deadline: Date.now() + 60_000, userId: unassigned,
+        patch: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: 'active' }] },
+      },
+    });
+    expect(patched.ok).toBe(true);
+    users = (await repo.list(tenantC, { startIndex: 1, count: 100 })).resources;
+  });
+
+  const cases: [string, string[]][] = [
+    ['active eq true', ['active@acme.com']],
+    ['active eq false', ['inactive@acme.com']],
+    ['active pr', ['active@acme.com', 'inactive@acme.com']],
+    ['not (active pr)', ['unassigned@acme.com']],
+    ['emails.primary eq true', ['active@acme.com']],
+    ['emails[type eq "work" and primary eq false]', ['unassigned@acme.com']],
+    ['emails.primary pr', ['unassigned@acme.com', 'active@acme.com']],
+  ];
+
+  it.each(cases)('%s: SQL and the in-memory evaluator agree with what reads show', async (filter, expected) => {
+    const ast = parseFilter(filter);
+    const inMemory = users.filter((stored) => matchesFilter(renderUser(stored, BASE), ast, USER_RESOURCE_TYPE));
+    const byName = (list: StoredResource[]) => list.map((r) => r.data['userName']);
+    expect(byName(inMemory)).toEqual(expected);
+    expect(byName((await repo.list(tenantC, { filter: ast, startIndex: 1, count: 100 })).resources)).toEqual(expected);
   });
 });

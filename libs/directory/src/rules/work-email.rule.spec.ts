@@ -21,10 +21,10 @@ function rejection(user: JsonObject, domains: readonly string[]): DirectoryError
 
 describe('applyWorkEmailRule', () => {
   describe('choosing the one work email', () => {
-    it('keeps a single work email as the primary work email', () => {
+    it('keeps a single work email as sent, adding no primary flag', () => {
       const outcome = applyWorkEmailRule(userWith([{ value: 'jdoe@acme.com', type: 'work' }]), ACME);
       expect(outcome.workEmail).toBe('jdoe@acme.com');
-      expect(outcome.user['emails']).toEqual([{ value: 'jdoe@acme.com', type: 'work', primary: true }]);
+      expect(outcome.user['emails']).toEqual([{ value: 'jdoe@acme.com', type: 'work' }]);
       expect(outcome.ignored).toEqual([]);
     });
 
@@ -66,7 +66,7 @@ describe('applyWorkEmailRule', () => {
         ACME,
       );
       expect(outcome.workEmail).toBe('me@acme.com');
-      expect(outcome.user['emails']).toEqual([{ value: 'me@acme.com', type: 'work', primary: true }]);
+      expect(outcome.user['emails']).toEqual([{ value: 'me@acme.com', type: 'work' }]);
     });
 
     it('drops emails of other types (and without a type) and reports each with a reason', () => {
@@ -101,13 +101,26 @@ describe('applyWorkEmailRule', () => {
 
     it('accepts the type "work" in any case and stores it as "work"', () => {
       const outcome = applyWorkEmailRule(userWith([{ value: 'jdoe@acme.com', type: 'Work' }]), ACME);
-      expect(outcome.user['emails']).toEqual([{ value: 'jdoe@acme.com', type: 'work', primary: true }]);
+      expect(outcome.user['emails']).toEqual([{ value: 'jdoe@acme.com', type: 'work' }]);
     });
 
     it('keeps the display of the chosen email and trims the address', () => {
       const outcome = applyWorkEmailRule(userWith([{ value: '  jdoe@acme.com ', type: 'work', display: 'J. Doe' }]), ACME);
       expect(outcome.workEmail).toBe('jdoe@acme.com');
-      expect(outcome.user['emails']).toEqual([{ value: 'jdoe@acme.com', type: 'work', primary: true, display: 'J. Doe' }]);
+      expect(outcome.user['emails']).toEqual([{ value: 'jdoe@acme.com', type: 'work', display: 'J. Doe' }]);
+    });
+
+    it.each([true, false])('echoes the primary flag the client sent (%s)', (primary) => {
+      const outcome = applyWorkEmailRule(userWith([{ value: 'jdoe@acme.com', type: 'work', primary }]), ACME);
+      expect(outcome.user['emails']).toEqual([{ value: 'jdoe@acme.com', type: 'work', primary }]);
+    });
+
+    it('keeps primary: false on the first of several non-primary work emails', () => {
+      const outcome = applyWorkEmailRule(userWith([
+        { value: 'one@acme.com', type: 'work', primary: false },
+        { value: 'two@acme.com', type: 'work', primary: false },
+      ]), ACME);
+      expect(outcome.user['emails']).toEqual([{ value: 'one@acme.com', type: 'work', primary: false }]);
     });
 
     it('reports a work email without an address instead of saving it', () => {
@@ -156,7 +169,7 @@ describe('applyWorkEmailRule', () => {
 
     it('keeps the address as sent (only the domain comparison ignores case)', () => {
       expect(applyWorkEmailRule(userWith([{ value: 'John.Doe@ACME.com', type: 'work' }]), ACME).user['emails']).toEqual([
-        { value: 'John.Doe@ACME.com', type: 'work', primary: true },
+        { value: 'John.Doe@ACME.com', type: 'work' },
       ]);
     });
 

@@ -91,7 +91,9 @@ export function applyWorkEmailRule(user: JsonObject, configuredDomains: readonly
       { address, ...(domain === undefined ? {} : { domain }), workDomains: [...workDomains] },
     );
   }
-  const saved: { [key: string]: JsonValue } = { value: address, type: 'work', primary: true };
+  // The rule picks one address; `primary` and `display` are echoed as the client sent them.
+  const saved: { [key: string]: JsonValue } = { value: address, type: 'work' };
+  if (typeof chosen['primary'] === 'boolean') saved['primary'] = chosen['primary'];
   if (typeof chosen['display'] === 'string') saved['display'] = chosen['display'];
   result['emails'] = [saved];
   return { user: result, workEmail: address, ignored };

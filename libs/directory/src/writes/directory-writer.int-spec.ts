@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { JsonDocument, WriteResult } from '@scim/queue';
 import { ENTERPRISE_USER_SCHEMA } from '@scim/scim';
 import { createDirectoryDataSource } from '../data-source';
 import { TenantRepository } from '../repositories/tenant.repository';
 import { FailureReason } from '../directory-error';
-import { DirectoryWriter } from './directory-writer';
+import { DirectoryWriter, type DirectoryJobInput } from './directory-writer';
 import { OperationsLog } from './operations-log';
 import { TenantSettingsCache } from './tenant-settings.cache';
 import { createTestDatabase } from '../testing/test-database';
@@ -23,7 +23,7 @@ interface OperationRow {
   status: number;
   scim_type: string | null;
   error: string | null;
-  notes: { ignoredEmails?: { type: string | null; value: string | null; reason: string }[] } | null;
+  notes: { ignoredEmails?: { type: string | null; value: string | null; reason: string }[]; unassigned?: string[] } | null;
 }
 
 interface UserRow {
@@ -438,6 +438,30 @@ describe('DirectoryWriter', () => {
     });
 
     it.each([
+      ['remove', { op: 'remove', path: 'active' }],
+      ['replace with null', { op: 'replace', path: 'active', value: null }],
+    ])('%s of active leaves it unassigned, the account active, and a note in the log', async (_label, operationJson) => {
+      const id = await createUser(uniqueName('unassign-active'), { active: false });
+      const job = patchJob(id, [operationJson]);
+      const result = expectOk(await writer.apply(job));
+      expect(result.resource!.data).not.toHaveProperty('active');
+      // The platform's status is what a create without `active` gives.
+      const created = await userRow(await createUser(uniqueName('no-active'), { active: undefined }));
+      expect(await userRow(id)).toMatchObject({ active: created!.active, version: 2 });
+      expect(created!.active).toBe(true);
+      expect((await userRow(id))!.data).not.toHaveProperty('active');
+      expect((await operation(job.data.operationId))!.notes).toEqual({ unassigned: ['active'] });
+    });
+
+    it('notes nothing when active was already unassigned', async () => {
+      const id = await createUser(uniqueName('unassigned-twice'));
+      expectOk(await writer.apply(patchJob(id, [{ op: 'remove', path: 'active' }])));
+      const again = patchJob(id, [{ op: 'remove', path: 'active' }, { op: 'replace', path: 'title', value: 'x' }]);
+      expectOk(await writer.apply(again));
+      expect((await operation(again.data.operationId))!.notes).toBeNull();
+    });
+
+    it.each([
       ['an unknown id', randomUUID()],
       ['"not-a-uuid"', 'not-a-uuid'],
     ])('answers 404 for %s, recorded as failed', async (_label, userId) => {
@@ -562,7 +586,7 @@ describe('DirectoryWriter', () => {
       expect(resource.version).toBe(2);
       expect(Date.parse(resource.lastModified)).toBeGreaterThan(Date.parse(created.created));
       // a PUT replaces: attributes it leaves out are gone
-      expect(resource.data).toEqual({ userName, displayName: 'Replaced', emails: [{ value: userName, type: 'work', primary: true }], active: true });
+      expect(resource.data).toEqual({ userName, displayName: 'Replaced', emails: [{ value: userName, type: 'work' }], active: true });
       expect(await userRow(created.id)).toMatchObject({ external_id: null, version: 2 });
       expect(await operation(job.data.operationId)).toMatchObject({ kind: 'replace-user', status: 200, outcome: 'succeeded' });
     });
@@ -593,5 +617,36 @@ describe('DirectoryWriter', () => {
       expect((await writer.apply(deleteJob(id, { ifMatch: 'W/"7"' }))).status).toBe(412);
       expect(await userRow(id)).toMatchObject({ version: 1 });
     });
+  });
+});
+
+describe('DirectoryWriter: errors a retry cannot cure are answers, not retries', () => {
+  // Before: each of these threw ("invalid byte sequence", "unsupported Unicode escape sequence"),
+  // so the worker retried it 4 times and answered 503 "temporarily unavailable".
+  it.each<[string, () => DirectoryJobInput]>([
+    ['a NUL in the userName of a create', () => createJob(entraUser('nul\u0000name@acme.com'))],
+    ['a NUL in another attribute of a create', () => createJob(entraUser(uniqueName('nul-title'), { title: 'a\u0000b' }))],
+    ['an unpaired surrogate in a create', () => createJob(entraUser(uniqueName('surrogate'), { title: 'x\uD800' }))],
+    ['a NUL in the id of a delete', () => deleteJob('a\u0000b')],
+    ['a NUL in the id of a replace', () => replaceJob('a\u0000b', entraUser(uniqueName('put-nul')))],
+  ])('%s is refused with a 4xx, recorded in the operations log', async (_label, job) => {
+    const built = job();
+    const result = expectRefused(await writer.apply(built));
+    expect(result.status).toBeGreaterThanOrEqual(400);
+    expect(result.status).toBeLessThan(500);
+    const row = await operation(built.data.operationId);
+    expect(row).toMatchObject({ outcome: 'failed', status: result.status });
+    expect(row!.error).not.toContain('\u0000');
+  });
+
+  it('answers a NUL in a value with 400 invalidValue naming the cause', async () => {
+    const result = expectRefused(await writer.apply(createJob(entraUser(uniqueName('nul-detail'), { title: 'a\u0000b' }))));
+    expect(result).toMatchObject({ status: 400, scimType: 'invalidValue', detail: expect.stringMatching(/cannot store a value/) });
+  });
+
+  it('answers an index row too large for Postgres (a long, incompressible externalId) with 400, not a retry', async () => {
+    const externalId = randomBytes(50_000).toString('base64url');
+    const result = expectRefused(await writer.apply(createJob(entraUser(uniqueName('huge'), { externalId }))));
+    expect(result).toMatchObject({ status: 400, scimType: 'invalidValue', detail: expect.stringMatching(/index row/) });
   });
 });

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { USER_RESOURCE_TYPE, applyPatch, parsePatchRequest, parseUser } from '@scim/scim';
+import { USER_RESOURCE_TYPE, applyPatch, parsePatchRequest, parseUser, validateUserDocument } from '@scim/scim';
 import type { DirectoryJobData, DirectoryJobName, FailureNotice, WriteResult } from '@scim/queue';
-import { FailureReason, answerForRefusal, type ErrorAnswer } from '../directory-error';
+import { FailureReason, answerForPermanentDatabaseError, answerForRefusal, type ErrorAnswer } from '../directory-error';
 import { GroupWrites } from './group-writes';
 import { OperationsLog } from './operations-log';
 import type { TenantSettingsCache } from './tenant-settings.cache';
@@ -63,7 +63,8 @@ export class DirectoryWriter {
       // A redelivered job meets its own earlier write (a unique violation): answer what was recorded.
       const recorded = await this.log.replay(job.data.operationId);
       if (recorded) return recorded;
-      const refusal = answerForRefusal(error);
+      // Data or a statement the database refuses fails the same way on every retry: an answer, not a retry.
+      const refusal = answerForRefusal(error) ?? answerForPermanentDatabaseError(error);
       if (!refusal) throw error;
       return this.refuse(job, refusal);
     }
@@ -77,7 +78,7 @@ export class DirectoryWriter {
         return this.users.update(job.name, job.data, () => parseUser(job.data.user));
       case 'patch-user': {
         const operations = parsePatchRequest(job.data.patch);
-        return this.users.update(job.name, job.data, (current) => parseUser(applyPatch(current, operations, USER_RESOURCE_TYPE)));
+        return this.users.update(job.name, job.data, (current) => validateUserDocument(applyPatch(current, operations, USER_RESOURCE_TYPE)));
       }
       case 'delete-user':
         return this.users.delete(job.data);

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { storableText } from '@scim/scim';
 import type { FailureNotice, WriteResult } from '@scim/queue';
 import { FailureReason, type ErrorAnswer } from '../directory-error';
 import { toStoredResource, type ResourceRow } from '../repositories/resource-row';
@@ -6,6 +7,10 @@ import type { DirectoryJobInput } from './directory-writer';
 import { jobSubject, type Subject } from './write-support';
 
 const TABLES = { User: 'users', Group: 'groups' } as const;
+
+function storableOrNull(text: string | null): string | null {
+  return text === null ? null : storableText(text);
+}
 
 /**
  * The operations log as the writer uses it: successful writes insert their row in the same
@@ -78,7 +83,13 @@ export class OperationsLog {
     entry: { operationId: string; tenantId: string; kind: string; subject: Subject; notify: boolean },
     refusal: ErrorAnswer,
   ): Promise<{ result: WriteResult; notice?: FailureNotice }> {
-    const { subject } = entry;
+    // A refusal can quote the very text the database refused (a NUL in a name or an id): store it replaced.
+    const subject: Subject = { ...entry.subject, name: storableOrNull(entry.subject.name), externalId: storableOrNull(entry.subject.externalId) };
+    refusal = {
+      ...refusal,
+      detail: storableText(refusal.detail),
+      ...(refusal.context ? { context: JSON.parse(JSON.stringify(refusal.context), (_key, value: unknown) => (typeof value === 'string' ? storableText(value) : value)) } : {}),
+    };
     const reason = refusal.reason ?? FailureReason.InvalidRequest;
     const rows: { created_at: Date }[] = await this.dataSource.query(
       `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, scim_type, error, reason, context, notification)

@@ -20,8 +20,15 @@ function storedWorkEmail(user: JsonObject): string | null {
   return typeof first === 'object' && first !== null && !Array.isArray(first) ? stringOrNull(first['value']) : null;
 }
 
-function notesFor(ignored: IgnoredEmail[]): string | null {
-  return ignored.length > 0 ? JSON.stringify({ ignoredEmails: ignored }) : null;
+/**
+ * What the operations log notes about an accepted write: emails the rule ignored, and `active`
+ * becoming unassigned (a PATCH removed it; the account stays active, as one created without it).
+ */
+function notesFor(ignored: IgnoredEmail[], before?: JsonObject, after?: JsonObject): string | null {
+  const notes: { ignoredEmails?: IgnoredEmail[]; unassigned?: string[] } = {};
+  if (ignored.length > 0) notes.ignoredEmails = ignored;
+  if (before?.['active'] !== undefined && after?.['active'] === undefined) notes.unassigned = ['active'];
+  return Object.keys(notes).length > 0 ? JSON.stringify(notes) : null;
 }
 
 /**
@@ -82,7 +89,7 @@ export class UserWrites {
              SELECT $9, $2, $10, 'User', u.id, $3, $4, 'succeeded', 200, $11::jsonb FROM u
            )
            SELECT * FROM u`,
-          [current.id, data.tenantId, userName, stringOrNull(user['externalId']), user['active'] !== false, workEmail, JSON.stringify(user), current.version, data.operationId, kind, notesFor(ignored)],
+          [current.id, data.tenantId, userName, stringOrNull(user['externalId']), user['active'] !== false, workEmail, JSON.stringify(user), current.version, data.operationId, kind, notesFor(ignored, current.data, user)],
         );
         if (rows[0]) return { ok: true, status: 200, resource: toStoredResource(rows[0]) };
       } catch (error) {

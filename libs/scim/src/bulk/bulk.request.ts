@@ -71,14 +71,14 @@ export function parseBulkRequest(body: unknown, limits: BulkLimits = BULK_LIMITS
     throw syntaxError('The Bulk request body must be a JSON object with "schemas" and "Operations".');
   }
   const size = payloadBytes ?? utf8Length(JSON.stringify(body));
-  if (size > limits.maxPayloadSize) throw tooLarge(`The bulk request is ${size} bytes`, limits);
+  if (size > limits.maxPayloadSize) throw bulkTooLarge(`The bulk request is ${size} bytes`, limits);
   checkSchemas(getKeyIgnoringCase(body, 'schemas'));
   const operations = getKeyIgnoringCase(body, 'Operations');
   if (!Array.isArray(operations) || operations.length === 0) {
     throw syntaxError('"Operations" must be a non-empty array of operations.');
   }
   if (operations.length > limits.maxOperations) {
-    throw tooLarge(`The bulk request holds ${operations.length} operations`, limits);
+    throw bulkTooLarge(`The bulk request holds ${operations.length} operations`, limits);
   }
   const failOnErrors = parseFailOnErrors(getKeyIgnoringCase(body, 'failOnErrors'));
   const parsed = operations.map((operation, index) => parseOperation(operation, index));
@@ -86,7 +86,8 @@ export function parseBulkRequest(body: unknown, limits: BulkLimits = BULK_LIMITS
   return failOnErrors === undefined ? { operations: parsed } : { failOnErrors, operations: parsed };
 }
 
-function tooLarge(what: string, limits: BulkLimits): ScimError {
+/** 413 naming both limits; also the gateway's answer to a Bulk body over its size limit. */
+export function bulkTooLarge(what: string, limits: BulkLimits = BULK_LIMITS): ScimError {
   return new ScimError(
     413,
     `${what}; at most ${limits.maxOperations} operations (maxOperations) and ${limits.maxPayloadSize} bytes (maxPayloadSize) are allowed per request. Split it into smaller requests.`,

@@ -2,6 +2,7 @@ export {
   BULK_LIMITS,
   BULK_REQUEST_SCHEMA,
   BULK_RESPONSE_SCHEMA,
+  bulkTooLarge,
   parseBulkPath,
   parseBulkRequest,
   type BulkLimits,

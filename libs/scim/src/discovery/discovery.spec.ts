@@ -69,8 +69,8 @@ describe('schemaDocument', () => {
     expect((emails['subAttributes'] as JsonObject[]).map((s) => s['name'])).toEqual(['value', 'display', 'type', 'primary']);
   });
 
-  it('describes password as write-only and never returned', () => {
-    expect(attribute(userSchema, 'password')).toMatchObject({ mutability: 'writeOnly', returned: 'never' });
+  it('does not advertise password, which is never accepted (changePassword is not supported)', () => {
+    expect(attributesOf(userSchema).map((a) => String(a['name']).toLowerCase())).not.toContain('password');
   });
 
   it('describes groups as read-only', () => {

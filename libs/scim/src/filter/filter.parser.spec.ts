@@ -258,6 +258,12 @@ describe('parseFilter', () => {
       ['userName eq "a" "b"', 17, 'expected "and", "or" or the end of the filter'],
       ['userName eq "a" garbage', 17, 'found "garbage"'],
       ['userName eq a b', 15, 'found "b"'],
+      // Text no attribute can hold (Postgres failed on these with a 500 before)
+      ['userName eq "a\u0000b"', 15, 'NUL character'],
+      ['userName eq "a\\u0000b"', 13, 'NUL character'],
+      ['userName eq a\u0000', 14, 'NUL character'],
+      ['userName eq "\\ud800"', 13, 'unpaired surrogate (U+D800)'],
+      ['userName eq "x\udc00"', 15, 'unpaired surrogate (U+DC00)'],
       ['userName eq "a")', 16, 'unbalanced ")"'],
       ['(userName eq "a"', 17, 'expected "and", "or" or ")" to close the "(" at position 1, found the end of the filter'],
       ['((userName eq "a")', 19, 'to close the "(" at position 1'],

@@ -1,4 +1,5 @@
 import { ScimError } from '../errors/scim-error';
+import { unsafeCharacterIn } from '../input/unsafe-text';
 import { parseAttrPath, type AttrPath } from '../schema/resource-type';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from '../schema/urns';
 import type { CompareOperator, Filter, FilterValue } from './filter.ast';
@@ -38,6 +39,8 @@ export function parseFilter(text: string): Filter {
   if (text.trim() === '') {
     throw filterError(0, 'the filter is empty; expected an expression such as userName eq "bjensen"');
   }
+  const bad = unsafeCharacterIn(text);
+  if (bad) throw filterError(bad.index, `${bad.description} cannot appear in a filter`);
   return new Parser(new Lexer(text)).parse();
 }
 
@@ -149,6 +152,9 @@ class Lexer {
       const char = this.input[at];
       if (char === '"') {
         this.offset = at + 1;
+        // An escape such as \u0000 decodes to text no attribute can hold.
+        const bad = unsafeCharacterIn(decoded);
+        if (bad) throw filterError(start, `the string holds ${bad.description}, which no attribute can contain`);
         return { ...this.token('string', start, at + 1), value: decoded };
       }
       if (char === '\\') {

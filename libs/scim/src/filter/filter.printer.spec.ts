@@ -45,7 +45,8 @@ const TOP_PATHS: readonly AttrPath[] = [
 const MULTI_VALUED_PATHS: readonly AttrPath[] = [{ name: 'emails' }, { name: 'members' }, { uri: USER_SCHEMA, name: 'ims' }];
 const SUB_ATTRIBUTES: readonly string[] = ['type', 'value', 'primary', 'display', '$ref'];
 
-const STRING_PIECES: readonly string[] = ['a', 'Z', ' ', '"', '\\', '/', '\n', '\t', '\u0001', 'é', '名', '😀', '\ud800', 'and', 'or', ')', ']', '[', '(', 'true', '42', "'"];
+// No NUL or unpaired surrogate: the parser refuses them (issue 8).
+const STRING_PIECES: readonly string[] = ['a', 'Z', ' ', '"', '\\', '/', '\n', '\t', '\u0001', 'é', '名', '😀', 'and', 'or', ')', ']', '[', '(', 'true', '42', "'"];
 
 function randomString(random: Random): string {
   const length = Math.floor(random() * 6);

@@ -231,6 +231,13 @@ describe('planGroupPatch', () => {
       ]);
     });
 
+    it('reads the core Group schema URN as a path like a path-less value, members included', () => {
+      expect(plan({ op: 'add', path: GROUP_SCHEMA, value: { displayName: 'x', members: [{ value: U1 }] } })).toEqual([
+        { kind: 'document', operations: [{ op: 'add', value: { displayName: 'x' } }] },
+        { kind: 'add-members', members: [{ value: U1 }] },
+      ]);
+    });
+
     // BUG (reported): see above.
     it('replace "members.display" is refused (400 mutability), not replace-members', () => {
       const error = scimErrorOf(() => plan({ op: 'replace', path: 'members.display', value: 'New name' }));

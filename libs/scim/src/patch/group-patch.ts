@@ -60,6 +60,13 @@ function flattenCoreUrn(value: JsonObject): JsonObject {
   return isJsonObject(nested) ? { ...rest, ...nested } : value;
 }
 
+/** `add`/`replace` with the Group schema URN as the path is a path-less operation (its value may hold members). */
+function pathlessForm(operation: PatchOperation): PatchOperation {
+  if (operation.op === 'remove' || operation.path === undefined || !isJsonObject(operation.value)) return operation;
+  if (operation.path.type !== 'attrPath' || operation.path.text.trim().toLowerCase() !== GROUP_SCHEMA.toLowerCase()) return operation;
+  return { op: operation.op, value: operation.value };
+}
+
 /** Splits the operations of a group PATCH into document steps and membership steps, in order. */
 export function planGroupPatch(operations: readonly PatchOperation[]): GroupPatchStep[] {
   const steps: GroupPatchStep[] = [];
@@ -68,7 +75,8 @@ export function planGroupPatch(operations: readonly PatchOperation[]): GroupPatc
     if (last?.kind === 'document') last.operations.push(operation);
     else steps.push({ kind: 'document', operations: [operation] });
   };
-  for (const operation of operations) {
+  for (const raw of operations) {
+    const operation = pathlessForm(raw);
     if (operation.path !== undefined) {
       if (isMembersPath(operation.path)) steps.push(...memberSteps(operation, operation.path));
       else pushDocument(operation);

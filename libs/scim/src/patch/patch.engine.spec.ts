@@ -335,6 +335,53 @@ describe('applyPatch: what Microsoft Entra ID sends to /Users', () => {
     expect(enterprise(result)).toEqual({ employeeNumber: '701984', department: 'Sales', costCenter: '4130', manager: { value: MANAGER_ID } });
   });
 
+  describe('the enterprise extension URN as the path', () => {
+    it('adds the attributes of the value, as a path-less value under that URN does', () => {
+      const result = patch(USER, [{ op: 'add', path: ENTERPRISE, value: { department: 'Sales' } }]);
+      expect(enterprise(result)).toEqual({ employeeNumber: '701984', department: 'Sales', manager: { value: MANAGER_ID } });
+      expect(without(result, ENTERPRISE)).toEqual(without(USER, ENTERPRISE));
+    });
+
+    it('creates the extension on a user that has none', () => {
+      const result = patch(ENTRA_USER, [{ op: 'Add', path: ENTERPRISE.toLowerCase(), value: { department: 'Sales', employeeNumber: 7 } }]);
+      expect(enterprise(result)).toEqual({ department: 'Sales', employeeNumber: '7' });
+    });
+
+    it('replaces the attributes given and leaves the others (RFC 7644 §3.5.2.3, a complex target)', () => {
+      const result = patch(USER, [{ op: 'replace', path: ENTERPRISE, value: { department: 'Sales', manager: null } }]);
+      expect(enterprise(result)).toEqual({ employeeNumber: '701984', department: 'Sales' });
+    });
+
+    it('removes the whole extension', () => {
+      const result = patch(USER, [{ op: 'remove', path: ENTERPRISE }]);
+      expect(result).not.toHaveProperty([ENTERPRISE]);
+      expect(result).toEqual(without(USER, ENTERPRISE));
+    });
+
+    it('removes the whole extension on replace with null', () => {
+      expect(patch(USER, [{ op: 'replace', path: ENTERPRISE, value: null }])).not.toHaveProperty([ENTERPRISE]);
+    });
+
+    it('refuses a remove with a value, which would otherwise wipe more than the client named', () => {
+      const error = scimErrorOf(() => patch(USER, [{ op: 'remove', path: ENTERPRISE, value: { department: 'Tour Operations' } }]));
+      expect(error).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(error.detail).toContain(`${ENTERPRISE}:department`);
+    });
+
+    it('refuses a value that is not an object of attributes', () => {
+      expect(scimErrorOf(() => patch(USER, [{ op: 'add', path: ENTERPRISE, value: 'Sales' }]))).toMatchObject({ status: 400, scimType: 'invalidValue' });
+    });
+
+    it('takes the core schema URN as the path for add, and refuses to remove the whole resource', () => {
+      expect(patch(USER, [{ op: 'add', path: USER_SCHEMA, value: { title: 'Guide' } }])['title']).toBe('Guide');
+      expect(scimErrorOf(() => patch(USER, [{ op: 'remove', path: USER_SCHEMA }]))).toMatchObject({ status: 400, scimType: 'invalidPath' });
+    });
+
+    it('is an unknown attribute on a Group', () => {
+      expect(scimErrorOf(() => patchGroup([{ op: 'add', path: ENTERPRISE, value: { department: 'Sales' } }]))).toMatchObject({ status: 400, scimType: 'invalidPath' });
+    });
+  });
+
   it.each(['Add', 'Replace'])('creates the work email when absent (op "%s")', (op) => {
     const user = deepFreeze(without(ENTRA_USER, 'emails'));
     const result = patch(user, [{ op, path: 'emails[type eq "work"].value', value: 'new@contoso.com' }]);

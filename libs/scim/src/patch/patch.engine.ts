@@ -4,7 +4,7 @@ import { compileFilter } from '../filter/filter.evaluator';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json';
 import { findAttribute, type AttributeDefinition } from '../schema/attribute';
 import { schemaUris, type ResourceTypeDefinition } from '../schema/resource-type';
-import { parsePatchPath, type PatchOperation } from './patch.request';
+import { parsePatchPath, type PatchOperation, type PatchPath } from './patch.request';
 import { readTarget, resolveTarget, withKey, writeTarget, type Target } from './patch.target';
 import {
   coerceComplex,
@@ -32,6 +32,8 @@ export function applyPatch(resource: JsonObject, operations: readonly PatchOpera
 
 function applyOperation(document: JsonObject, operation: PatchOperation, resourceType: ResourceTypeDefinition): JsonObject {
   if (operation.path === undefined) return applyPathless(document, operation.op, operation.value, resourceType);
+  const schema = schemaNamedBy(operation.path, resourceType);
+  if (schema !== undefined) return applyToSchema(document, operation, schema, resourceType);
   const change: Change = operation.op === 'remove' ? { op: 'remove', value: operation.value } : { op: operation.op, value: operation.value };
   return applyAt(document, resolveTarget(operation.path, resourceType), change, resourceType);
 }
@@ -60,6 +62,28 @@ function applyPathlessEntry(document: JsonObject, op: 'add' | 'replace', key: st
     (current, [name, entry]) => applyAt(current, resolveTarget(parsePatchPath(`${schema}:${name}`), resourceType), { op, value: entry }, resourceType),
     document,
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A schema URN as the path (`urn:…:enterprise:2.0:User`): the value holds that schema's
+// attributes, as under that key of a path-less value; remove clears the whole extension.
+
+function schemaNamedBy(path: PatchPath, resourceType: ResourceTypeDefinition): string | undefined {
+  if (path.type !== 'attrPath') return undefined;
+  const text = path.text.trim().toLowerCase();
+  return schemaUris(resourceType).find((uri) => uri.toLowerCase() === text);
+}
+
+function applyToSchema(document: JsonObject, operation: PatchOperation & { path: PatchPath }, schema: string, resourceType: ResourceTypeDefinition): JsonObject {
+  if (operation.op !== 'remove') return applyPathlessEntry(document, operation.op, schema, operation.value, resourceType);
+  if (schema === resourceType.schema.id) {
+    throw ScimError.badRequest('invalidPath', `"${operation.path.text}" names the whole ${resourceType.name}; remove its attributes by their own paths.`);
+  }
+  // A value would mean "remove these attributes"; clearing the whole extension instead would lose data.
+  if (operation.value !== undefined && operation.value !== null) {
+    throw ScimError.badRequest('invalidValue', `"remove" of "${operation.path.text}" clears all its attributes and takes no value; to remove some of them, use paths such as "${schema}:department".`);
+  }
+  return withKey(document, schema, undefined);
 }
 
 // ---------------------------------------------------------------------------------------------

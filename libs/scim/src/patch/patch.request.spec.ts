@@ -1,5 +1,5 @@
-import { PATCH_OP_SCHEMA } from '../schema/urns';
-import { MAX_PATCH_OPERATIONS, parsePatchPath, parsePatchRequest } from './patch.request';
+import { PATCH_OP_SCHEMA, USER_SCHEMA } from '../schema/urns';
+import { MAX_PATCH_OPERATIONS, parsePatchPath, parsePatchRequest, patchBodyForQueue } from './patch.request';
 import { scimErrorOf } from '../testing/scim-error-of';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -159,5 +159,45 @@ describe('parsePatchPath', () => {
     expect(error).toMatchObject({ status: 400, scimType: 'invalidPath' });
     expect(error.detail).toContain(`Invalid path "${text}"`);
     expect(error.detail).toContain(reason);
+  });
+});
+
+describe('passwords', () => {
+  it.each([
+    ['a path', { op: 'replace', path: 'password', value: 'S3cret!' }],
+    ['a path in another case', { op: 'Add', path: 'PassWord', value: 'S3cret!' }],
+    ['a URN-qualified path', { op: 'replace', path: `${USER_SCHEMA}:password`, value: 'S3cret!' }],
+    ['a remove', { op: 'remove', path: 'password' }],
+    ['a path-less key', { op: 'replace', value: { displayName: 'x', password: 'S3cret!' } }],
+    ['a URN-qualified path-less key', { op: 'add', value: { [`${USER_SCHEMA}:Password`]: 'S3cret!' } }],
+    ['a key under the core User URN', { op: 'add', value: { [USER_SCHEMA]: { password: 'S3cret!' } } }],
+  ])('refuses a PATCH that sets the password through %s, with a detail saying why', (_label, operation) => {
+    const error = scimErrorOf(() => parsePatchRequest(body({ op: 'replace', path: 'title', value: 'x' }, operation)));
+    expect(error).toMatchObject({ status: 400, scimType: 'invalidPath' });
+    expect(error.detail).toContain('Operations[1]: passwords are not accepted');
+    expect(error.detail).toContain('changePassword is not supported');
+    expect(error.detail).not.toContain('S3cret');
+  });
+
+  it('leaves attributes that merely contain the word alone', () => {
+    expect(parsePatchRequest(body({ op: 'add', value: { passwordHint: 'x' } }))).toHaveLength(1);
+  });
+});
+
+describe('patchBodyForQueue', () => {
+  it('keeps only the operations\' op, path and value', () => {
+    expect(patchBodyForQueue({
+      schemas: [PATCH_OP_SCHEMA],
+      Operations: [{ OP: 'Replace', Path: 'title', Value: 'x', password: 'S3cret!' }, { op: 'add', path: null, value: { nickName: 'n' } }],
+      password: 'S3cret!',
+    })).toEqual({
+      schemas: [PATCH_OP_SCHEMA],
+      Operations: [{ op: 'Replace', path: 'title', value: 'x' }, { op: 'add', value: { nickName: 'n' } }],
+    });
+  });
+
+  it('refuses what parsePatchRequest refuses', () => {
+    expect(scimErrorOf(() => patchBodyForQueue(body({ op: 'replace', path: 'password', value: 'S3cret!' })))).toMatchObject({ status: 400 });
+    expect(scimErrorOf(() => patchBodyForQueue({ Operations: [] }))).toMatchObject({ status: 400, scimType: 'invalidSyntax' });
   });
 });

@@ -3,7 +3,7 @@ import type { Filter } from '../filter/filter.ast';
 import { parseFilter } from '../filter/filter.parser';
 import { getKeyIgnoringCase, isJsonObject, type JsonObject, type JsonValue } from '../json';
 import { parseAttrPath, schemaUris, GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE, type AttrPath } from '../schema/resource-type';
-import { PATCH_OP_SCHEMA } from '../schema/urns';
+import { PATCH_OP_SCHEMA, USER_SCHEMA } from '../schema/urns';
 
 /** More operations than this in one request is abuse, not provisioning. */
 export const MAX_PATCH_OPERATIONS = 10_000;
@@ -61,6 +61,26 @@ function checkSchemas(schemas: JsonValue | undefined): void {
   }
 }
 
+/**
+ * The body to put on the queue: the validated operations' op, path and value, nothing else the
+ * client sent. Throws ScimError like parsePatchRequest (so a password never reaches the queue).
+ */
+export function patchBodyForQueue(body: unknown): JsonObject {
+  parsePatchRequest(body);
+  const operations = getKeyIgnoringCase(body as JsonObject, 'Operations') as JsonObject[];
+  return {
+    schemas: [PATCH_OP_SCHEMA],
+    Operations: operations.map((raw) => {
+      const operation: JsonObject = { op: getKeyIgnoringCase(raw, 'op')! };
+      const path = getKeyIgnoringCase(raw, 'path');
+      const value = getKeyIgnoringCase(raw, 'value');
+      if (path !== undefined && path !== null) operation['path'] = path;
+      if (value !== undefined) operation['value'] = value;
+      return operation;
+    }),
+  };
+}
+
 function parseOperation(raw: JsonValue, index: number): PatchOperation {
   const label = `Operations[${index}]`;
   if (!isJsonObject(raw)) throw syntaxError(`${label} must be an object with "op", "path" and "value".`);
@@ -69,6 +89,9 @@ function parseOperation(raw: JsonValue, index: number): PatchOperation {
   const value = getKeyIgnoringCase(raw, 'value');
   // Some clients send "path": null for a path-less operation.
   const path = rawPath === undefined || rawPath === null ? undefined : parsePathValue(rawPath, label);
+  if ((path !== undefined && isPasswordPath(path)) || (path === undefined && isJsonObject(value) && holdsPassword(value))) {
+    throw ScimError.badRequest('invalidPath', `${label}: passwords are not accepted. This service does not store passwords (changePassword is not supported, see /ServiceProviderConfig); remove the password from the request.`);
+  }
 
   if (op === 'remove') {
     if (!path) throw ScimError.badRequest('noTarget', `${label}: "remove" needs a "path" naming what to remove.`);
@@ -156,6 +179,26 @@ function parseBracketFilter(filterText: string, text: string): Filter {
   }
 }
 
+
+/** `password`, `urn:…:core:2.0:User:password`, or a sub-attribute of it. */
+function isPasswordPath(path: PatchPath): boolean {
+  const { uri, name } = path.attrPath;
+  return name.toLowerCase() === 'password' && (uri === undefined || uri.toLowerCase() === USER_SCHEMA.toLowerCase());
+}
+
+/** `password`, `urn:…:core:2.0:User:password` or `password.x` as a key of a path-less value. */
+function isPasswordKey(key: string): boolean {
+  const lower = key.trim().toLowerCase();
+  const prefix = `${USER_SCHEMA.toLowerCase()}:`;
+  const name = lower.startsWith(prefix) ? lower.slice(prefix.length) : lower;
+  return name === 'password' || name.startsWith('password.');
+}
+
+/** Whether a path-less value sets the password: as a key, a URN-qualified key, or under the core User URN. */
+function holdsPassword(value: JsonObject): boolean {
+  return Object.entries(value).some(([key, entry]) =>
+    isPasswordKey(key) || (key.trim().toLowerCase() === USER_SCHEMA.toLowerCase() && isJsonObject(entry) && holdsPassword(entry)));
+}
 
 function syntaxError(detail: string): ScimError {
   return ScimError.badRequest('invalidSyntax', detail);

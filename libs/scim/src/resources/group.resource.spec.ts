@@ -222,8 +222,8 @@ describe('renderGroup', () => {
     expect(body['members']).toEqual([{ value: U1, $ref: `${BASE}/Users/${U1}`, type: 'User', display: 'Ada' }]);
   });
 
-  it('includes an empty members array when given one', () => {
-    expect(renderGroup(stored, BASE, [])['members']).toEqual([]);
+  it('leaves members out when the group has none (RFC 7643 §2.5), not "members": []', () => {
+    expect(renderGroup(stored, BASE, [])).not.toHaveProperty('members');
   });
 
   it('omits externalId when the group has none', () => {

@@ -90,7 +90,8 @@ export function renderGroup(stored: StoredResource, baseUrl: string, members?: J
   const body: JsonObject = { schemas: [GROUP_SCHEMA], id: stored.id };
   if (stored.data['externalId'] !== undefined) body['externalId'] = stored.data['externalId']!;
   for (const [key, value] of Object.entries(stored.data)) if (!(key in body)) body[key] = value;
-  if (members) body['members'] = members;
+  // No members: the attribute is left out, as every empty attribute is (RFC 7643 §2.5).
+  if (members && members.length > 0) body['members'] = members;
   body['meta'] = {
     resourceType: 'Group',
     created: stored.created,

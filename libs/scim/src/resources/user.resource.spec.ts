@@ -3,7 +3,10 @@ import { GROUP_RESOURCE_TYPE } from '../schema/resource-type';
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA } from '../schema/urns';
 import { normalizeResource } from './resource-normalizer';
 import type { StoredResource } from './stored-resource';
-import { parseUser, renderUser } from './user.resource';
+import { parseUser, renderUser, validateUserDocument } from './user.resource';
+import { applyPatch } from '../patch/patch.engine';
+import { parsePatchRequest } from '../patch/patch.request';
+import { USER_RESOURCE_TYPE } from '../schema/resource-type';
 import { scimErrorOf as scimError } from '../testing/scim-error-of';
 
 const ENTERPRISE = ENTERPRISE_USER_SCHEMA;
@@ -116,6 +119,15 @@ describe('parseUser / normalizeResource', () => {
       [false, false],
     ])('stores active %j as %j', (input, expected) => {
       expect(parseUser({ userName: 'a', active: input })['active']).toBe(expected);
+    });
+
+    it('defaults active to true on create, but keeps it unassigned after a PATCH removed it (RFC 7644 §3.5.2.2)', () => {
+      expect(parseUser({ userName: 'a' })['active']).toBe(true);
+      const stored = parseUser({ userName: 'a', active: false });
+      for (const operation of [{ op: 'remove', path: 'active' }, { op: 'replace', path: 'active', value: null }, { op: 'replace', value: { active: null } }]) {
+        const patched = applyPatch(stored, parsePatchRequest({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [operation] }), USER_RESOURCE_TYPE);
+        expect(validateUserDocument(patched)).toEqual({ userName: 'a' });
+      }
     });
 
     it('converts string booleans inside multi-valued attributes', () => {

@@ -6,11 +6,21 @@ import { normalizeResource } from './resource-normalizer';
 import { etag, type StoredUser } from './stored-resource';
 
 /**
- * Validates a User document (POST/PUT body, or the result of a PATCH) and returns it in
- * canonical form. `active` defaults to true: a created account is active unless told otherwise.
+ * Validates a User body (POST/PUT) and returns it in canonical form. `active` defaults to true:
+ * a created account is active unless told otherwise.
  */
 export function parseUser(body: unknown): JsonObject {
-  const user = normalizeResource(body, USER_RESOURCE_TYPE);
+  const user = validateUserDocument(body);
+  if (user['active'] === undefined) user['active'] = true;
+  return user;
+}
+
+/**
+ * Validates a User document after PATCH. Nothing is defaulted: an attribute the PATCH removed
+ * stays unassigned (RFC 7644 §3.5.2.2), `active` included.
+ */
+export function validateUserDocument(document: unknown): JsonObject {
+  const user = normalizeResource(document, USER_RESOURCE_TYPE);
   const userName = user['userName'];
   if (typeof userName !== 'string' || userName.trim() === '') {
     throw ScimError.badRequest('invalidValue', 'userName is required and must be a non-empty string.');
@@ -18,7 +28,6 @@ export function parseUser(body: unknown): JsonObject {
   if (userName.length > 256) {
     throw ScimError.badRequest('invalidValue', `userName is ${userName.length} characters long; at most 256 are allowed.`);
   }
-  if (user['active'] === undefined) user['active'] = true;
   return user;
 }
 

@@ -11,6 +11,10 @@ function multiValuedSubAttributes(valueType: 'string' | 'reference' | 'binary', 
   ];
 }
 
+/**
+ * The core User attributes this server keeps. `password` is not one of them: passwords are never
+ * accepted (changePassword is not supported); POST/PUT ignore it and a PATCH of it is refused.
+ */
 export const USER_ATTRIBUTES: AttributeDefinition[] = [
   attr('userName', 'string', {
     required: true,
@@ -35,7 +39,6 @@ export const USER_ATTRIBUTES: AttributeDefinition[] = [
   attr('locale', 'string', { description: 'The User\'s default location for localization.' }),
   attr('timezone', 'string', { description: 'The User\'s time zone in IANA Time Zone database format.' }),
   attr('active', 'boolean', { description: 'The User\'s administrative status. Inactive users are kept and still returned.' }),
-  attr('password', 'string', { mutability: 'writeOnly', returned: 'never', caseExact: true, description: 'The User\'s cleartext password. Never returned.' }),
   complex('emails', multiValuedSubAttributes('string', ['work']), {
     multiValued: true,
     description: 'Email addresses. Only one work email whose domain belongs to the tenant is saved; other types are ignored.',

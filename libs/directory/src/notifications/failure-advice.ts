@@ -1,4 +1,4 @@
-import type { DigestFailure, DigestTenant } from '@scim/directory';
+import type { DigestFailure } from './notification.store';
 
 /** A short label per failure reason, used for the counts at the top of a digest. */
 export function reasonLabel(reason: string): string {
@@ -17,6 +17,8 @@ export function reasonLabel(reason: string): string {
       return 'service unavailable';
     case 'TIMED_OUT':
       return 'timed out';
+    case 'INTERNAL':
+      return 'internal error of the service';
     default:
       return 'value not accepted';
   }
@@ -26,15 +28,21 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** What the tenant's admin can do about one failure, in plain words. */
-export function adviceFor(failure: DigestFailure, tenant: DigestTenant): string {
+/** The facts the advice needs: the same for a digest's failure and an activity row. */
+export type AdvisedFailure = Pick<DigestFailure, 'reason' | 'context' | 'resourceName'>;
+
+/**
+ * What the tenant's admin can do about one failure, in plain words. The failure email and the
+ * admin console's activity view show this same text, and it names console actions (the admin of
+ * a tenant has no shell on our servers).
+ */
+export function adviceFor(failure: AdvisedFailure): string {
   const context = failure.context ?? {};
   switch (failure.reason) {
     case 'WORK_EMAIL_REJECTED': {
       const domain = text(context['domain']);
       if (!domain) return 'Correct the user\'s mail attribute in Entra: it is not a valid email address.';
-      const domains = [...tenant.workDomains, domain].join(',');
-      return `Add ${domain} to the tenant's work domains (npm run tenant -- set --tenant ${tenant.id} --domains ${domains}), or correct the user's mail attribute in Entra.`;
+      return `Add ${domain} under Work domains in the admin console, or correct the user's mail attribute in Entra.`;
     }
     case 'USER_NAME_TAKEN': {
       const userName = text(context['userName']) ?? failure.resourceName ?? 'this userName';
@@ -55,6 +63,8 @@ export function adviceFor(failure: DigestFailure, tenant: DigestTenant): string 
       return 'The service could not reach its database, so nothing was saved. Entra retries in its next cycle; if this repeats, contact the operator of the provisioning service.';
     case 'TIMED_OUT':
       return 'The service was too busy to apply the write in time, so nothing was saved. Entra retries in its next cycle.';
+    case 'INTERNAL':
+      return 'Nothing was saved. This is a fault of the provisioning service, not of the data sent: report it to the operator of the service.';
     default:
       return 'Check the attribute mapping in Entra for the attribute named in the reason: the value sent was not accepted.';
   }
@@ -68,7 +78,7 @@ export function operationLabel(kind: string): string {
 }
 
 /** The user or group a failure is about: its name, externalId and id, as far as known. */
-export function subjectLabel(failure: DigestFailure): string {
+export function subjectLabel(failure: Pick<DigestFailure, 'resourceName' | 'resourceType' | 'externalId' | 'resourceId'>): string {
   const parts = [failure.resourceName ?? `(${failure.resourceType.toLowerCase()} without a name)`];
   if (failure.externalId) parts.push(`externalId ${failure.externalId}`);
   if (failure.resourceId) parts.push(`id ${failure.resourceId}`);

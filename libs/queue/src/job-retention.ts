@@ -1,0 +1,58 @@
+import type { WriteResult } from './directory.jobs';
+import type { FailureNotice } from './notifications.jobs';
+
+/*
+ * What the queues keep in Redis after a job has run. Job payloads hold personal data (names,
+ * emails), so a finished job keeps none of it:
+ *   - a completed job is removed at once (DIRECTORY_JOB_OPTIONS, NOTIFICATION_JOB_OPTIONS);
+ *   - its return value, which BullMQ also copies into the queue's event stream, is a StoredOutcome;
+ *   - a failed job's data is replaced by the ids below before it sits in the failed set.
+ */
+
+/** A write job's return value: whether it succeeded and its status, never the resource or a detail. */
+export interface StoredOutcome {
+  ok: boolean;
+  status: number;
+}
+
+export function storedOutcome(result: WriteResult): StoredOutcome {
+  return { ok: result.ok, status: result.status };
+}
+
+/** What a failed write job keeps: the ids to find it by (the reason is BullMQ's failedReason). */
+export interface FailedWriteRecord {
+  operationId: string | null;
+  tenantId: string | null;
+  userId?: string;
+  groupId?: string;
+  payload: 'removed';
+}
+
+export function failedWriteRecord(data: unknown): FailedWriteRecord {
+  const record: FailedWriteRecord = { operationId: stringField(data, 'operationId'), tenantId: stringField(data, 'tenantId'), payload: 'removed' };
+  const userId = stringField(data, 'userId');
+  const groupId = stringField(data, 'groupId');
+  if (userId !== null) record.userId = userId;
+  if (groupId !== null) record.groupId = groupId;
+  return record;
+}
+
+/** What a notice that could not be recorded for a day keeps: ids and codes, not the name or the detail. */
+export type FailedNoticeRecord = Pick<FailureNotice, 'tenantId' | 'operationId' | 'kind' | 'resourceType' | 'resourceId' | 'status' | 'reason' | 'occurredAt'> & {
+  payload: 'removed';
+};
+
+export function failedNoticeRecord(notice: FailureNotice): FailedNoticeRecord {
+  const { tenantId, operationId, kind, resourceType, resourceId, status, reason, occurredAt } = notice;
+  return { tenantId, operationId, kind, resourceType, resourceId, status, reason, occurredAt, payload: 'removed' };
+}
+
+/** Whether a job's data is already one of the records above. */
+export function isPayloadRemoved(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && (data as { payload?: unknown }).payload === 'removed';
+}
+
+function stringField(data: unknown, key: string): string | null {
+  const value = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'string' ? value : null;
+}
