@@ -1,6 +1,7 @@
 import { migrateDirectory } from '@scim/directory';
 import type { QueryRunner } from 'typeorm';
-import { PrivatePostgres, PrivateRedis } from './support/private-engines';
+import { PrivatePostgres } from './support/private-postgres';
+import { PrivateRedis } from './support/private-redis';
 import { TestStack, filterQuery, type ScimClient, type ScimResponse } from './support/stack';
 
 type Json = Record<string, any>;

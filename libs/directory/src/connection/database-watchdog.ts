@@ -12,10 +12,13 @@ export interface WatchdogOptions {
 const DEFAULTS: WatchdogOptions = { intervalMs: 500, timeoutMs: 1000 };
 
 /**
- * Asks the database `SELECT 1` on a connection of its own every `intervalMs`. A check that fails
- * or is not answered within `timeoutMs` opens the circuit (so requests fail fast and running
- * queries end); the first answered check closes it. A frozen or unreachable database is thereby
- * noticed within interval + timeout (1.5 s by default), whatever the statement timeout is.
+ * Asks the database `SELECT 1` on a connection of its own every `intervalMs`. A check not
+ * answered within `timeoutMs` (a frozen server, dropped packets) opens the circuit, so requests
+ * fail fast and running queries end instead of each waiting for its own timeout; the next check
+ * that gets an answer closes it. A refused connection is an answer too: requests fail at once on
+ * their own, and writes still reach the worker, which retries them and reports the failure. A
+ * frozen database is thereby noticed within interval + timeout (1.5 s by default), whatever the
+ * statement timeout is.
  */
 export class DatabaseWatchdog {
   private readonly options: WatchdogOptions;
@@ -49,7 +52,9 @@ export class DatabaseWatchdog {
   }
 
   private async check(): Promise<void> {
-    const overdue = setTimeout(() => {
+    let overdue = false;
+    const timer = setTimeout(() => {
+      overdue = true;
       this.circuit.open(`the database did not answer a health check within ${this.options.timeoutMs / 1000} s`);
       this.drop();
     }, this.options.timeoutMs);
@@ -58,16 +63,22 @@ export class DatabaseWatchdog {
       await client.query('SELECT 1');
       this.circuit.close();
     } catch {
-      this.circuit.open('the database cannot be reached');
       this.drop();
+      // A refusal is an answer: requests to a database that refuses fail at once without the circuit.
+      if (!overdue) this.circuit.close();
     } finally {
-      clearTimeout(overdue);
+      clearTimeout(timer);
       this.schedule(this.options.intervalMs);
     }
   }
 
   private async connect(): Promise<Client> {
-    const client = new Client({ connectionString: this.url, connectionTimeoutMillis: this.options.timeoutMs, application_name: this.options.applicationName ?? 'scim-watchdog' });
+    // Gives up after the check's own timeout, so that a hanging connect counts as "did not answer".
+    const client = new Client({
+      connectionString: this.url,
+      connectionTimeoutMillis: this.options.timeoutMs + 500,
+      application_name: this.options.applicationName ?? 'scim-watchdog',
+    });
     client.on('error', () => undefined);
     this.client = client;
     await client.connect();

@@ -1,14 +1,8 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import IORedis from 'ioredis';
 import { freePort } from './stack';
-
-/**
- * Engines that a test starts for itself, so that it can freeze or kill them: never the machine's
- * shared Postgres and Redis (STYLE.md §11).
- */
 
 function postgresBin(): string {
   const root = '/usr/lib/postgresql';
@@ -35,7 +29,10 @@ function childrenOf(pid: number): number[] {
   return children;
 }
 
-/** A Postgres cluster of the test's own (initdb + pg_ctl as user postgres when run as root), on a free port. */
+/**
+ * A Postgres cluster of the test's own (initdb + pg_ctl, as user postgres when run as root) on a
+ * free port, so that a test can freeze it: never the machine's shared Postgres (STYLE.md §11).
+ */
 export class PrivatePostgres {
   port = 0;
   private dir = '';
@@ -90,47 +87,5 @@ export class PrivatePostgres {
     }
     rmSync(this.dir, { recursive: true, force: true });
     this.dir = '';
-  }
-}
-
-/** A redis-server of the test's own, on a free port, without persistence; it can be SIGKILLed and restarted. */
-export class PrivateRedis {
-  port = 0;
-  private child?: ChildProcess;
-
-  async start(): Promise<this> {
-    if (!this.port) this.port = await freePort();
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const probe = new IORedis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await probe.connect();
-          await probe.ping();
-          return this;
-        } catch (error) {
-          if (attempt > 50) throw error;
-          probe.disconnect();
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-    } finally {
-      probe.disconnect();
-    }
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  /** SIGKILL: a crash, without a chance to close connections. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
   }
 }
