@@ -118,6 +118,8 @@ describe('slow and stalled clients (end to end)', () => {
     const readers = Array.from({ length: STALLED_READERS }, () => stalledGet(stack.port, `/Groups/${bigGroupId}`, heavy.token));
     try {
       const statuses = await Promise.all(readers.map((r) => r.status));
+      // The streaming ones first fill the sockets' buffers (a few pages each), then stall.
+      await new Promise((r) => setTimeout(r, 2000));
       const during = await otherTenantTraffic('during', 400);
       const health = await fetch(`${stack.baseUrl}/health`);
       const healthBody = await health.json();
