@@ -88,6 +88,10 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Route the apps' Postgres and Redis connections through TcpProxy, to simulate outages. */
   viaProxies?: boolean;
+  /** A migrated database to use instead of a fresh one on the shared server (a private cluster); not dropped. */
+  databaseUrl?: string;
+  /** A Redis to use instead of the shared one (one the test can kill). */
+  redisUrl?: string;
 }
 
 /**
@@ -107,6 +111,10 @@ export class TestStack {
 
   constructor(private readonly options: StackOptions) {}
 
+  get redisUrl(): string {
+    return this.options.redisUrl ?? REDIS_URL;
+  }
+
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
   }
@@ -121,7 +129,7 @@ export class TestStack {
     return {
       PATH: process.env['PATH'],
       DATABASE_URL: databaseUrl.toString(),
-      REDIS_URL: this.redisProxy ? `redis://127.0.0.1:${this.redisProxy.port}` : REDIS_URL,
+      REDIS_URL: this.redisProxy ? `redis://127.0.0.1:${this.redisProxy.port}` : this.redisUrl,
       QUEUE_PREFIX: this.queuePrefix,
       PORT: String(this.port),
       PUBLIC_URL: this.baseUrl,
@@ -136,14 +144,18 @@ export class TestStack {
   }
 
   async start(): Promise<this> {
-    const database = await createTestDatabase(this.options.label);
-    this.databaseUrl = database.url;
-    this.dropDatabase = database.drop;
+    if (this.options.databaseUrl) {
+      this.databaseUrl = this.options.databaseUrl;
+    } else {
+      const database = await createTestDatabase(this.options.label);
+      this.databaseUrl = database.url;
+      this.dropDatabase = database.drop;
+    }
     this.queuePrefix = uniqueQueuePrefix(this.options.label);
     this.port = await freePort();
     if (this.options.viaProxies) {
       const postgres = new URL(this.databaseUrl);
-      const redis = new URL(REDIS_URL);
+      const redis = new URL(this.redisUrl);
       this.postgresProxy = new TcpProxy(postgres.hostname, Number(postgres.port || 5432));
       this.redisProxy = new TcpProxy(redis.hostname, Number(redis.port || 6379));
       await this.postgresProxy.start();
@@ -200,7 +212,7 @@ export class TestStack {
     await this.redisProxy?.down();
     if (this.dataSource?.isInitialized) await this.dataSource.destroy();
     await this.dropDatabase?.();
-    await deleteQueueKeys(this.queuePrefix);
+    await deleteQueueKeys(this.queuePrefix, this.redisUrl).catch(() => undefined);
   }
 
   dumpLogs(): string {
@@ -208,9 +220,9 @@ export class TestStack {
   }
 }
 
-export async function deleteQueueKeys(prefix: string): Promise<void> {
+export async function deleteQueueKeys(prefix: string, redisUrl = REDIS_URL): Promise<void> {
   if (!prefix) return;
-  const redis = new IORedis(REDIS_URL);
+  const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
     let cursor = '0';
     do {

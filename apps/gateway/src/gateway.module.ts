@@ -3,10 +3,11 @@ import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ADMIN_CONTROLLERS, ADMIN_PROVIDERS } from './admin/admin.providers';
-import { GroupRepository, TenantRepository, UserRepository, directoryDataSourceOptions } from '@scim/directory';
+import { DatabaseCircuit, GroupRepository, TenantRepository, UserRepository, directoryDataSourceOptions } from '@scim/directory';
 import { ScimAuthGuard } from './auth/scim-auth.guard';
 import { TenantAuthService } from './auth/tenant-auth.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
+import { DatabaseWatchdogService } from './health/database-watchdog.service';
 import { DependencyProbe } from './health/dependency-probe.service';
 import { HealthController } from './health/health.controller';
 import { GatewayMetrics } from './metrics/gateway-metrics';
@@ -17,6 +18,8 @@ import { ScimExceptionFilter } from './scim-exception.filter';
 import { BulkController } from './scim/bulk.controller';
 import { DiscoveryController } from './scim/discovery.controller';
 import { GroupsController } from './scim/groups.controller';
+import { MemberPagesPool } from './scim/member-pages.pool';
+import { MemberStreamLimiter } from './scim/member-stream.limiter';
 import { ScimBulkService } from './scim/scim-bulk.service';
 import { RootSearchController } from './scim/root-search.controller';
 import { ScimSearchService } from './scim/scim-search.service';
@@ -28,11 +31,19 @@ import { TenantThrottle } from './throttle/tenant-throttle.service';
 @Module({})
 export class GatewayModule {
   static register(config: GatewayConfig): DynamicModule {
+    // Opened by the watchdog while Postgres does not answer; shared by both pools.
+    const circuit = new DatabaseCircuit();
     return {
       module: GatewayModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...directoryDataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize, applicationName: 'scim-gateway' }),
+          ...directoryDataSourceOptions({
+            url: config.databaseUrl,
+            poolSize: config.pools.main,
+            applicationName: 'scim-gateway',
+            statementTimeoutMs: config.statementTimeoutMs,
+            circuit,
+          }),
           // Start even when Postgres is down: /health reports it and requests answer 503.
           retryAttempts: 0,
           manualInitialization: false,
@@ -41,8 +52,12 @@ export class GatewayModule {
       controllers: [UsersController, GroupsController, BulkController, RootSearchController, DiscoveryController, HealthController, MetricsController, ...ADMIN_CONTROLLERS],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: DatabaseCircuit, useValue: circuit },
+        DatabaseWatchdogService,
+        MemberPagesPool,
+        MemberStreamLimiter,
         { provide: UserRepository, useFactory: (ds: DataSource) => new UserRepository(ds), inject: [DataSource] },
-        { provide: GroupRepository, useFactory: (ds: DataSource) => new GroupRepository(ds), inject: [DataSource] },
+        { provide: GroupRepository, useFactory: (ds: DataSource, pages: MemberPagesPool) => new GroupRepository(ds, pages.rows), inject: [DataSource, MemberPagesPool] },
         { provide: TenantRepository, useFactory: (ds: DataSource) => new TenantRepository(ds), inject: [DataSource] },
         TenantAuthService,
         ScimAuthGuard,

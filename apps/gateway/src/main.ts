@@ -10,6 +10,7 @@ import { registerRequestTelemetry, requestIdOf } from './http/request-telemetry'
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { QUEUE_DASHBOARD_PATH } from './operator/queue-dashboard';
 import { TenantThrottle } from './throttle/tenant-throttle.service';
+import { serverTimeouts } from './http/server-timeouts';
 import { closeOnSignals } from '@scim/config';
 
 async function bootstrap(): Promise<void> {
@@ -17,6 +18,7 @@ async function bootstrap(): Promise<void> {
   const logger = createLogger({ app: 'gateway', level: config.logLevel, format: config.logFormat });
   const adapter = new FastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
+    ...serverTimeouts(config.writeTimeoutMs),
     // Errors raised before Nest sees the request are SCIM errors too.
     frameworkErrors: scimFrameworkErrors,
     clientErrorHandler: scimClientErrorHandler,

@@ -1,6 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { answerForPermanentDatabaseError, answerForRefusal } from '@scim/directory';
+import { answerForPermanentDatabaseError, answerForRefusal, databaseOutage } from '@scim/directory';
 import { ScimError, bulkTooLarge, scimErrorBody, type ScimType } from '@scim/scim';
 import { AdminExceptionFilter, isAdminPath } from './admin/admin-exception.filter';
 import { DependencyProbe } from './health/dependency-probe.service';
@@ -88,6 +88,9 @@ export class ScimExceptionFilter implements ExceptionFilter {
     }
     const refusal = answerForRefusal(error);
     if (refusal) return { status: refusal.status, detail: refusal.detail, scimType: refusal.scimType as ScimType | undefined };
+    // Known by its type, not by probing: the probe may already see Postgres back (a pool timeout is still a 503).
+    const outage = databaseOutage(error);
+    if (outage) return { status: 503, detail: outage, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } };
     // Nest wraps Fastify's body-parsing errors in an HttpException whose cause is the original.
     const fastify = fastifyAnswer(error, request) ?? (error instanceof HttpException ? fastifyAnswer(error.cause, request) : undefined);
     if (fastify) return fastify;

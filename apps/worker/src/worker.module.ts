@@ -16,7 +16,12 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...directoryDataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize, applicationName: `scim-worker-${process.pid}` }),
+          ...directoryDataSourceOptions({
+            url: config.databaseUrl,
+            poolSize: config.dbPoolSize,
+            applicationName: `scim-worker-${process.pid}`,
+            statementTimeoutMs: config.statementTimeoutMs,
+          }),
           retryAttempts: 10,
           retryDelay: 1000,
         }),

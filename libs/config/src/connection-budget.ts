@@ -7,6 +7,20 @@
 /** Gateway pool unless DB_POOL_SIZE says otherwise: reads, token look-ups, health checks. */
 export const DEFAULT_GATEWAY_POOL_SIZE = 20;
 
+/** The fewest a gateway can run with: one each for its watchdog, member pages and everything else. */
+export const GATEWAY_MIN_POOL_SIZE = 3;
+
+/**
+ * How a gateway splits its DB_POOL_SIZE connections, so that its total stays DB_POOL_SIZE: one
+ * for the database watchdog, a fifth (1 to 4) for reading group members page by page (a pool of
+ * their own, so member reads never take the connections other requests need), the rest for
+ * everything else. 20 gives 15 + 4 + 1.
+ */
+export function gatewayPools(poolSize: number): { main: number; memberPages: number; watchdog: number } {
+  const memberPages = Math.min(4, Math.max(1, Math.floor(poolSize / 5)));
+  return { main: poolSize - memberPages - 1, memberPages, watchdog: 1 };
+}
+
 /**
  * Jobs one worker runs at once unless WORKER_CONCURRENCY says otherwise. A write spends most of its
  * time waiting on Postgres, so a worker (one Node thread on any host) overlaps several.

@@ -17,6 +17,10 @@ export const ENV = {
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
   WRITE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30000),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).optional(),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  DB_MEMBER_PAGE_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
+  MEMBER_STREAMS_PER_TENANT: z.coerce.number().int().min(1).max(1000).default(2),
+  MEMBER_STREAMS_PER_PROCESS: z.coerce.number().int().min(1).max(1000).default(8),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   /** Worker and notifier: port of their /metrics and /health/* listener; unset, no listener. */

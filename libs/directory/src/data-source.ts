@@ -1,5 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Client } from 'pg';
+import { GuardedPool, guardedDriver, type DatabaseCircuit } from './connection/guarded-pool';
 import { AdminSessionEntity, AdminSignInLinkEntity } from './entities/admin-session.entity';
 import { ApiTokenEntity } from './entities/api-token.entity';
 import { NotificationDigestEntity } from './entities/notification-digest.entity';
@@ -22,11 +23,31 @@ export interface DatabaseOptions {
   /** Connections in this process's pool. */
   poolSize?: number;
   applicationName?: string;
+  /**
+   * Time limit of one statement (Postgres `statement_timeout`); the client also gives up on a
+   * server that does not answer at all 1 s later. Unset: no limit (migrations, the CLI).
+   */
+  statementTimeoutMs?: number;
+  /** Opened by a watchdog while the database does not answer: the pool then fails at once. */
+  circuit?: DatabaseCircuit;
+}
+
+/** Getting a connection (a new one, or a free one from the pool) gives up after this long. */
+export const CONNECT_TIMEOUT_MS = 1000;
+
+function poolConfig(options: DatabaseOptions) {
+  return {
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: 30000,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+  };
 }
 
 /**
- * TypeORM options for the directory database. Connection attempts give up after 2 s so that a
- * Postgres outage turns into a quick 503 rather than a hanging request.
+ * TypeORM options for the directory database. Every wait is bounded: getting a connection gives
+ * up after 1 s and a statement after its time limit, each failing with DatabaseUnavailableError
+ * (a quick 503, a retried job) rather than a hanging request.
  */
 export function directoryDataSourceOptions(options: DatabaseOptions): DataSourceOptions {
   return {
@@ -38,12 +59,14 @@ export function directoryDataSourceOptions(options: DatabaseOptions): DataSource
     synchronize: false,
     logging: false,
     applicationName: options.applicationName,
-    extra: {
-      max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 2000,
-      idleTimeoutMillis: 30000,
-    },
+    driver: guardedDriver(options.circuit),
+    extra: poolConfig(options),
   };
+}
+
+/** A plain pool with the same limits, for reads outside TypeORM (the gateway's member pages). */
+export function createGuardedPool(options: DatabaseOptions): GuardedPool {
+  return new GuardedPool({ connectionString: options.url, application_name: options.applicationName, ...poolConfig(options) }, options.circuit);
 }
 
 export function createDirectoryDataSource(options: DatabaseOptions): DataSource {

@@ -1,4 +1,7 @@
 export * from './data-source';
+export * from './connection/guarded-pool';
+export * from './connection/database-outage';
+export * from './connection/database-watchdog';
 export * from './directory-error';
 export * from './entities/tenant.entity';
 export * from './entities/api-token.entity';

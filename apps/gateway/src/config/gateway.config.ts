@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_GATEWAY_POOL_SIZE, loadEnv } from '@scim/config';
+import { ConfigError, DEFAULT_GATEWAY_POOL_SIZE, GATEWAY_MIN_POOL_SIZE, gatewayPools, loadEnv } from '@scim/config';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
@@ -10,7 +10,15 @@ export interface GatewayConfig {
   /** Base of `scimUrl` and `meta.location`, without a trailing slash. */
   publicUrl: string;
   writeTimeoutMs: number;
+  /** All of this process's Postgres connections (DB_POOL_SIZE), split by gatewayPools(). */
   dbPoolSize: number;
+  pools: { main: number; memberPages: number; watchdog: number };
+  /** Time limit of one statement; member pages get the longer memberPageTimeoutMs. */
+  statementTimeoutMs: number;
+  memberPageTimeoutMs: number;
+  /** Concurrent reads of groups with more than one page of members, per tenant and per process. */
+  memberStreamsPerTenant: number;
+  memberStreamsPerProcess: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   logFormat: 'json' | 'pretty';
   /** METRICS=off: no per-request metrics and no /metrics. */
@@ -25,6 +33,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const e = loadEnv(
     [
       'DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'PORT', 'PUBLIC_URL', 'WRITE_TIMEOUT_MS', 'DB_POOL_SIZE', 'LOG_LEVEL', 'LOG_FORMAT', 'METRICS',
+      'DB_STATEMENT_TIMEOUT_MS', 'DB_MEMBER_PAGE_TIMEOUT_MS', 'MEMBER_STREAMS_PER_TENANT', 'MEMBER_STREAMS_PER_PROCESS',
       'RATE_LIMIT_PER_SECOND', 'RATE_LIMIT_BURST', 'OPERATOR_TOKEN',
     ],
     env,
@@ -33,6 +42,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   if (e.RATE_LIMIT_BURST < e.RATE_LIMIT_PER_SECOND) {
     throw new ConfigError([`RATE_LIMIT_BURST: must be at least RATE_LIMIT_PER_SECOND (${e.RATE_LIMIT_PER_SECOND}) (got ${e.RATE_LIMIT_BURST})`]);
   }
+  const dbPoolSize = e.DB_POOL_SIZE ?? DEFAULT_GATEWAY_POOL_SIZE;
+  if (dbPoolSize < GATEWAY_MIN_POOL_SIZE) {
+    throw new ConfigError([
+      `DB_POOL_SIZE: the gateway needs at least ${GATEWAY_MIN_POOL_SIZE} connections (one each for its database watchdog, member pages and other requests) (got ${dbPoolSize})`,
+    ]);
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -40,7 +55,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     port: e.PORT,
     publicUrl: e.PUBLIC_URL,
     writeTimeoutMs: e.WRITE_TIMEOUT_MS,
-    dbPoolSize: e.DB_POOL_SIZE ?? DEFAULT_GATEWAY_POOL_SIZE,
+    dbPoolSize,
+    pools: gatewayPools(dbPoolSize),
+    statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    memberPageTimeoutMs: e.DB_MEMBER_PAGE_TIMEOUT_MS,
+    memberStreamsPerTenant: e.MEMBER_STREAMS_PER_TENANT,
+    memberStreamsPerProcess: e.MEMBER_STREAMS_PER_PROCESS,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     metrics: e.METRICS === 'on',

@@ -3,11 +3,15 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { OperationsLog } from '@scim/directory';
+import { DatabaseCircuit, FailureReason, OperationsLog, unavailableNotice, type DirectoryJobInput } from '@scim/directory';
+import { ScimError } from '@scim/scim';
 import {
   DIRECTORY_JOB_OPTIONS,
   DIRECTORY_QUEUE,
+  NOTIFICATIONS_QUEUE,
+  NOTIFICATION_JOB_OPTIONS,
   replyChannel,
+  type FailureNotice,
   type DirectoryJobData,
   type DirectoryJobName,
   type WriteEnvelope,
@@ -19,11 +23,15 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 type Payload<N extends DirectoryJobName> = Omit<DirectoryJobData<N>, keyof WriteEnvelope> & Pick<WriteEnvelope, 'tenantId' | 'requestId' | 'ifMatch'>;
 
 interface PendingWrite {
+  job: DirectoryJobInput;
   resolve(result: WriteResult): void;
 }
 
 /** How long a client is told to wait before retrying a write that timed out. */
 const RETRY_AFTER_SECONDS = 5;
+/** After losing Redis, how long writes that were running get to show up in the operations log. */
+const LOST_REPLY_GRACE_MS = 2000;
+const LOST_REPLY_POLL_MS = 200;
 
 /**
  * Request/reply over BullMQ: enqueue a write on the `directory` queue and wait for its result.
@@ -40,10 +48,19 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   private readonly producer: IORedis;
   private readonly subscriber: IORedis;
   private readonly queue: Queue;
+  /** Writes refused while Postgres is down are reported here, like the worker's exhausted retries. */
+  private readonly notifications: Queue;
   private readonly pending = new Map<string, PendingWrite>();
   private readonly log: OperationsLog;
+  /** Operations whose reply channel went away and that are being settled from the operations log. */
+  private readonly settling = new Set<string>();
+  private stopping = false;
 
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig, dataSource: DataSource) {
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly circuit: DatabaseCircuit,
+    dataSource: DataSource,
+  ) {
     this.log = new OperationsLog(dataSource);
     this.channel = replyChannel(config.queuePrefix, this.gatewayId);
     this.producer = new IORedis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'scim-gateway' });
@@ -59,6 +76,16 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     this.subscriber.on('error', () => undefined);
     this.queue = new Queue(DIRECTORY_QUEUE, { connection: this.producer, prefix: config.queuePrefix });
     this.queue.on('error', () => undefined);
+    this.notifications = new Queue(NOTIFICATIONS_QUEUE, { connection: this.producer, prefix: config.queuePrefix });
+    this.notifications.on('error', () => undefined);
+    // Replies published while the subscriber is disconnected are lost (pub/sub keeps nothing).
+    this.subscriber.on('close', () => void this.settleLostReplies());
+    // Postgres stopped answering: the workers cannot finish, so waiting writes are answered now.
+    circuit.onOpen((reason) => {
+      for (const operationId of [...this.pending.keys()]) {
+        void this.expire(operationId, `The write could not complete: ${reason}. It was not applied unless a later read shows it; retry the request.`, `The write was not applied: ${reason}.`);
+      }
+    });
   }
 
   /**
@@ -77,7 +104,9 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     await this.queue.close().catch(() => undefined);
+    await this.notifications.close().catch(() => undefined);
     this.subscriber.disconnect();
     this.producer.disconnect();
   }
@@ -86,21 +115,90 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     return this.producer;
   }
 
-  /** Enqueues one write and resolves with its result, or with a 503 result after WRITE_TIMEOUT_MS. */
+  /**
+   * Enqueues one write and resolves with its result, or with a 503 result after WRITE_TIMEOUT_MS.
+   * While the watchdog finds Postgres down the write is refused at once (and reported for the
+   * failure email): it is never queued, so it can never happen later.
+   */
   async write<N extends DirectoryJobName>(name: N, payload: Payload<N>): Promise<WriteResult> {
     const operationId = randomUUID();
     const deadline = Date.now() + this.config.writeTimeoutMs;
     const data = { ...payload, operationId, replyTo: this.channel, deadline } as unknown as DirectoryJobData<N>;
-    const result = new Promise<WriteResult>((resolve) => this.pending.set(operationId, { resolve }));
+    const job = { name, data } as unknown as DirectoryJobInput;
+    const closed = this.circuit.refusal();
+    if (closed) {
+      const detail = `The service is temporarily unavailable: ${closed.reason}. The write was not applied; retry later.`;
+      void this.report(unavailableNotice(job, detail));
+      throw new ScimError(503, detail, undefined, RETRY_AFTER_SECONDS);
+    }
+    const result = new Promise<WriteResult>((resolve) => this.pending.set(operationId, { job, resolve }));
     const timer = setTimeout(() => void this.expire(operationId), this.config.writeTimeoutMs);
     try {
       await this.queue.add(name, data as never, { ...DIRECTORY_JOB_OPTIONS, jobId: operationId });
-    } catch (error) {
+    } catch {
       clearTimeout(timer);
       this.pending.delete(operationId);
-      throw error;
+      throw new ScimError(503, 'The service is temporarily unavailable: the queue cannot be reached. The write was not applied; retry later.', undefined, RETRY_AFTER_SECONDS);
     }
     return result.finally(() => clearTimeout(timer));
+  }
+
+  /** Best effort: the notifier records the failure (when Postgres is back) and mails the tenant. */
+  private async report(notice: FailureNotice): Promise<void> {
+    await this.notifications.add('record-failure', notice, { ...NOTIFICATION_JOB_OPTIONS, jobId: notice.operationId }).catch((error: Error) => {
+      this.logger.warn(`Could not report the failure of ${notice.operationId}: ${error.message}`);
+    });
+  }
+
+  private settle(operationId: string, result: WriteResult): void {
+    const waiting = this.pending.get(operationId);
+    if (!waiting) return;
+    this.pending.delete(operationId);
+    waiting.resolve(!result.ok && result.status === 503 ? { retryAfterSeconds: RETRY_AFTER_SECONDS, ...result } : result);
+  }
+
+  /**
+   * The reply channel went away (Redis crashed or the connection dropped) with writes waiting.
+   * Their results live in the operations log, keyed by operation id: a write that ran is
+   * answered from it, one still running gets LOST_REPLY_GRACE_MS to finish, and any other is
+   * refused for good by recording it as failed under its id (its job, should it still run,
+   * then changes nothing) and answered 503.
+   */
+  private async settleLostReplies(): Promise<void> {
+    if (this.stopping) return;
+    const lost = [...this.pending.keys()].filter((id) => !this.settling.has(id));
+    if (lost.length === 0) return;
+    for (const id of lost) this.settling.add(id);
+    const waiting = () => lost.filter((id) => this.pending.has(id));
+    try {
+      const until = Date.now() + LOST_REPLY_GRACE_MS;
+      for (;;) {
+        const recorded = await this.log.recorded(waiting()).catch(() => [] as string[]);
+        for (const id of recorded) {
+          const result = await this.log.replay(id).catch(() => undefined);
+          if (result) this.settle(id, result);
+        }
+        if (waiting().length === 0 || Date.now() >= until) break;
+        await new Promise((resolve) => setTimeout(resolve, LOST_REPLY_POLL_MS));
+      }
+      const refusal = {
+        status: 503,
+        detail: 'The write was not applied: the connection to the queue was lost while it waited. Retry the request.',
+        reason: FailureReason.Unavailable,
+      };
+      await Promise.all(
+        waiting().map(async (id) => {
+          const job = this.pending.get(id)?.job;
+          if (!job) return;
+          const result = await this.log.abandon(job, refusal).catch(() => undefined);
+          // Without the database the outcome cannot be known: the timeout's answer says so.
+          if (result) this.settle(id, result);
+          else await this.expire(id);
+        }),
+      );
+    } finally {
+      for (const id of lost) this.settling.delete(id);
+    }
   }
 
   private dispatch(message: string): void {
@@ -111,33 +209,35 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
       this.logger.warn(`Ignoring a malformed reply on ${this.channel}`);
       return;
     }
-    const waiting = this.pending.get(reply.operationId);
-    if (!waiting) return;
-    this.pending.delete(reply.operationId);
-    waiting.resolve(reply.result);
+    this.settle(reply.operationId, reply.result);
   }
 
   /**
-   * No reply in time. A job still waiting is removed (the worker also refuses jobs past their
-   * deadline); a write that was applied but whose reply was lost is answered from the operations
-   * log, which commits with the write (completed jobs are not kept: their payload is personal data).
+   * No reply in time (or Postgres stopped answering). A job still waiting, or waiting for a retry,
+   * is removed (the worker also refuses jobs past their deadline) and, given a `noticeDetail`,
+   * reported for the failure email; a write that was applied but whose reply was lost is answered
+   * from the operations log, which commits with the write (completed jobs are not kept: their
+   * payload is personal data); a running one is left to the worker, which applies it or reports it.
    */
-  private async expire(operationId: string): Promise<void> {
+  private async expire(
+    operationId: string,
+    detail = `The write did not complete within ${this.config.writeTimeoutMs} ms. It was not applied unless a later read shows it; retry the request.`,
+    noticeDetail?: string,
+  ): Promise<void> {
     const waiting = this.pending.get(operationId);
     if (!waiting) return;
     this.pending.delete(operationId);
     try {
       const job = await this.queue.getJob(operationId);
-      if (job && (await job.isWaiting())) await job.remove().catch(() => undefined);
+      if (job && ((await job.isWaiting()) || (await job.isDelayed()))) {
+        await job.remove();
+        if (noticeDetail) void this.report(unavailableNotice(waiting.job, noticeDetail));
+      }
     } catch {
-      // Redis is unreachable: the operations log below still knows whether the write happened.
+      // Redis is unreachable, or the job started meanwhile: the operations log below still knows whether the write happened.
     }
+    // With Postgres down this fails at once (the circuit is open): the 503 is the answer.
     const result = await this.log.replay(operationId).catch(() => undefined);
-    waiting.resolve(result ?? {
-      ok: false,
-      status: 503,
-      detail: `The write did not complete within ${this.config.writeTimeoutMs} ms. It was not applied unless a later read shows it; retry the request.`,
-      retryAfterSeconds: RETRY_AFTER_SECONDS,
-    });
+    waiting.resolve(result ?? { ok: false, status: 503, detail, retryAfterSeconds: RETRY_AFTER_SECONDS });
   }
 }

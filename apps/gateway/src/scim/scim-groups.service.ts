@@ -1,13 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { GroupRepository } from '@scim/directory';
-import { ScimError, parseGroup, parseListQuery, patchBodyForQueue, type ListQuery, type Projection, type StoredResource } from '@scim/scim';
+import { GroupRepository, MEMBER_PAGE_SIZE } from '@scim/directory';
+import {
+  ScimError,
+  parseGroup,
+  parseListQuery,
+  patchBodyForQueue,
+  projectionExcludes,
+  type ListQuery,
+  type Projection,
+  type StoredResource,
+} from '@scim/scim';
 import type { WriteResult } from '@scim/queue';
 import type { Caller } from '../auth/tenant.decorator';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
 import { groupJson, groupListJson, toStream, type GroupRenderContext } from '../http/group-json';
 import { etagMatches, throwIfRefused } from '../http/scim-answer';
 import { DirectoryClient } from '../queue/directory.client';
+import { MemberStreamLimiter, type ReleaseSlot } from './member-stream.limiter';
 
 type QueryParams = Record<string, string | undefined>;
 
@@ -30,9 +40,27 @@ export class ScimGroupsService {
   constructor(
     private readonly groups: GroupRepository,
     private readonly directory: DirectoryClient,
+    private readonly limiter: MemberStreamLimiter,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
     this.baseUrl = scimBaseUrl(config);
+  }
+
+  /**
+   * A read whose members fill more than one page takes a slot of the MemberStreamLimiter (or is
+   * refused with 429/503 before anything is sent), held until the answer is written or the client
+   * goes away. Smaller reads are one short query and need none.
+   */
+  private async claimIfLarge(tenantId: string, groups: StoredResource[], projection: Projection): Promise<ReleaseSlot | undefined> {
+    if (groups.length === 0 || projectionExcludes(projection, 'members')) return undefined;
+    const large = await this.groups.hasMoreMembersThan(tenantId, groups.map((g) => g.id), MEMBER_PAGE_SIZE);
+    return large ? this.limiter.claim(tenantId) : undefined;
+  }
+
+  private stream(chunks: AsyncGenerator<string>, release?: ReleaseSlot): Readable {
+    const body = toStream(chunks);
+    if (release) body.once('close', release);
+    return body;
   }
 
   private context(tenantId: string, projection: Projection): GroupRenderContext {
@@ -45,7 +73,8 @@ export class ScimGroupsService {
     const group = await this.groups.findById(tenantId, id);
     if (!group) throw ScimError.notFound(`No group with id "${id}" in this tenant.`);
     if (etagMatches(ifNoneMatch, group.version)) return { status: 304, version: group.version };
-    return { status: 200, body: toStream(groupJson(group, this.context(tenantId, projection))), version: group.version };
+    const release = await this.claimIfLarge(tenantId, [group], projection);
+    return { status: 200, body: this.stream(groupJson(group, this.context(tenantId, projection)), release), version: group.version };
   }
 
   list(tenantId: string, params: QueryParams): Promise<GroupAnswer> {
@@ -55,7 +84,8 @@ export class ScimGroupsService {
   /** GET /Groups and POST /Groups/.search. */
   async search(tenantId: string, query: ListQuery): Promise<GroupAnswer> {
     const page = await this.groups.list(tenantId, query);
-    return { status: 200, body: toStream(groupListJson(page.resources, page.totalResults, query.startIndex, this.context(tenantId, query))) };
+    const release = await this.claimIfLarge(tenantId, page.resources, query);
+    return { status: 200, body: this.stream(groupListJson(page.resources, page.totalResults, query.startIndex, this.context(tenantId, query)), release) };
   }
 
   // Write answers honour `attributes` / `excludedAttributes` too (RFC 7644 §3.9).

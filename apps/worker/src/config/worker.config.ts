@@ -8,6 +8,7 @@ export interface WorkerConfig {
   queuePrefix: string;
   concurrency: number;
   dbPoolSize: number;
+  statementTimeoutMs: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   logFormat: 'json' | 'pretty';
   /** Port of the /metrics and /health/* listener; undefined: none. */
@@ -17,9 +18,9 @@ export interface WorkerConfig {
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const e = loadEnv(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'LOG_LEVEL', 'LOG_FORMAT', 'METRICS_PORT', 'METRICS'], env);
+  const e = loadEnv(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'DB_STATEMENT_TIMEOUT_MS', 'LOG_LEVEL', 'LOG_FORMAT', 'METRICS_PORT', 'METRICS'], env);
   const concurrency = e.WORKER_CONCURRENCY ?? DEFAULT_WORKER_CONCURRENCY;
-  // Each running job holds a connection; a smaller pool makes jobs queue for one and time out (2 s) as failures.
+  // Each running job holds a connection; a smaller pool makes jobs queue for one and time out (1 s) as failures.
   if (e.DB_POOL_SIZE !== undefined && e.DB_POOL_SIZE < concurrency) {
     throw new ConfigError([
       `DB_POOL_SIZE: must be at least WORKER_CONCURRENCY (${concurrency}), since every running job holds a Postgres connection; ` +
@@ -32,6 +33,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     queuePrefix: e.QUEUE_PREFIX,
     concurrency,
     dbPoolSize: workerPoolSize(concurrency, e.DB_POOL_SIZE),
+    statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     ...(e.METRICS_PORT !== undefined ? { metricsPort: e.METRICS_PORT } : {}),

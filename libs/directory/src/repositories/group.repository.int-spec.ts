@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { JsonDocument, MemberRefJson } from '@scim/queue';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, parseFilter, type MemberRow, type StoredResource } from '@scim/scim';
-import { createDirectoryDataSource } from '../data-source';
+import { createDirectoryDataSource, createGuardedPool } from '../data-source';
 import { DirectoryWriter } from '../writes/directory-writer';
 import { TenantSettingsCache } from '../writes/tenant-settings.cache';
 import { GroupRepository } from './group.repository';
@@ -278,6 +278,46 @@ describe('GroupRepository', () => {
     it('yields nothing for an empty group or an unknown group', async () => {
       expect(await collect(groups.members(tenantA, empty.id, 3))).toEqual([]);
       expect(await collect(groups.members(tenantA, randomUUID(), 3))).toEqual([]);
+    });
+
+    it("never yields another tenant's members", async () => {
+      expect(await collect(groups.members(tenantB, engineering.id, 3))).toEqual([]);
+    });
+
+    it('holds no connection while the reader pauses between pages (a stalled client cannot starve the pool)', async () => {
+      // One connection in all: a reader that kept it between pages would block every other query.
+      const single = createDirectoryDataSource({ url: db.url, poolSize: 1, applicationName: 'group-repository-one-connection' });
+      await single.initialize();
+      try {
+        const reader = new GroupRepository(single).members(tenantA, engineering.id, 3);
+        const first = await reader.next();
+        expect(first.value).toHaveLength(3);
+        expect(await single.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+        const rest = await collect({ [Symbol.asyncIterator]: () => reader });
+        expect(rest.map((p) => p.length)).toEqual([3, 1]);
+      } finally {
+        await single.destroy();
+      }
+    });
+
+    it('reads pages through a separate pool when given one', async () => {
+      const pool = createGuardedPool({ url: db.url, poolSize: 1, statementTimeoutMs: 15000 });
+      try {
+        const paged = new GroupRepository(ds, (sql, params) => pool.rows(sql, params));
+        expect((await collect(paged.members(tenantA, engineering.id, 3))).flat()).toEqual((await collect(groups.members(tenantA, engineering.id))).flat());
+      } finally {
+        await pool.end();
+      }
+    });
+  });
+
+  describe('hasMoreMembersThan()', () => {
+    it('counts the members of the named groups of the tenant, up to the limit', async () => {
+      expect(await groups.hasMoreMembersThan(tenantA, [engineering.id], 6)).toBe(true);
+      expect(await groups.hasMoreMembersThan(tenantA, [engineering.id], 7)).toBe(false);
+      expect(await groups.hasMoreMembersThan(tenantA, [engineering.id, sales.id], 8)).toBe(true);
+      expect(await groups.hasMoreMembersThan(tenantA, [empty.id, 'not-a-uuid'], 0)).toBe(false);
+      expect(await groups.hasMoreMembersThan(tenantB, [engineering.id], 0)).toBe(false);
     });
   });
 });

@@ -4,7 +4,9 @@ import type { JsonDocument, WriteResult } from '@scim/queue';
 import { ENTERPRISE_USER_SCHEMA } from '@scim/scim';
 import { createDirectoryDataSource } from '../data-source';
 import { TenantRepository } from '../repositories/tenant.repository';
+import { FailureReason } from '../directory-error';
 import { DirectoryWriter, type DirectoryJobInput } from './directory-writer';
+import { OperationsLog } from './operations-log';
 import { TenantSettingsCache } from './tenant-settings.cache';
 import { createTestDatabase } from '../testing/test-database';
 import { writeJobs } from '../testing/write-jobs';
@@ -378,6 +380,44 @@ describe('DirectoryWriter', () => {
       const second = expectOk(await writer.apply(late));
       expect(second.status).toBe(201);
       expect(second.resource!.id).toBe(first.resource!.id);
+    });
+  });
+
+  describe('abandoned operations (the gateway lost its reply channel)', () => {
+    const lost = { status: 503, detail: 'The write was not applied: the queue went away.', reason: FailureReason.Unavailable };
+
+    it('a write not yet applied is refused for good: applying it later changes nothing', async () => {
+      const log = new OperationsLog(ds);
+      const userName = uniqueName('abandoned');
+      const job = createJob(entraUser(userName));
+      expect(await log.abandon(job, lost)).toEqual({ ok: false, status: 503, detail: lost.detail });
+      expect(await operation(job.data.operationId)).toMatchObject({ outcome: 'failed', status: 503, resource_name: userName, kind: 'create-user' });
+      expect(await writer.apply(job)).toEqual({ ok: false, status: 503, detail: lost.detail });
+      expect(await usersNamed(userName)).toEqual([]);
+      expect(await operationCount(job.data.operationId)).toBe(1);
+    });
+
+    it('a patch or a delete abandoned before it runs leaves the user as it was', async () => {
+      const log = new OperationsLog(ds);
+      const id = await createUser(uniqueName('abandoned-patch'));
+      const patch = patchJob(id, [{ op: 'replace', path: 'active', value: false }]);
+      const remove = deleteJob(id);
+      expect((await log.abandon(patch, lost)).status).toBe(503);
+      expect((await log.abandon(remove, lost)).status).toBe(503);
+      expect((await writer.apply(patch)).status).toBe(503);
+      expect((await writer.apply(remove)).status).toBe(503);
+      expect(await userRow(id)).toMatchObject({ active: true, version: 1 });
+    });
+
+    it('a write that was applied is answered with its recorded result', async () => {
+      const log = new OperationsLog(ds);
+      const job = createJob(entraUser(uniqueName('applied-then-lost')));
+      const applied = expectOk(await writer.apply(job));
+      expect(await log.recorded([job.data.operationId, randomUUID()])).toEqual([job.data.operationId]);
+      const settled = expectOk(await log.abandon(job, lost));
+      expect(settled.status).toBe(201);
+      expect(settled.resource!.id).toBe(applied.resource!.id);
+      expect(await operationCount(job.data.operationId)).toBe(1);
     });
   });
 

@@ -1,13 +1,12 @@
 import type { DataSource } from 'typeorm';
-import { USER_RESOURCE_TYPE, applyPatch, parsePatchRequest, parseUser, validateUserDocument, type JsonObject } from '@scim/scim';
+import { USER_RESOURCE_TYPE, applyPatch, parsePatchRequest, parseUser, validateUserDocument } from '@scim/scim';
 import type { DirectoryJobData, DirectoryJobName, FailureNotice, WriteResult } from '@scim/queue';
 import { FailureReason, answerForPermanentDatabaseError, answerForRefusal, type ErrorAnswer } from '../directory-error';
-import { isResourceId } from '../repositories/resource-row';
 import { GroupWrites } from './group-writes';
 import { OperationsLog } from './operations-log';
 import type { TenantSettingsCache } from './tenant-settings.cache';
 import { UserWrites } from './user-writes';
-import { assertNever, documentSubject, type Subject } from './write-support';
+import { assertNever, jobSubject } from './write-support';
 
 /** Where the writer reports failures of tenants that want emails (the worker: the notifications queue). */
 export interface FailureNotifier {
@@ -103,7 +102,7 @@ export class DirectoryWriter {
    */
   private async refuse(job: DirectoryJobInput, refusal: ErrorAnswer): Promise<WriteResult> {
     // A refused PATCH or DELETE names only an id: the log (and the failure notice) say whom it was about.
-    const subject = await this.log.completeSubject(job.data.tenantId, this.subjectOf(job));
+    const subject = await this.log.completeSubject(job.data.tenantId, jobSubject(job));
     const tenant = await this.tenantSettings.get(job.data.tenantId).catch(() => undefined);
     const notify = refusal.status !== 404 && tenant !== undefined && tenant.notifyOnFailure && tenant.notifyEmail !== null;
     const { operationId, requestId, tenantId } = job.data;
@@ -117,44 +116,30 @@ export class DirectoryWriter {
    * recorded; the notifier records it when the database is back, if the tenant wants emails.
    */
   exhaustedNotice(job: DirectoryJobInput, attempts: number): FailureNotice {
-    const subject = this.subjectOf(job);
-    return {
-      tenantId: job.data.tenantId,
-      operationId: job.data.operationId,
-      ...(job.data.requestId ? { requestId: job.data.requestId } : {}),
-      kind: job.name,
-      resourceType: subject.resourceType,
-      resourceId: subject.resourceId,
-      resourceName: subject.name,
-      externalId: subject.externalId,
-      status: 503,
-      scimType: null,
-      detail: `The write was not applied: the directory was unavailable for all ${attempts} attempts.`,
-      reason: FailureReason.Unavailable,
-      context: { attempts },
-      occurredAt: new Date().toISOString(),
-    };
+    return unavailableNotice(job, `The write was not applied: the directory was unavailable for all ${attempts} attempts.`, { attempts });
   }
+}
 
-  private subjectOf(job: DirectoryJobInput): Subject {
-    const id = (value: string) => (isResourceId(value) ? value : null);
-    switch (job.name) {
-      case 'create-user':
-        return documentSubject('User', job.data.user as JsonObject, null);
-      case 'replace-user':
-        return documentSubject('User', job.data.user as JsonObject, id(job.data.userId));
-      case 'patch-user':
-      case 'delete-user':
-        return documentSubject('User', undefined, id(job.data.userId));
-      case 'create-group':
-        return documentSubject('Group', job.data.group as JsonObject, null);
-      case 'replace-group':
-        return documentSubject('Group', job.data.group as JsonObject, id(job.data.groupId));
-      case 'patch-group':
-      case 'delete-group':
-        return documentSubject('Group', undefined, id(job.data.groupId));
-      default:
-        return assertNever(job);
-    }
-  }
+/**
+ * The failure notice of a write that was not applied because the directory was unavailable; the
+ * notifier records it when it can and mails it if the tenant wants failure emails.
+ */
+export function unavailableNotice(job: DirectoryJobInput, detail: string, context: Record<string, unknown> | null = null): FailureNotice {
+  const subject = jobSubject(job);
+  return {
+    tenantId: job.data.tenantId,
+    operationId: job.data.operationId,
+    ...(job.data.requestId ? { requestId: job.data.requestId } : {}),
+    kind: job.name,
+    resourceType: subject.resourceType,
+    resourceId: subject.resourceId,
+    resourceName: subject.name,
+    externalId: subject.externalId,
+    status: 503,
+    scimType: null,
+    detail,
+    reason: FailureReason.Unavailable,
+    context,
+    occurredAt: new Date().toISOString(),
+  };
 }

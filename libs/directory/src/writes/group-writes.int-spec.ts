@@ -4,7 +4,9 @@ import type { JsonDocument, WriteResult } from '@scim/queue';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA } from '@scim/scim';
 import { createDirectoryDataSource } from '../data-source';
 import { TenantRepository } from '../repositories/tenant.repository';
+import { FailureReason } from '../directory-error';
 import { DirectoryWriter } from './directory-writer';
+import { OperationsLog } from './operations-log';
 import { TenantSettingsCache } from './tenant-settings.cache';
 import { createTestDatabase } from '../testing/test-database';
 import { writeJobs } from '../testing/write-jobs';
@@ -229,6 +231,22 @@ describe('GroupWrites through DirectoryWriter', () => {
       const rows: unknown[] = await ds.query('SELECT 1 FROM groups WHERE display_name = $1', [displayName]);
       expect(rows).toHaveLength(0);
       expect(await operation(job.data.operationId)).toMatchObject({ outcome: 'failed', status: 400, resource_name: displayName });
+    });
+  });
+
+  describe('abandoned operations (the gateway lost its reply channel)', () => {
+    it('a group create, member PATCH or delete abandoned before it runs never applies', async () => {
+      const log = new OperationsLog(ds);
+      const lost = { status: 503, detail: 'The write was not applied: the queue went away.', reason: FailureReason.Unavailable };
+      const [user] = await createUsers(1);
+      const groupId = await createGroup();
+      const displayName = unique('Abandoned');
+      const jobs = [createGroupJob(entraGroup(displayName), [{ value: user! }]), patchGroupJob(groupId, [addMembers(user!)]), deleteGroupJob(groupId)];
+      for (const job of jobs) expect((await log.abandon(job, lost)).status).toBe(503);
+      for (const job of jobs) expect(await writer.apply(job)).toEqual({ ok: false, status: 503, detail: lost.detail });
+      expect(await groupRow(groupId)).toMatchObject({ version: 1 });
+      expect(await memberIds(groupId)).toEqual([]);
+      expect(await ds.query(`SELECT 1 FROM groups WHERE display_name = $1`, [displayName])).toEqual([]);
     });
   });
 

@@ -3,7 +3,8 @@ import { storableText } from '@scim/scim';
 import type { FailureNotice, WriteResult } from '@scim/queue';
 import { FailureReason, type ErrorAnswer } from '../directory-error';
 import { toStoredResource, type ResourceRow } from '../repositories/resource-row';
-import type { Subject } from './write-support';
+import type { DirectoryJobInput } from './directory-writer';
+import { jobSubject, type Subject } from './write-support';
 
 const TABLES = { User: 'users', Group: 'groups' } as const;
 
@@ -35,6 +36,31 @@ export class OperationsLog {
     );
     if (!resources[0]) return { ok: false, status: 404, detail: `The ${recorded.resource_type} written by this operation has since been deleted.` };
     return { ok: true, status: recorded.status as 200 | 201, resource: toStoredResource(resources[0]) };
+  }
+
+  /** Which of these operations are recorded (applied or refused). */
+  async recorded(operationIds: string[]): Promise<string[]> {
+    if (operationIds.length === 0) return [];
+    const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM operations WHERE id = ANY($1::uuid[])`, [operationIds]);
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Settles an operation whose result was lost (the gateway lost its Redis connection): its
+   * recorded result if it ran, else a refusal recorded under its id, marked for the failure
+   * email if the tenant wants them (the notifier gathers pending rows). A write that still runs
+   * later meets that row and changes nothing (each write and its log row are one statement or
+   * transaction), so the refusal stays true.
+   */
+  async abandon(job: DirectoryJobInput, refusal: ErrorAnswer): Promise<WriteResult> {
+    const { tenantId, operationId, requestId } = job.data;
+    const subject = await this.completeSubject(tenantId, jobSubject(job));
+    const tenants: { notify: boolean }[] = await this.dataSource.query(
+      `SELECT notify_on_failure AND notify_email IS NOT NULL AS notify FROM tenants WHERE id = $1`,
+      [tenantId],
+    );
+    const notify = tenants[0]?.notify === true;
+    return (await this.refuse({ operationId, requestId, tenantId, kind: job.name, subject, notify }, refusal)).result;
   }
 
   /** Fills in the name and externalId of a refused write's target from the directory, when it exists. */

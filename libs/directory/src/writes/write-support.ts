@@ -1,5 +1,7 @@
 import { etag, type JsonObject } from '@scim/scim';
 import { DirectoryError, DirectoryErrorCode } from '../directory-error';
+import { isResourceId } from '../repositories/resource-row';
+import type { DirectoryJobInput } from './directory-writer';
 
 /**
  * Timestamps are kept to the millisecond, the precision of meta.created/lastModified, so that a
@@ -22,6 +24,29 @@ export interface Subject {
 export function documentSubject(resourceType: Subject['resourceType'], document: JsonObject | undefined, id: string | null): Subject {
   const nameKey = resourceType === 'User' ? 'userName' : 'displayName';
   return { resourceType, resourceId: id, name: stringOrNull(document?.[nameKey]), externalId: stringOrNull(document?.['externalId']) };
+}
+
+/** Whom a write job is about, from its payload alone (no database read). */
+export function jobSubject(job: DirectoryJobInput): Subject {
+  const id = (value: string) => (isResourceId(value) ? value : null);
+  switch (job.name) {
+    case 'create-user':
+      return documentSubject('User', job.data.user as JsonObject, null);
+    case 'replace-user':
+      return documentSubject('User', job.data.user as JsonObject, id(job.data.userId));
+    case 'patch-user':
+    case 'delete-user':
+      return documentSubject('User', undefined, id(job.data.userId));
+    case 'create-group':
+      return documentSubject('Group', job.data.group as JsonObject, null);
+    case 'replace-group':
+      return documentSubject('Group', job.data.group as JsonObject, id(job.data.groupId));
+    case 'patch-group':
+    case 'delete-group':
+      return documentSubject('Group', undefined, id(job.data.groupId));
+    default:
+      return assertNever(job);
+  }
 }
 
 /** `If-Match` (RFC 7232) against a resource's version: `*`, or one of the listed weak ETags. */

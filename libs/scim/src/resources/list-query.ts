@@ -1,5 +1,6 @@
 import { ScimError } from '../errors/scim-error';
 import type { Filter } from '../filter/filter.ast';
+import { assertFilterCost } from '../filter/filter.cost';
 import { parseFilter } from '../filter/filter.parser';
 import { parseAttrPath, type AttrPath } from '../schema/resource-type';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from '../schema/urns';
@@ -42,7 +43,7 @@ export function parseListQuery(params: QueryParams): ListQuery {
   const sortBy = get('sortBy');
   if (sortBy !== undefined && sortBy.trim() !== '') query.sortBy = parseAttrPath(sortBy.trim(), KNOWN_URIS);
   const filter = get('filter');
-  if (filter !== undefined) query.filter = parseFilter(filter);
+  if (filter !== undefined) query.filter = assertFilterCost(parseFilter(filter));
   const attributes = parseAttributeList(get('attributes'));
   if (attributes) query.attributes = attributes;
   const excluded = parseAttributeList(get('excludedAttributes'));
