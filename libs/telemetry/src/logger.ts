@@ -26,6 +26,24 @@ export interface LoggerOptions {
 const STDOUT_CHUNK_BYTES = 4096;
 const STDOUT_FLUSH_MS = 100;
 
+let cachedSecond = -1;
+let cachedPrefix = '';
+
+/**
+ * pino's `time` field as ISO 8601 UTC (`,"time":"2026-12-01T15:43:18.670Z"`). The date and time
+ * down to the second are formatted once a second: Date#toISOString on every line was the
+ * costliest part of a request's log line after the write itself.
+ */
+export function isoTimestamp(now: number = Date.now()): string {
+  const second = Math.floor(now / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  const ms = now - second * 1000;
+  return `,"time":"${cachedPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
+}
+
 /**
  * One logger per process: JSON lines on stdout with an ISO UTC `time`, a string `level` and the
  * app's name, no colours. `pretty` (LOG_FORMAT=pretty, for people at a terminal) prints the same
@@ -35,7 +53,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const settings: pino.LoggerOptions = {
     level: PINO_LEVELS[options.level],
     base: { app: options.app, pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: () => isoTimestamp(),
     formatters: { level: (label) => ({ level: label }) },
   };
   if (options.destination) return pino(settings, options.destination);

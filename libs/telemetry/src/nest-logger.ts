@@ -46,7 +46,8 @@ export class NestPinoLogger implements LoggerService {
     const fields: Record<string, unknown> = context === undefined ? {} : { context };
     if ((level === 'error' || level === 'fatal') && typeof rest[0] === 'string') fields['stack'] = rest[0];
     if (message instanceof Error) {
-      fields['err'] = { type: message.name, message: message.message, stack: message.stack };
+      // pino's error serializer turns it into {type, message, stack}.
+      fields['err'] = message;
       this.logger[level](fields, message.message);
     } else if (typeof message === 'object' && message !== null) {
       const { msg, ...others } = message as Record<string, unknown>;
