@@ -5,6 +5,7 @@
  * may use only the admin API's types.
  */
 const nx = require('@nx/eslint-plugin');
+const prettier = require('eslint-config-prettier');
 
 module.exports = [
   { ignores: ['dist/**', 'node_modules/**', '.nx/**', 'coverage/**'] },
@@ -33,7 +34,10 @@ module.exports = [
       ],
       // Used after a check the compiler cannot follow (array lookups); strictNullChecks stays on.
       '@typescript-eslint/no-non-null-assertion': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
     },
   },
   {
@@ -41,9 +45,20 @@ module.exports = [
     files: ['**/*.spec.ts', '**/*.int-spec.ts', 'test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  // Formatting is Prettier's (`npm run lint` checks it); ESLint keeps to correctness.
+  prettier,
   {
     files: ['**/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 ];

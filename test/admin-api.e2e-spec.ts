@@ -8,7 +8,11 @@ import { TestStack, filterQuery, freePort } from './support/stack';
 
 type Json = Record<string, any>;
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 15000,
+): Promise<T> {
   const started = Date.now();
   for (;;) {
     const value = await check();
@@ -47,7 +51,11 @@ describe('admin console API (end to end)', () => {
 
   beforeAll(async () => {
     await smtp.start();
-    stack = new TestStack({ label: 'admin_api', notifier: true, env: { SMTP_URL: smtp.url, NOTIFY_DIGEST_MS: '1000', NOTIFY_RETRY_MS: '300' } });
+    stack = new TestStack({
+      label: 'admin_api',
+      notifier: true,
+      env: { SMTP_URL: smtp.url, NOTIFY_DIGEST_MS: '1000', NOTIFY_RETRY_MS: '300' },
+    });
     await stack.start();
   }, 90000);
 
@@ -56,7 +64,10 @@ describe('admin console API (end to end)', () => {
     await smtp.stop();
   }, 60000);
 
-  async function tenantWithAdmin(name = `t-${randomUUID().slice(0, 8)}`, admins: string[] = []): Promise<{ tenantId: string; token: string; admin: AdminClient }> {
+  async function tenantWithAdmin(
+    name = `t-${randomUUID().slice(0, 8)}`,
+    admins: string[] = [],
+  ): Promise<{ tenantId: string; token: string; admin: AdminClient }> {
     const { tenant, token } = await stack.tenants.create({ name, workDomains: ['acme.test'], adminEmails: admins });
     const admin = new AdminClient(stack.baseUrl);
     expect((await admin.signIn(cliSignInLink(stack.env(), tenant.id))).status).toBe(200);
@@ -100,7 +111,11 @@ describe('admin console API (end to end)', () => {
     const admin = new AdminClient(stack.baseUrl);
     const first = await admin.signIn(link);
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ tenant: { id: tenant.id, name: 'Fabrikam' }, signedInAs: null, idleMinutes: 480 });
+    expect(first.body).toMatchObject({
+      tenant: { id: tenant.id, name: 'Fabrikam' },
+      signedInAs: null,
+      idleMinutes: 480,
+    });
     const cookie = first.headers.get('set-cookie')!;
     expect(cookie).toMatch(/^scim_admin=ses_/);
     expect(cookie).toContain('HttpOnly');
@@ -121,7 +136,8 @@ describe('admin console API (end to end)', () => {
 
   it('sets admin addresses and prints links with the CLI, refusing bad values', async () => {
     const cli = join(__dirname, '..', 'dist', 'tools', 'tenant-cli.js');
-    const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { env: stack.env(), encoding: 'utf8' });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [cli, ...args], { env: stack.env(), encoding: 'utf8' });
     const created = run('create', '--name', 'Cli admins', '--admins', 'A@Cli.test,b@cli.test');
     expect(created.status).toBe(0);
     const { tenantId } = JSON.parse(created.stdout);
@@ -134,35 +150,52 @@ describe('admin console API (end to end)', () => {
     expect(ttl.status).toBe(2);
     expect(ttl.stderr).toContain('--ttl-minutes takes a whole number from 1 to 1440');
     expect(run('admin-link', '--tenant', randomUUID()).status).toBe(1);
-    expect(JSON.parse(run('admin-link', '--tenant', tenantId).stdout)).toEqual({ url: expect.stringMatching(/\/admin\/sign-in#sil_/) });
+    expect(JSON.parse(run('admin-link', '--tenant', tenantId).stdout)).toEqual({
+      url: expect.stringMatching(/\/admin\/sign-in#sil_/),
+    });
   });
 
   it('refuses an expired link, and the database holds only hashes', async () => {
     const { tenant } = await stack.tenants.create({ name: 'Expired' });
     const link = cliSignInLink(stack.env(), tenant.id, ['--ttl-minutes', '1']);
     const secret = link.split('#')[1]!;
-    const stored: { token_hash: string }[] = await stack.dataSource.query(`SELECT token_hash FROM admin_sign_in_links WHERE tenant_id = $1`, [tenant.id]);
+    const stored: { token_hash: string }[] = await stack.dataSource.query(
+      `SELECT token_hash FROM admin_sign_in_links WHERE tenant_id = $1`,
+      [tenant.id],
+    );
     expect(stored).toHaveLength(1);
     expect(stored[0]!.token_hash).not.toContain(secret);
-    await stack.dataSource.query(`UPDATE admin_sign_in_links SET expires_at = now() - interval '1 second' WHERE tenant_id = $1`, [tenant.id]);
+    await stack.dataSource.query(
+      `UPDATE admin_sign_in_links SET expires_at = now() - interval '1 second' WHERE tenant_id = $1`,
+      [tenant.id],
+    );
     const response = await new AdminClient(stack.baseUrl).signIn(link);
     expect(response.status).toBe(410);
     expect(response.body.reason).toBe('expired');
     expect(response.body.error).toMatch(/expired/);
   });
 
-  it('ends a session on sign-out, after 8 hours idle, and when the tenant\'s admins change', async () => {
+  it("ends a session on sign-out, after 8 hours idle, and when the tenant's admins change", async () => {
     const { tenantId, admin } = await tenantWithAdmin(undefined, ['first@acme.test']);
     expect((await admin.request('POST', '/admin/api/sign-out')).status).toBe(204);
     expect((await admin.get('/admin/api/session')).status).toBe(401);
 
     const idle = await tenantWithAdmin();
     // Automatic refreshes do not keep a session alive; requests of the admin do.
-    await stack.dataSource.query(`UPDATE admin_sessions SET last_seen_at = now() - interval '7 hours' WHERE tenant_id = $1`, [idle.tenantId]);
+    await stack.dataSource.query(
+      `UPDATE admin_sessions SET last_seen_at = now() - interval '7 hours' WHERE tenant_id = $1`,
+      [idle.tenantId],
+    );
     expect((await idle.admin.get('/admin/api/connection', { 'X-Console-Refresh': '1' })).status).toBe(200);
-    const [untouched] = await stack.dataSource.query(`SELECT now() - last_seen_at > interval '6 hours' AS old FROM admin_sessions WHERE tenant_id = $1`, [idle.tenantId]);
+    const [untouched] = await stack.dataSource.query(
+      `SELECT now() - last_seen_at > interval '6 hours' AS old FROM admin_sessions WHERE tenant_id = $1`,
+      [idle.tenantId],
+    );
     expect(untouched.old).toBe(true);
-    await stack.dataSource.query(`UPDATE admin_sessions SET last_seen_at = now() - interval '8 hours 1 minute' WHERE tenant_id = $1`, [idle.tenantId]);
+    await stack.dataSource.query(
+      `UPDATE admin_sessions SET last_seen_at = now() - interval '8 hours 1 minute' WHERE tenant_id = $1`,
+      [idle.tenantId],
+    );
     const expired = await idle.admin.get('/admin/api/connection');
     expect(expired.status).toBe(401);
     expect(expired.body.error).toMatch(/session has ended/);
@@ -178,24 +211,35 @@ describe('admin console API (end to end)', () => {
     const noToken = await admin.request('POST', '/admin/api/tokens', {}, { 'X-CSRF-Token': '' });
     expect(noToken.status).toBe(403);
     expect(noToken.body.error).toMatch(/CSRF/);
-    expect((await admin.request('PUT', '/admin/api/domains', { domains: ['x.test'] }, { 'X-CSRF-Token': 'wrong' })).status).toBe(403);
-    expect((await admin.request('POST', '/admin/api/sign-out', undefined, { Origin: 'https://evil.example' })).status).toBe(403);
+    expect(
+      (await admin.request('PUT', '/admin/api/domains', { domains: ['x.test'] }, { 'X-CSRF-Token': 'wrong' })).status,
+    ).toBe(403);
+    expect(
+      (await admin.request('POST', '/admin/api/sign-out', undefined, { Origin: 'https://evil.example' })).status,
+    ).toBe(403);
     expect((await admin.request('POST', '/admin/api/tokens', {}, { Origin: 'null' })).status).toBe(403);
     const crossSite = await fetch(`${stack.baseUrl}/admin/api/tokens`, {
       method: 'POST',
-      headers: { Cookie: admin.cookie!, 'X-CSRF-Token': admin.csrf, 'Sec-Fetch-Site': 'cross-site', 'Content-Type': 'application/json' },
+      headers: {
+        Cookie: admin.cookie!,
+        'X-CSRF-Token': admin.csrf,
+        'Sec-Fetch-Site': 'cross-site',
+        'Content-Type': 'application/json',
+      },
       body: '{}',
     });
     expect(crossSite.status).toBe(403);
     // A sign-in from another site is refused too (it would sign the victim in to the attacker's tenant).
-    expect((await admin.request('POST', '/admin/api/sign-in', { link: 'sil_x' }, { Origin: 'https://evil.example' })).status).toBe(403);
+    expect(
+      (await admin.request('POST', '/admin/api/sign-in', { link: 'sil_x' }, { Origin: 'https://evil.example' })).status,
+    ).toBe(403);
     // Nothing of the above changed anything: still one token, still the session.
     expect((await admin.get('/admin/api/connection')).body.tokens).toHaveLength(1);
     expect((await stack.client(token).get('/Users')).status).toBe(200);
     expect((await admin.get('/admin/api/session')).status).toBe(200);
   });
 
-  it('generates a token shown once (old tokens keep their grace period), revokes tokens, and notes Entra\'s Test Connection', async () => {
+  it("generates a token shown once (old tokens keep their grace period), revokes tokens, and notes Entra's Test Connection", async () => {
     const { token: first, admin } = await tenantWithAdmin();
     const generated = await admin.request('POST', '/admin/api/tokens', { revokeOthers: false });
     expect(generated.status).toBe(201);
@@ -224,7 +268,11 @@ describe('admin console API (end to end)', () => {
 
     const replaced = await admin.request('POST', '/admin/api/tokens', { revokeOthers: true });
     expect(replaced.body.othersRevoked).toBe(1);
-    await waitFor('the other token to be refused', async () => (await stack.client(first).get('/Users')).status === 401, 10000);
+    await waitFor(
+      'the other token to be refused',
+      async () => (await stack.client(first).get('/Users')).status === 401,
+      10000,
+    );
     expect((await stack.client(replaced.body.token).get('/Users')).status).toBe(200);
   });
 
@@ -238,14 +286,18 @@ describe('admin console API (end to end)', () => {
     expect(bad.body.error).toMatch(/not a valid email address/);
     expect((await admin.request('PUT', '/admin/api/notifications', { email: null, enabled: true })).status).toBe(400);
 
-    const domains = await admin.request('PUT', '/admin/api/domains', { domains: ['Acme.test', 'bad..domain', 'example.org', '-x.com'] });
+    const domains = await admin.request('PUT', '/admin/api/domains', {
+      domains: ['Acme.test', 'bad..domain', 'example.org', '-x.com'],
+    });
     expect(domains.status).toBe(400);
     expect(domains.body).toMatchObject({ status: 400, invalid: ['bad..domain', '-x.com'] });
     expect((await admin.get('/admin/api/domains')).body.domains).toEqual(['acme.test']);
     const saved = await admin.request('PUT', '/admin/api/domains', { domains: ['Acme.test', 'example.org'] });
     expect(saved.body.domains).toEqual(['acme.test', 'example.org']);
 
-    const notJson = await admin.request('POST', '/admin/api/tokens', '{"revokeOthers": ', { 'Content-Type': 'application/json' });
+    const notJson = await admin.request('POST', '/admin/api/tokens', '{"revokeOthers": ', {
+      'Content-Type': 'application/json',
+    });
     expect(notJson.status).toBe(400);
     expect(notJson.headers.get('content-type')).toMatch(/^application\/json/);
     expect(notJson.body).toEqual({ status: 400, error: 'The request body is not valid JSON.' });
@@ -288,9 +340,14 @@ describe('admin console API (end to end)', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(smtp.to('nobody@linked.test')).toHaveLength(0);
 
-    expect((await anonymous.request('POST', '/admin/api/sign-in/request', { email: 'not-an-address' })).status).toBe(400);
+    expect((await anonymous.request('POST', '/admin/api/sign-in/request', { email: 'not-an-address' })).status).toBe(
+      400,
+    );
     const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) statuses.push((await anonymous.request('POST', '/admin/api/sign-in/request', { email: 'limited@linked.test' })).status);
+    for (let i = 0; i < 3; i++)
+      statuses.push(
+        (await anonymous.request('POST', '/admin/api/sign-in/request', { email: 'limited@linked.test' })).status,
+      );
     const limited = await anonymous.request('POST', '/admin/api/sign-in/request', { email: 'limited@linked.test' });
     expect(statuses).toEqual([202, 202, 202]);
     expect(limited.status).toBe(429);
@@ -301,20 +358,44 @@ describe('admin console API (end to end)', () => {
   it('lists the activity newest first with filters, paging and the advice of the failure email', async () => {
     const { token, admin } = await tenantWithAdmin();
     const scim = stack.client(token);
-    for (let i = 0; i < 4; i++) expect((await scim.post('/Users', { userName: `user${i}@acme.test`, externalId: `ext-${i}` })).status).toBe(201);
-    expect((await scim.post('/Users', { userName: 'outsider', emails: [{ type: 'work', value: 'outsider@fabrikam.test' }] })).status).toBe(400);
+    for (let i = 0; i < 4; i++)
+      expect((await scim.post('/Users', { userName: `user${i}@acme.test`, externalId: `ext-${i}` })).status).toBe(201);
+    expect(
+      (await scim.post('/Users', { userName: 'outsider', emails: [{ type: 'work', value: 'outsider@fabrikam.test' }] }))
+        .status,
+    ).toBe(400);
     expect((await scim.post('/Groups', { displayName: 'Sales team' })).status).toBe(201);
 
     const all = (await admin.get('/admin/api/activity')).body;
-    expect(all.items.map((i: Json) => i.name)).toEqual(['Sales team', 'outsider', 'user3@acme.test', 'user2@acme.test', 'user1@acme.test', 'user0@acme.test']);
+    expect(all.items.map((i: Json) => i.name)).toEqual([
+      'Sales team',
+      'outsider',
+      'user3@acme.test',
+      'user2@acme.test',
+      'user1@acme.test',
+      'user0@acme.test',
+    ]);
     const failure = all.items[1];
-    expect(failure).toMatchObject({ outcome: 'failed', status: 400, operation: 'create user', reason: 'work email on a domain that is not allowed' });
-    expect(failure.advice).toBe('Add fabrikam.test under Work domains in the admin console, or correct the user\'s mail attribute in Entra.');
+    expect(failure).toMatchObject({
+      outcome: 'failed',
+      status: 400,
+      operation: 'create user',
+      reason: 'work email on a domain that is not allowed',
+    });
+    expect(failure.advice).toBe(
+      "Add fabrikam.test under Work domains in the admin console, or correct the user's mail attribute in Entra.",
+    );
     expect((await admin.get(`/admin/api/activity/${failure.id}`)).body).toEqual(failure);
 
-    expect((await admin.get('/admin/api/activity?failed=true')).body.items.map((i: Json) => i.name)).toEqual(['outsider']);
-    expect((await admin.get('/admin/api/activity?type=Group')).body.items.map((i: Json) => i.name)).toEqual(['Sales team']);
-    expect((await admin.get('/admin/api/activity?q=EXT-2')).body.items.map((i: Json) => i.name)).toEqual(['user2@acme.test']);
+    expect((await admin.get('/admin/api/activity?failed=true')).body.items.map((i: Json) => i.name)).toEqual([
+      'outsider',
+    ]);
+    expect((await admin.get('/admin/api/activity?type=Group')).body.items.map((i: Json) => i.name)).toEqual([
+      'Sales team',
+    ]);
+    expect((await admin.get('/admin/api/activity?q=EXT-2')).body.items.map((i: Json) => i.name)).toEqual([
+      'user2@acme.test',
+    ]);
     expect((await admin.get('/admin/api/activity?q=%25')).body.items).toEqual([]);
     const page1 = (await admin.get('/admin/api/activity?limit=4')).body;
     expect(page1.items).toHaveLength(4);
@@ -329,17 +410,22 @@ describe('admin console API (end to end)', () => {
     expect(summary.hourly[167]).toMatchObject({ writes: 6, failures: 1 });
   });
 
-  it('never lets one tenant\'s session reach another tenant\'s resources: 404 on every route that takes an id', async () => {
+  it("never lets one tenant's session reach another tenant's resources: 404 on every route that takes an id", async () => {
     const a = await tenantWithAdmin('Tenant A');
     const b = await tenantWithAdmin('Tenant B');
     await a.admin.request('PUT', '/admin/api/notifications', { email: 'a-admin@acme.test', enabled: true });
     const aScim = stack.client(a.token);
-    expect((await aScim.post('/Users', { userName: 'a-only', emails: [{ type: 'work', value: 'a@other.test' }] })).status).toBe(400);
+    expect(
+      (await aScim.post('/Users', { userName: 'a-only', emails: [{ type: 'work', value: 'a@other.test' }] })).status,
+    ).toBe(400);
     const aOperation = (await a.admin.get('/admin/api/activity')).body.items[0];
     const aTest = (await a.admin.request('POST', '/admin/api/notifications/test')).body;
     const aToken = (await a.admin.get('/admin/api/connection')).body.tokens[0];
-    const digest = await waitFor('tenant A\'s digest', async () => {
-      const rows: { id: string }[] = await stack.dataSource.query(`SELECT id FROM notification_digests WHERE tenant_id = $1`, [a.tenantId]);
+    const digest = await waitFor("tenant A's digest", async () => {
+      const rows: { id: string }[] = await stack.dataSource.query(
+        `SELECT id FROM notification_digests WHERE tenant_id = $1`,
+        [a.tenantId],
+      );
       return rows[0];
     });
 
@@ -363,8 +449,11 @@ describe('admin console API (end to end)', () => {
       (await b.admin.get('/admin/api/activity')).body,
       (await b.admin.get('/admin/api/activity/summary')).body,
     ]);
-    for (const secret of [a.tenantId, 'a-only', 'a-admin@acme.test', aToken.id, 'Tenant A']) expect(bViews).not.toContain(secret);
-    expect((await a.admin.get(`/admin/api/activity?digest=${digest.id}`)).body.items.map((i: Json) => i.name)).toEqual(['a-only']);
+    for (const secret of [a.tenantId, 'a-only', 'a-admin@acme.test', aToken.id, 'Tenant A'])
+      expect(bViews).not.toContain(secret);
+    expect((await a.admin.get(`/admin/api/activity?digest=${digest.id}`)).body.items.map((i: Json) => i.name)).toEqual([
+      'a-only',
+    ]);
   }, 30000);
 
   it('marks the session cookie Secure when PUBLIC_URL is https', async () => {

@@ -6,7 +6,11 @@ import { openBrowser, screenshotPath } from './support/browser';
 import { SmtpSink } from './support/smtp-sink';
 import { TestStack, filterQuery } from './support/stack';
 
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 15000,
+): Promise<T> {
   const started = Date.now();
   for (;;) {
     const value = await check();
@@ -31,9 +35,17 @@ describe('admin console in a browser (end to end)', () => {
 
   beforeAll(async () => {
     await smtp.start();
-    stack = new TestStack({ label: 'admin_console', notifier: true, env: { SMTP_URL: smtp.url, NOTIFY_DIGEST_MS: '1000', NOTIFY_RETRY_MS: '300' } });
+    stack = new TestStack({
+      label: 'admin_console',
+      notifier: true,
+      env: { SMTP_URL: smtp.url, NOTIFY_DIGEST_MS: '1000', NOTIFY_RETRY_MS: '300' },
+    });
     await stack.start();
-    const { tenant, token } = await stack.tenants.create({ name: 'Contoso', workDomains: ['contoso.test'], adminEmails: ['it-admin@contoso.test'] });
+    const { tenant, token } = await stack.tenants.create({
+      name: 'Contoso',
+      workDomains: ['contoso.test'],
+      adminEmails: ['it-admin@contoso.test'],
+    });
     tenantA = { id: tenant.id, token };
   }, 90000);
 
@@ -65,7 +77,9 @@ describe('admin console in a browser (end to end)', () => {
       const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
       return { domInteractive: Math.round(nav.domInteractive), loadEvent: Math.round(nav.loadEventEnd) };
     });
-    console.log(`admin-console: signed in and interactive (Generate token clickable) ${interactive} ms after opening the link; domInteractive ${timing.domInteractive} ms, load ${timing.loadEvent} ms`);
+    console.log(
+      `admin-console: signed in and interactive (Generate token clickable) ${interactive} ms after opening the link; domInteractive ${timing.domInteractive} ms, load ${timing.loadEvent} ms`,
+    );
     expect(admin.url()).toBe(`${stack.baseUrl}/admin/connection`);
     await admin.getByText('Contoso', { exact: true }).waitFor();
     await admin.getByText(`${stack.baseUrl}/api/scim`, { exact: true }).waitFor();
@@ -85,12 +99,17 @@ describe('admin console in a browser (end to end)', () => {
     const html = await (await fetch(`${stack.baseUrl}/admin`)).text();
     const assets = [...html.matchAll(/(?:src|href)="(\/admin\/assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
     let gzipped = 0;
-    for (const asset of assets) gzipped += gzipSync(Buffer.from(await (await fetch(`${stack.baseUrl}${asset}`)).arrayBuffer()), { level: 9 }).length;
-    console.log(`admin-console: first load ${assets.length} files, ${(gzipped / 1024).toFixed(1)} KiB of JS + CSS gzipped`);
+    for (const asset of assets)
+      gzipped += gzipSync(Buffer.from(await (await fetch(`${stack.baseUrl}${asset}`)).arrayBuffer()), {
+        level: 9,
+      }).length;
+    console.log(
+      `admin-console: first load ${assets.length} files, ${(gzipped / 1024).toFixed(1)} KiB of JS + CSS gzipped`,
+    );
     expect(assets.length).toBeGreaterThanOrEqual(2);
   });
 
-  it('generates a token that passes Entra\'s Test Connection, and a revoked token is refused', async () => {
+  it("generates a token that passes Entra's Test Connection, and a revoked token is refused", async () => {
     await admin.getByRole('button', { name: 'Generate token' }).click();
     const token = (await admin.getByTestId('new-token').textContent())!.trim();
     expect(token).toMatch(/^scim_/);
@@ -123,7 +142,9 @@ describe('admin console in a browser (end to end)', () => {
     await admin.getByRole('button', { name: 'Save' }).click();
     await admin.getByText('Saved. Failure emails go to it-admin@contoso.test.').waitFor();
     await admin.getByRole('button', { name: 'Send test email' }).click();
-    const mail = await waitFor('the test email', () => smtp.to('it-admin@contoso.test').find((m) => m.subject.includes('Test email')));
+    const mail = await waitFor('the test email', () =>
+      smtp.to('it-admin@contoso.test').find((m) => m.subject.includes('Test email')),
+    );
     expect(mail.text).toContain('tenant "Contoso"');
     expect(mail.text).toContain(`${stack.baseUrl}/admin`);
     await admin.getByText(/test email was handed to the mail server/).waitFor();
@@ -148,24 +169,47 @@ describe('admin console in a browser (end to end)', () => {
   it('shows a write refused by the work-email rule in Activity, with the advice of the failure email', async () => {
     const scim = stack.client(tenantA.token);
     for (const name of ['adele', 'alex', 'megan']) {
-      expect((await scim.post('/Users', { userName: `${name}@contoso.test`, externalId: name, emails: [{ type: 'work', value: `${name}@contoso.test` }] })).status).toBe(201);
+      expect(
+        (
+          await scim.post('/Users', {
+            userName: `${name}@contoso.test`,
+            externalId: name,
+            emails: [{ type: 'work', value: `${name}@contoso.test` }],
+          })
+        ).status,
+      ).toBe(201);
     }
     expect((await scim.post('/Groups', { displayName: 'Sales' })).status).toBe(201);
     await admin.getByRole('link', { name: 'Activity' }).click();
     await admin.getByText('megan@contoso.test').waitFor();
     const refusedAt = Date.now();
-    expect((await scim.post('/Users', { userName: 'pradeep@fabrikam.test', externalId: 'pradeep', emails: [{ type: 'work', value: 'pradeep@fabrikam.test' }] })).status).toBe(400);
+    expect(
+      (
+        await scim.post('/Users', {
+          userName: 'pradeep@fabrikam.test',
+          externalId: 'pradeep',
+          emails: [{ type: 'work', value: 'pradeep@fabrikam.test' }],
+        })
+      ).status,
+    ).toBe(400);
     const row = admin.getByRole('row').filter({ hasText: 'pradeep@fabrikam.test' });
     await row.waitFor({ timeout: 15000 });
-    console.log(`admin-console: the refused write appeared in Activity ${Date.now() - refusedAt} ms after it was answered (no reload)`);
+    console.log(
+      `admin-console: the refused write appeared in Activity ${Date.now() - refusedAt} ms after it was answered (no reload)`,
+    );
     await row.getByText('Failed').waitFor();
     await row.getByRole('button', { name: 'Details' }).click();
-    const advice = 'Add fabrikam.test under Work domains in the admin console, or correct the user\'s mail attribute in Entra.';
+    const advice =
+      "Add fabrikam.test under Work domains in the admin console, or correct the user's mail attribute in Entra.";
     await admin.getByText(advice).waitFor();
     await admin.screenshot({ path: screenshotPath('06-activity-failure'), fullPage: true });
 
     // The failure email says the same, and links to exactly these failures in the console.
-    const digest = await waitFor('the failure email', () => smtp.to('it-admin@contoso.test').find((m) => m.subject.includes('failure')), 20000);
+    const digest = await waitFor(
+      'the failure email',
+      () => smtp.to('it-admin@contoso.test').find((m) => m.subject.includes('failure')),
+      20000,
+    );
     expect(digest.text).toContain(advice);
     const link = /(http:\/\/\S+\/admin\/activity\?digest=[0-9a-f-]+)/.exec(digest.text)![1]!;
     await admin.goto(link);
@@ -175,7 +219,7 @@ describe('admin console in a browser (end to end)', () => {
     await admin.screenshot({ path: screenshotPath('07-activity-from-failure-email'), fullPage: true });
   }, 40000);
 
-  it('shows tenant B\'s admin only tenant B', async () => {
+  it("shows tenant B's admin only tenant B", async () => {
     const { tenant, token } = await stack.tenants.create({ name: 'Northwind', workDomains: ['northwind.test'] });
     expect((await stack.client(token).post('/Users', { userName: 'nancy@northwind.test' })).status).toBe(201);
     const other = await newPage();
@@ -189,7 +233,10 @@ describe('admin console in a browser (end to end)', () => {
     const text = await other.locator('body').innerText();
     for (const secret of ['Contoso', 'pradeep', 'megan', 'it-admin@contoso.test']) expect(text).not.toContain(secret);
     await other.getByRole('link', { name: 'Work domains' }).click();
-    await waitFor('tenant B\'s domains', async () => (await other.getByLabel('Work domains').inputValue()) === 'northwind.test');
+    await waitFor(
+      "tenant B's domains",
+      async () => (await other.getByLabel('Work domains').inputValue()) === 'northwind.test',
+    );
   });
 
   it('signs out, and the sign-in page offers to email a link', async () => {
@@ -199,7 +246,9 @@ describe('admin console in a browser (end to end)', () => {
     await admin.getByRole('button', { name: 'Email me a sign-in link' }).click();
     await admin.getByText(/a sign-in link is on its way/).waitFor();
     await admin.screenshot({ path: screenshotPath('09-sign-in'), fullPage: true });
-    const mail = await waitFor('the sign-in email', () => smtp.to('it-admin@contoso.test').find((m) => m.subject.includes('Sign in')));
+    const mail = await waitFor('the sign-in email', () =>
+      smtp.to('it-admin@contoso.test').find((m) => m.subject.includes('Sign in')),
+    );
     const link = /(http:\/\/\S+\/admin\/sign-in#sil_[A-Za-z0-9_-]+)/.exec(mail.text)![1]!;
     await admin.goto(link);
     await admin.getByText('Signed in as it-admin@contoso.test').waitFor();

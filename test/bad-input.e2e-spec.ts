@@ -34,10 +34,19 @@ describe('bad input and errors from every layer (end to end)', () => {
   }, 60000);
 
   const request = (method: string, target: string, body?: string | Buffer, headers: Record<string, string> = {}) => {
-    const head = [`${method} ${target} HTTP/1.1`, 'Host: localhost', `Authorization: Bearer ${token}`, 'Connection: close'];
-    if (body !== undefined) head.push('Content-Type: application/scim+json', `Content-Length: ${Buffer.byteLength(body)}`);
+    const head = [
+      `${method} ${target} HTTP/1.1`,
+      'Host: localhost',
+      `Authorization: Bearer ${token}`,
+      'Connection: close',
+    ];
+    if (body !== undefined)
+      head.push('Content-Type: application/scim+json', `Content-Length: ${Buffer.byteLength(body)}`);
     for (const [name, value] of Object.entries(headers)) head.push(`${name}: ${value}`);
-    return rawRequest(stack.port, Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), Buffer.from(body ?? '')]));
+    return rawRequest(
+      stack.port,
+      Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), Buffer.from(body ?? '')]),
+    );
   };
   const scimError = (text: string) => {
     const body = JSON.parse(text) as Json;
@@ -47,7 +56,10 @@ describe('bad input and errors from every layer (end to end)', () => {
   };
   /** Entries of the directory queue's event stream: every job added writes some. */
   const queueEvents = () => redis.xlen(`${stack.queuePrefix}:${DIRECTORY_QUEUE}:events`);
-  const operationsLogged = async () => Number((await stack.dataSource.query(`SELECT count(*) AS n FROM operations WHERE tenant_id = $1`, [tenantId]))[0].n);
+  const operationsLogged = async () =>
+    Number(
+      (await stack.dataSource.query(`SELECT count(*) AS n FROM operations WHERE tenant_id = $1`, [tenantId]))[0].n,
+    );
 
   describe('#3 bad bytes get 400 at the gateway and never reach the queue', () => {
     it('refuses NUL, unpaired surrogates and invalid UTF-8 in bodies, ids and query strings on every method', async () => {
@@ -55,19 +67,55 @@ describe('bad input and errors from every layer (end to end)', () => {
       const logged = await operationsLogged();
       const user = (extra: string) => `{"userName":"bytes@example.com"${extra}}`;
       const cases: [string, string, string | Buffer | undefined, 'invalidValue' | 'invalidSyntax', RegExp][] = [
-        ['POST', '/api/scim/Users', user(',"title":"a\\u0000b"'), 'invalidValue', /NUL character \(U\+0000\) in the value of "title"/],
+        [
+          'POST',
+          '/api/scim/Users',
+          user(',"title":"a\\u0000b"'),
+          'invalidValue',
+          /NUL character \(U\+0000\) in the value of "title"/,
+        ],
         ['POST', '/api/scim/Users', '{"userName":"nul\\u0000@example.com"}', 'invalidValue', /NUL character/],
-        ['POST', '/api/scim/Users', user(',"name":{"givenName":"\\ud800"}'), 'invalidValue', /unpaired surrogate \(U\+D800\) in the value of "name.givenName"/],
+        [
+          'POST',
+          '/api/scim/Users',
+          user(',"name":{"givenName":"\\ud800"}'),
+          'invalidValue',
+          /unpaired surrogate \(U\+D800\) in the value of "name.givenName"/,
+        ],
         ['POST', '/api/scim/Users', user(',"ti\\u0000tle":"x"'), 'invalidValue', /attribute name/],
-        ['POST', '/api/scim/Users', Buffer.from('{"userName":"\xff@example.com"}', 'latin1'), 'invalidSyntax', /not valid UTF-8/],
+        [
+          'POST',
+          '/api/scim/Users',
+          Buffer.from('{"userName":"\xff@example.com"}', 'latin1'),
+          'invalidSyntax',
+          /not valid UTF-8/,
+        ],
         ['PUT', `/api/scim/Users/${userId}`, user(',"title":"\\udc00"'), 'invalidValue', /unpaired surrogate/],
-        ['PATCH', `/api/scim/Users/${userId}`, '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"a\\u0000"}]}', 'invalidValue', /"Operations\[0\]\.value"/],
+        [
+          'PATCH',
+          `/api/scim/Users/${userId}`,
+          '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"a\\u0000"}]}',
+          'invalidValue',
+          /"Operations\[0\]\.value"/,
+        ],
         ['POST', '/api/scim/Groups', '{"displayName":"g\\u0000"}', 'invalidValue', /NUL character/],
-        ['POST', '/api/scim/Bulk', '{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"POST","path":"/Users","bulkId":"a","data":{"userName":"\\u0000"}}]}', 'invalidValue', /Operations\[0\]\.data\.userName/],
+        [
+          'POST',
+          '/api/scim/Bulk',
+          '{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"POST","path":"/Users","bulkId":"a","data":{"userName":"\\u0000"}}]}',
+          'invalidValue',
+          /Operations\[0\]\.data\.userName/,
+        ],
         ['POST', '/api/scim/Users/.search', '{"filter":"userName eq \\"\\u0000\\""}', 'invalidValue', /NUL character/],
         ['PUT', '/api/scim/Users/a%00b', user(''), 'invalidValue', /%00/],
         ['DELETE', '/api/scim/Users/a%00b', undefined, 'invalidValue', /%00/],
-        ['PATCH', '/api/scim/Groups/%00', '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[]}', 'invalidValue', /%00/],
+        [
+          'PATCH',
+          '/api/scim/Groups/%00',
+          '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[]}',
+          'invalidValue',
+          /%00/,
+        ],
         ['GET', '/api/scim/Users/%00', undefined, 'invalidValue', /%00/],
         ['GET', '/api/scim/Users?aadOptscim062020&x=%00', undefined, 'invalidValue', /%00/],
         ['GET', '/api/scim/Users/%FF', undefined, 'invalidSyntax', /not valid UTF-8/],
@@ -77,7 +125,11 @@ describe('bad input and errors from every layer (end to end)', () => {
       for (const [method, target, body, scimType, detail] of cases) {
         const response = await request(method, target, body);
         expect({ method, target, status: response.status }).toEqual({ method, target, status: 400 });
-        expect(scimError(response.body)).toMatchObject({ status: '400', scimType, detail: expect.stringMatching(detail) });
+        expect(scimError(response.body)).toMatchObject({
+          status: '400',
+          scimType,
+          detail: expect.stringMatching(detail),
+        });
       }
       // Nothing was queued, applied or recorded: no retries, no failure email.
       expect(await queueEvents()).toBe(eventsBefore);
@@ -89,7 +141,10 @@ describe('bad input and errors from every layer (end to end)', () => {
       const deep = `{"userName":"deep@example.com","x":${'['.repeat(50_000)}${']'.repeat(50_000)}}`;
       const response = await request('POST', '/api/scim/Users', deep);
       expect(response.status).toBe(400);
-      expect(scimError(response.body)).toMatchObject({ scimType: 'invalidSyntax', detail: expect.stringMatching(/nested more than 32 levels/) });
+      expect(scimError(response.body)).toMatchObject({
+        scimType: 'invalidSyntax',
+        detail: expect.stringMatching(/nested more than 32 levels/),
+      });
     });
 
     it('still accepts non-ASCII text: accents, emoji, and percent-encoded UTF-8 in ids and filters', async () => {
@@ -115,12 +170,19 @@ describe('bad input and errors from every layer (end to end)', () => {
     ])('GET %s answers %i', async (path, status) => {
       const response = await scim.get<Json>(path);
       expect(response.status).toBe(status);
-      if (status === 400) expect(response.body).toMatchObject({ schemas: [ERROR_SCHEMA], scimType: expect.stringMatching(/invalidFilter|invalidValue/) });
+      if (status === 400)
+        expect(response.body).toMatchObject({
+          schemas: [ERROR_SCHEMA],
+          scimType: expect.stringMatching(/invalidFilter|invalidValue/),
+        });
     });
 
     it('answers the same in POST .search', async () => {
       const schemas = ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'];
-      for (const body of [{ schemas, sortBy: 'meta.version' }, { schemas, filter: 'userName[x eq "a"]' }]) {
+      for (const body of [
+        { schemas, sortBy: 'meta.version' },
+        { schemas, filter: 'userName[x eq "a"]' },
+      ]) {
         for (const path of ['/Users/.search', '/Groups/.search', '/.search']) {
           expect({ path, body, status: (await scim.post(path, body)).status }).toEqual({ path, body, status: 200 });
         }
@@ -134,7 +196,11 @@ describe('bad input and errors from every layer (end to end)', () => {
         const response = await request('GET', target);
         expect(response.status).toBe(400);
         expect(response.headers['content-type']).toBe('application/scim+json; charset=utf-8');
-        expect(scimError(response.body)).toMatchObject({ status: '400', scimType: 'invalidSyntax', detail: expect.stringMatching(/malformed percent-encoding/) });
+        expect(scimError(response.body)).toMatchObject({
+          status: '400',
+          scimType: 'invalidSyntax',
+          detail: expect.stringMatching(/malformed percent-encoding/),
+        });
       }
     });
 
@@ -142,7 +208,10 @@ describe('bad input and errors from every layer (end to end)', () => {
       const response = await request('GET', '/api/scim/Users', undefined, { 'X-Padding': 'a'.repeat(20_000) });
       expect(response.status).toBe(431);
       expect(response.headers['content-type']).toBe('application/scim+json; charset=utf-8');
-      expect(scimError(response.body)).toMatchObject({ status: '431', detail: expect.stringMatching(/headers are larger/) });
+      expect(scimError(response.body)).toMatchObject({
+        status: '431',
+        detail: expect.stringMatching(/headers are larger/),
+      });
     });
 
     it('answers a path segment over 500 characters with a SCIM 414', async () => {
@@ -154,17 +223,31 @@ describe('bad input and errors from every layer (end to end)', () => {
     it('answers an Expect other than 100-continue, and CONNECT, with SCIM errors (found by the HTTP fuzz)', async () => {
       const expectation = await request('GET', '/api/scim/Users', undefined, { Expect: 'teapot' });
       expect(expectation.status).toBe(417);
-      expect(scimError(expectation.body)).toMatchObject({ status: '417', detail: expect.stringMatching(/100-continue/) });
+      expect(scimError(expectation.body)).toMatchObject({
+        status: '417',
+        detail: expect.stringMatching(/100-continue/),
+      });
       const tunnel = await rawRequest(stack.port, 'CONNECT /api/scim/Users HTTP/1.1\r\nHost: x\r\n\r\n');
       expect(tunnel.status).toBe(405);
-      expect(scimError(tunnel.body)).toMatchObject({ status: '405', detail: expect.stringMatching(/CONNECT is not supported/) });
+      expect(scimError(tunnel.body)).toMatchObject({
+        status: '405',
+        detail: expect.stringMatching(/CONNECT is not supported/),
+      });
     });
 
     it('answers bytes that are not HTTP with a SCIM 400', async () => {
-      for (const raw of ['FOO BAR\r\n\r\n', 'GET /api/scim/Users HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n', 'GET /api/scim/Users/\xff HTTP/1.1\r\nHost: x\r\n\r\n']) {
+      for (const raw of [
+        'FOO BAR\r\n\r\n',
+        'GET /api/scim/Users HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n',
+        'GET /api/scim/Users/\xff HTTP/1.1\r\nHost: x\r\n\r\n',
+      ]) {
         const response = await rawRequest(stack.port, Buffer.from(raw, 'latin1'));
         expect(response.status).toBe(400);
-        expect(scimError(response.body)).toMatchObject({ status: '400', scimType: 'invalidSyntax', detail: expect.stringMatching(/not valid HTTP/) });
+        expect(scimError(response.body)).toMatchObject({
+          status: '400',
+          scimType: 'invalidSyntax',
+          detail: expect.stringMatching(/not valid HTTP/),
+        });
       }
     });
   });
@@ -173,7 +256,14 @@ describe('bad input and errors from every layer (end to end)', () => {
     it('answers a Bulk body over 1 MiB with 413 naming both limits', async () => {
       const body = JSON.stringify({
         schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
-        Operations: [{ method: 'POST', path: '/Users', bulkId: 'big', data: { userName: 'big@example.com', title: 'x'.repeat(1024 * 1024) } }],
+        Operations: [
+          {
+            method: 'POST',
+            path: '/Users',
+            bulkId: 'big',
+            data: { userName: 'big@example.com', title: 'x'.repeat(1024 * 1024) },
+          },
+        ],
       });
       const response = await scim.post<Json>('/Bulk', body);
       expect(response.status).toBe(413);
@@ -188,7 +278,9 @@ describe('bad input and errors from every layer (end to end)', () => {
       for (let i = 0; i < 3; i++) {
         await new Promise<void>((resolve) => {
           const socket = connect(stack.port, '127.0.0.1', () => {
-            socket.write(`POST /api/scim/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/scim+json\r\nContent-Length: 1000\r\n\r\n{"userName":`);
+            socket.write(
+              `POST /api/scim/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/scim+json\r\nContent-Length: 1000\r\n\r\n{"userName":`,
+            );
             setTimeout(() => socket.destroy(), 200);
           });
           socket.on('close', () => resolve());

@@ -23,10 +23,14 @@ describe('writes under concurrency and crashes (end to end)', () => {
     // Twenty distinct spellings: bit k of i upper-cases the k-th letter.
     const letters = [...base].flatMap((c, index) => (/[a-z]/.test(c) ? [index] : []));
     const variants = Array.from({ length: 20 }, (_, i) =>
-      [...base].map((c, index) => ((i >> letters.indexOf(index)) & 1 && letters.indexOf(index) >= 0 ? c.toUpperCase() : c)).join(''),
+      [...base]
+        .map((c, index) => ((i >> letters.indexOf(index)) & 1 && letters.indexOf(index) >= 0 ? c.toUpperCase() : c))
+        .join(''),
     );
     expect(new Set(variants).size).toBe(20);
-    const responses = await Promise.all(variants.map((userName) => scim.post<Json>('/Users', { userName, active: true })));
+    const responses = await Promise.all(
+      variants.map((userName) => scim.post<Json>('/Users', { userName, active: true })),
+    );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(19);
@@ -36,7 +40,10 @@ describe('writes under concurrency and crashes (end to end)', () => {
     // Both workers took part, and the winner is findable in any case (Entra's retry path).
     const found = await scim.get<Json>(`/Users${filterQuery(`userName eq "${base.toUpperCase()}"`)}`);
     expect(found.body['totalResults']).toBe(1);
-    const rows: { n: string }[] = await stack.dataSource.query(`SELECT count(*) AS n FROM users WHERE lower(user_name) = $1`, [base]);
+    const rows: { n: string }[] = await stack.dataSource.query(
+      `SELECT count(*) AS n FROM users WHERE lower(user_name) = $1`,
+      [base],
+    );
     expect(Number(rows[0]!.n)).toBe(1);
   });
 
@@ -87,7 +94,9 @@ describe('writes under concurrency and crashes (end to end)', () => {
     // The surviving worker takes the job over once its lock expires, and answers from the log.
     const response = await pending;
     expect(response.status).toBe(201);
-    const users: { id: string }[] = await stack.dataSource.query(`SELECT id FROM users WHERE user_name = 'survives.a.crash'`);
+    const users: { id: string }[] = await stack.dataSource.query(
+      `SELECT id FROM users WHERE user_name = 'survives.a.crash'`,
+    );
     expect(users).toHaveLength(1);
     const operations: { n: string }[] = await stack.dataSource.query(
       `SELECT count(*) AS n FROM operations WHERE kind = 'create-user' AND outcome = 'succeeded' AND resource_id = $1`,
@@ -106,11 +115,15 @@ describe('writes under concurrency and crashes (end to end)', () => {
     let running: { application_name: string }[] = [];
     for (let i = 0; i < 100 && running.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      running = (await locker.query<{ application_name: string }>(
-        `SELECT application_name FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO users%'`,
-      )).rows;
+      running = (
+        await locker.query<{ application_name: string }>(
+          `SELECT application_name FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO users%'`,
+        )
+      ).rows;
     }
-    const worker = stack.workers().find((w) => w.child.pid === Number(running[0]!.application_name.replace('scim-worker-', '')))!;
+    const worker = stack
+      .workers()
+      .find((w) => w.child.pid === Number(running[0]!.application_name.replace('scim-worker-', '')))!;
     const stopped = worker.stop('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     expect(worker.running).toBe(true);

@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { TestStack } from './support/stack';
 // The test drives the very runner of `npm run conformance` (a tool, not a lib), hence the relative paths.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { defaultCollectionPath, describeFailure, formatReport, runConformance, type ConformanceResult } from '../tools/conformance/run-conformance';
+import {
+  defaultCollectionPath,
+  describeFailure,
+  formatReport,
+  runConformance,
+  type ConformanceResult,
+} from '../tools/conformance/run-conformance';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { KNOWN_GAPS } from '../tools/conformance/known-gaps';
 
@@ -31,7 +37,7 @@ describeIfCollection('Microsoft SCIM reference collection (end to end)', () => {
     await stack.stop();
   }, 60000);
 
-  it('runs every assertion of the collection except the Token request\'s', () => {
+  it("runs every assertion of the collection except the Token request's", () => {
     expect(result.total).toBe(result.declaredAssertions);
     expect(result.total).toBeGreaterThan(0);
     expect(result.problems).toEqual([]);

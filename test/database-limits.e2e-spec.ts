@@ -12,7 +12,10 @@ type Json = Record<string, any>;
 describe('database time limits (end to end)', () => {
   // DB_POOL_SIZE 3 leaves one connection for requests (one each goes to the watchdog and member pages):
   // with a short statement limit, both limits are easy to reach with a lock.
-  const stack = new TestStack({ label: 'database_limits', env: { DB_POOL_SIZE: '3', WORKER_CONCURRENCY: '2', DB_STATEMENT_TIMEOUT_MS: '1500' } });
+  const stack = new TestStack({
+    label: 'database_limits',
+    env: { DB_POOL_SIZE: '3', WORKER_CONCURRENCY: '2', DB_STATEMENT_TIMEOUT_MS: '1500' },
+  });
   let scim: ScimClient;
   let locker: QueryRunner;
 

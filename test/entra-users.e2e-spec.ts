@@ -90,10 +90,14 @@ describe('Entra user provisioning sequence (end to end)', () => {
     expect(byName.body['totalResults']).toBe(1);
     expect(byName.body['Resources'][0].id).toBe(userId);
 
-    const byExternalId = await scim.get<Json>(`/Users${filterQuery('externalId eq 0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef')}`);
+    const byExternalId = await scim.get<Json>(
+      `/Users${filterQuery('externalId eq 0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef')}`,
+    );
     expect(byExternalId.body['Resources'].map((u: Json) => u['id'])).toEqual([userId]);
 
-    const byEmail = await scim.get<Json>(`/Users${filterQuery('emails[type eq "work"].value eq "test_user_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@TESTUSER.com"')}`);
+    const byEmail = await scim.get<Json>(
+      `/Users${filterQuery('emails[type eq "work"].value eq "test_user_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@TESTUSER.com"')}`,
+    );
     expect(byEmail.body['Resources'].map((u: Json) => u['id'])).toEqual([userId]);
 
     const byId = await scim.get<Json>(`/Users${filterQuery(`id eq "${userId}"`)}`);
@@ -120,7 +124,11 @@ describe('Entra user provisioning sequence (end to end)', () => {
     });
     expect(response.status).toBe(200);
     expect(response.body['emails']).toEqual([{ primary: true, type: 'work', value: 'updatedEmail@microsoft.com' }]);
-    expect(response.body['name']).toEqual({ formatted: 'givenName familyName', familyName: 'updatedFamilyName', givenName: 'givenName' });
+    expect(response.body['name']).toEqual({
+      formatted: 'givenName familyName',
+      familyName: 'updatedFamilyName',
+      givenName: 'givenName',
+    });
     expect(response.headers.get('etag')).toBe('W/"2"');
   });
 
@@ -131,7 +139,9 @@ describe('Entra user provisioning sequence (end to end)', () => {
     });
     expect(response.status).toBe(200);
     expect(response.body['userName']).toBe('5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com');
-    const found = await scim.get<Json>(`/Users${filterQuery('userName eq "5B50642D-79fc-4410-9e90-4c077cdd1a59@testuser.com"')}`);
+    const found = await scim.get<Json>(
+      `/Users${filterQuery('userName eq "5B50642D-79fc-4410-9e90-4c077cdd1a59@testuser.com"')}`,
+    );
     expect(found.body['totalResults']).toBe(1);
   });
 
@@ -161,7 +171,15 @@ describe('Entra user provisioning sequence (end to end)', () => {
       schemas: [PATCH_OP],
       Operations: [
         { op: 'replace', path: 'emails[type eq "work"].value', value: 'TestMhvaes@test.microsoft.com' },
-        { op: 'replace', value: { displayName: 'Bjfe', 'name.givenName': 'Kkom', 'name.familyName': 'Unua', [`${ENTERPRISE}:employeeNumber`]: 'Aklq' } },
+        {
+          op: 'replace',
+          value: {
+            displayName: 'Bjfe',
+            'name.givenName': 'Kkom',
+            'name.familyName': 'Unua',
+            [`${ENTERPRISE}:employeeNumber`]: 'Aklq',
+          },
+        },
       ],
     });
     expect(compliant.status).toBe(200);
@@ -174,7 +192,10 @@ describe('Entra user provisioning sequence (end to end)', () => {
   });
 
   it('sets and removes the manager in each of the shapes Entra sends', async () => {
-    const manager = await scim.post<Json>('/Users', { userName: 'the.manager@contoso.com', emails: [{ type: 'work', value: 'the.manager@contoso.com' }] });
+    const manager = await scim.post<Json>('/Users', {
+      userName: 'the.manager@contoso.com',
+      emails: [{ type: 'work', value: 'the.manager@contoso.com' }],
+    });
     expect(manager.status).toBe(201);
     const managerId = manager.body['id'];
     const expected = { value: managerId, $ref: `${stack.scimUrl}/Users/${managerId}` };
@@ -189,27 +210,44 @@ describe('Entra user provisioning sequence (end to end)', () => {
       expect(response.status).toBe(200);
       expect(response.body[ENTERPRISE].manager).toEqual(expected);
     }
-    const probe = await scim.get<Json>(`/Users${filterQuery(`id eq "${userId}" and manager eq "${managerId}"`, '&attributes=id')}`);
+    const probe = await scim.get<Json>(
+      `/Users${filterQuery(`id eq "${userId}" and manager eq "${managerId}"`, '&attributes=id')}`,
+    );
     expect(probe.body['Resources']).toEqual([{ schemas: expect.any(Array), id: userId }]);
 
-    const removed = await scim.patch<Json>(`/Users/${userId}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `manager[value eq "${managerId}"]` }] });
+    const removed = await scim.patch<Json>(`/Users/${userId}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'remove', path: `manager[value eq "${managerId}"]` }],
+    });
     expect(removed.status).toBe(200);
     expect(removed.body[ENTERPRISE]?.manager).toBeUndefined();
 
-    await scim.patch(`/Users/${userId}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'manager', value: managerId }] });
-    const emptied = await scim.patch<Json>(`/Users/${userId}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: `${ENTERPRISE}:manager`, value: '' }] });
+    await scim.patch(`/Users/${userId}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'add', path: 'manager', value: managerId }],
+    });
+    const emptied = await scim.patch<Json>(`/Users/${userId}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Replace', path: `${ENTERPRISE}:manager`, value: '' }],
+    });
     expect(emptied.body[ENTERPRISE]?.manager).toBeUndefined();
   });
 
   it('disables the user with the string "False", still returns it, and re-enables it with a boolean', async () => {
-    const disabled = await scim.patch<Json>(`/Users/${userId}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+    const disabled = await scim.patch<Json>(`/Users/${userId}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+    });
     expect(disabled.status).toBe(200);
     expect(disabled.body['active']).toBe(false);
     const stillThere = await scim.get<Json>(`/Users${filterQuery(`id eq "${userId}"`)}`);
     expect(stillThere.body['Resources'][0].active).toBe(false);
     const byId = await scim.get<Json>(`/Users/${userId}`);
     expect(byId.body['active']).toBe(false);
-    const enabled = await scim.patch<Json>(`/Users/${userId}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: true }] });
+    const enabled = await scim.patch<Json>(`/Users/${userId}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'replace', path: 'active', value: true }],
+    });
     expect(enabled.body['active']).toBe(true);
   });
 
@@ -227,7 +265,10 @@ describe('Entra user provisioning sequence (end to end)', () => {
 
   it('accepts the older create body with nulls and a mistyped extension URN', async () => {
     const response = await scim.post<Json>('/Users', {
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0User'],
+      schemas: [
+        'urn:ietf:params:scim:schemas:core:2.0:User',
+        'urn:ietf:params:scim:schemas:extension:enterprise:2.0User',
+      ],
       externalId: 'jyoung',
       userName: 'jyoung@testuser.com',
       active: true,
@@ -243,7 +284,11 @@ describe('Entra user provisioning sequence (end to end)', () => {
       manager: null,
     });
     expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({ userName: 'jyoung@testuser.com', displayName: 'Joy Young', emails: [{ value: 'jyoung@Contoso.com' }] });
+    expect(response.body).toMatchObject({
+      userName: 'jyoung@testuser.com',
+      displayName: 'Joy Young',
+      emails: [{ value: 'jyoung@Contoso.com' }],
+    });
     expect(response.body['addresses']).toBeUndefined();
     expect(response.body['title']).toBeUndefined();
   });
@@ -275,7 +320,10 @@ describe('Entra user provisioning sequence (end to end)', () => {
   it('records every write in the operations log, with ignored emails noted', async () => {
     const created = await scim.post<Json>('/Users', {
       userName: 'two-emails',
-      emails: [{ type: 'work', value: 'two@contoso.com' }, { type: 'home', value: 'two@gmail.com' }],
+      emails: [
+        { type: 'work', value: 'two@contoso.com' },
+        { type: 'home', value: 'two@gmail.com' },
+      ],
     });
     expect(created.status).toBe(201);
     expect(created.body['emails']).toEqual([{ type: 'work', value: 'two@contoso.com' }]);
@@ -283,8 +331,19 @@ describe('Entra user provisioning sequence (end to end)', () => {
       `SELECT kind, outcome, notes FROM operations WHERE resource_id = $1`,
       [created.body['id']],
     );
-    expect(rows).toEqual([{ kind: 'create-user', outcome: 'succeeded', notes: { ignoredEmails: [{ type: 'home', value: 'two@gmail.com', reason: 'only work email addresses are saved' }] } }]);
-    const deletes: { n: string }[] = await stack.dataSource.query(`SELECT count(*) AS n FROM operations WHERE resource_id = $1 AND kind = 'delete-user' AND outcome = 'succeeded'`, [userId]);
+    expect(rows).toEqual([
+      {
+        kind: 'create-user',
+        outcome: 'succeeded',
+        notes: {
+          ignoredEmails: [{ type: 'home', value: 'two@gmail.com', reason: 'only work email addresses are saved' }],
+        },
+      },
+    ]);
+    const deletes: { n: string }[] = await stack.dataSource.query(
+      `SELECT count(*) AS n FROM operations WHERE resource_id = $1 AND kind = 'delete-user' AND outcome = 'succeeded'`,
+      [userId],
+    );
     expect(Number(deletes[0]!.n)).toBe(1);
   });
 });

@@ -14,7 +14,12 @@ function expectUnavailable(response: ScimResponse<Json>): void {
 }
 
 /** Resolves once `sql` (run on the test's own connection) returns a count of at least `n`. */
-async function waitForCount(runner: { query(sql: string): Promise<{ n: number }[]> }, sql: string, n: number, timeoutMs = 10_000): Promise<void> {
+async function waitForCount(
+  runner: { query(sql: string): Promise<{ n: number }[]> },
+  sql: string,
+  n: number,
+  timeoutMs = 10_000,
+): Promise<void> {
   const started = Date.now();
   while (Number((await runner.query(sql))[0]?.n ?? 0) < n) {
     if (Date.now() - started > timeoutMs) throw new Error(`"${sql}" did not reach ${n} within ${timeoutMs} ms`);
@@ -69,7 +74,11 @@ describe('a frozen Postgres (end to end)', () => {
     await locker.startTransaction();
     await locker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
     const runningRead = scim.get<Json>('/Users?count=5');
-    await waitForCount(stack.dataSource, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'scim-gateway' AND wait_event_type = 'Lock'`, 1);
+    await waitForCount(
+      stack.dataSource,
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'scim-gateway' AND wait_event_type = 'Lock'`,
+      1,
+    );
 
     postgres.freeze();
     const frozenAt = Date.now();
@@ -96,7 +105,10 @@ describe('a frozen Postgres (end to end)', () => {
           scim.get<Json>(`/Users/${someUserId}`),
           scim.get<Json>('/Groups'),
           scim.post<Json>('/Users', { userName: 'late-1@frozen.test' }),
-          scim.patch<Json>(`/Users/${someUserId}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] }),
+          scim.patch<Json>(`/Users/${someUserId}`, {
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+            Operations: [{ op: 'replace', path: 'active', value: false }],
+          }),
         ])),
       );
       health = await fetch(`${stack.baseUrl}/health`);
@@ -119,9 +131,13 @@ describe('a frozen Postgres (end to end)', () => {
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ postgres: 'down', redis: 'up' });
 
-    await eventually(async () => expect((await scim.post('/Users', { userName: 'after-freeze@frozen.test' })).status).toBe(201));
+    await eventually(async () =>
+      expect((await scim.post('/Users', { userName: 'after-freeze@frozen.test' })).status).toBe(201),
+    );
     // Writes refused before they were queued never happen; the user was not disabled.
-    const names: { user_name: string }[] = await stack.dataSource.query(`SELECT user_name FROM users WHERE user_name LIKE 'late-%'`);
+    const names: { user_name: string }[] = await stack.dataSource.query(
+      `SELECT user_name FROM users WHERE user_name LIKE 'late-%'`,
+    );
     expect(names).toEqual([]);
     expect((await scim.get<Json>(`/Users/${someUserId}`)).body['active']).toBe(true);
   }, 90_000);
@@ -190,7 +206,9 @@ describe('a Redis killed while writes are in flight (end to end)', () => {
     for (const [i, { response }] of userAnswers.entries()) {
       expect(response.status).toBe(201);
       expect(response.body).toMatchObject({ userName: userNames[i] });
-      const rows: { id: string }[] = await stack.dataSource.query(`SELECT id FROM users WHERE user_name = $1`, [userNames[i]]);
+      const rows: { id: string }[] = await stack.dataSource.query(`SELECT id FROM users WHERE user_name = $1`, [
+        userNames[i],
+      ]);
       expect(rows).toEqual([{ id: response.body['id'] }]);
     }
     // Not applied in time: 503, and they never will be (their job meets the recorded refusal).
@@ -199,11 +217,15 @@ describe('a Redis killed while writes are in flight (end to end)', () => {
       expect(response.body['detail']).toMatch(/not applied/);
     }
     await new Promise((r) => setTimeout(r, 1000));
-    const created: { n: number }[] = await stack.dataSource.query(`SELECT count(*)::int AS n FROM groups WHERE display_name LIKE 'In flight%'`);
+    const created: { n: number }[] = await stack.dataSource.query(
+      `SELECT count(*)::int AS n FROM groups WHERE display_name LIKE 'In flight%'`,
+    );
     expect(created[0]!.n).toBe(0);
 
     // Redis back (empty, as after a crash without persistence): writes work again.
     await redis.start();
-    await eventually(async () => expect((await scim.post('/Users', { userName: 'after-kill@killed.test' })).status).toBe(201));
+    await eventually(async () =>
+      expect((await scim.post('/Users', { userName: 'after-kill@killed.test' })).status).toBe(201),
+    );
   }, 90_000);
 });

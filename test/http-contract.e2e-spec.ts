@@ -21,20 +21,40 @@ describe('HTTP contract of the gateway (end to end)', () => {
   }, 60000);
 
   const raw = (method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) =>
-    fetch(`${stack.baseUrl}${path}`, { method, body: init.body, headers: { Authorization: `Bearer ${token}`, ...init.headers } });
+    fetch(`${stack.baseUrl}${path}`, {
+      method,
+      body: init.body,
+      headers: { Authorization: `Bearer ${token}`, ...init.headers },
+    });
 
   it('parses application/scim+json with and without charset, and application/json', async () => {
-    for (const [i, type] of ['application/scim+json', 'application/scim+json; charset=utf-8', 'application/json', 'application/json; charset=UTF-8'].entries()) {
-      const response = await raw('POST', '/api/scim/Users', { body: JSON.stringify({ userName: `content-type-${i}` }), headers: { 'Content-Type': type } });
+    for (const [i, type] of [
+      'application/scim+json',
+      'application/scim+json; charset=utf-8',
+      'application/json',
+      'application/json; charset=UTF-8',
+    ].entries()) {
+      const response = await raw('POST', '/api/scim/Users', {
+        body: JSON.stringify({ userName: `content-type-${i}` }),
+        headers: { 'Content-Type': type },
+      });
       expect(response.status).toBe(201);
       expect(response.headers.get('content-type')).toBe('application/scim+json; charset=utf-8');
     }
   });
 
   it('answers malformed JSON with 400 invalidSyntax', async () => {
-    const response = await raw('POST', '/api/scim/Users', { body: '{"userName": "x",', headers: { 'Content-Type': 'application/scim+json' } });
+    const response = await raw('POST', '/api/scim/Users', {
+      body: '{"userName": "x",',
+      headers: { 'Content-Type': 'application/scim+json' },
+    });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ schemas: [ERROR_SCHEMA], status: '400', scimType: 'invalidSyntax', detail: expect.stringMatching(/not valid JSON/) });
+    expect(await response.json()).toEqual({
+      schemas: [ERROR_SCHEMA],
+      status: '400',
+      scimType: 'invalidSyntax',
+      detail: expect.stringMatching(/not valid JSON/),
+    });
   });
 
   it('answers a body that is not an object, or lacks userName, with 400 and a clear detail', async () => {
@@ -43,20 +63,36 @@ describe('HTTP contract of the gateway (end to end)', () => {
     expect(array.body).toMatchObject({ scimType: 'invalidSyntax', detail: expect.stringMatching(/JSON object/) });
     const missing = await scim.post('/Users', { displayName: 'no userName' });
     expect(missing.status).toBe(400);
-    expect(missing.body).toMatchObject({ scimType: 'invalidValue', detail: expect.stringMatching(/userName is required/) });
+    expect(missing.body).toMatchObject({
+      scimType: 'invalidValue',
+      detail: expect.stringMatching(/userName is required/),
+    });
     const badBoolean = await scim.post('/Users', { userName: 'bad-bool', active: 'maybe' });
     expect(badBoolean.status).toBe(400);
-    expect(badBoolean.body).toMatchObject({ scimType: 'invalidValue', detail: expect.stringMatching(/active.*boolean/) });
+    expect(badBoolean.body).toMatchObject({
+      scimType: 'invalidValue',
+      detail: expect.stringMatching(/active.*boolean/),
+    });
   });
 
   it('answers a body over 1 MiB with 413', async () => {
-    const response = await raw('POST', '/api/scim/Users', { body: JSON.stringify({ userName: 'big', title: 'x'.repeat(1024 * 1024 + 10) }), headers: { 'Content-Type': 'application/scim+json' } });
+    const response = await raw('POST', '/api/scim/Users', {
+      body: JSON.stringify({ userName: 'big', title: 'x'.repeat(1024 * 1024 + 10) }),
+      headers: { 'Content-Type': 'application/scim+json' },
+    });
     expect(response.status).toBe(413);
-    expect(await response.json()).toMatchObject({ schemas: [ERROR_SCHEMA], status: '413', detail: expect.stringMatching(/1 MiB/) });
+    expect(await response.json()).toMatchObject({
+      schemas: [ERROR_SCHEMA],
+      status: '413',
+      detail: expect.stringMatching(/1 MiB/),
+    });
   });
 
   it('answers an unsupported content type with 415', async () => {
-    const response = await raw('POST', '/api/scim/Users', { body: 'userName=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const response = await raw('POST', '/api/scim/Users', {
+      body: 'userName=x',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     expect(response.status).toBe(415);
     expect(await response.json()).toMatchObject({ schemas: [ERROR_SCHEMA], status: '415' });
   });
@@ -69,7 +105,10 @@ describe('HTTP contract of the gateway (end to end)', () => {
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('GET, POST');
     expect(await wrongMethod.json()).toMatchObject({ schemas: [ERROR_SCHEMA], status: '405' });
-    const postOnItem = await raw('POST', '/api/scim/Users/123', { body: '{}', headers: { 'Content-Type': 'application/json' } });
+    const postOnItem = await raw('POST', '/api/scim/Users/123', {
+      body: '{}',
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(postOnItem.status).toBe(405);
   });
 
@@ -78,14 +117,26 @@ describe('HTTP contract of the gateway (end to end)', () => {
     expect(filter.status).toBe(400);
     expect(filter.body).toMatchObject({ scimType: 'invalidFilter', detail: expect.stringMatching(/position/) });
     const user = await scim.post<Json>('/Users', { userName: 'patch-target' });
-    const noOps = await scim.patch(`/Users/${user.body['id']}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [] });
+    const noOps = await scim.patch(`/Users/${user.body['id']}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [],
+    });
     expect(noOps.status).toBe(400);
-    const badPath = await scim.patch(`/Users/${user.body['id']}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'emails[type eq', value: 'x' }] });
+    const badPath = await scim.patch(`/Users/${user.body['id']}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', path: 'emails[type eq', value: 'x' }],
+    });
     expect(badPath.status).toBe(400);
     expect(badPath.body).toMatchObject({ scimType: expect.stringMatching(/invalidPath|invalidFilter/) });
-    const badOp = await scim.patch(`/Users/${user.body['id']}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'merge', path: 'title', value: 'x' }] });
+    const badOp = await scim.patch(`/Users/${user.body['id']}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'merge', path: 'title', value: 'x' }],
+    });
     expect(badOp.status).toBe(400);
-    const unknownUser = await scim.patch('/Users/00000000-0000-4000-8000-000000000000', { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'x' }] });
+    const unknownUser = await scim.patch('/Users/00000000-0000-4000-8000-000000000000', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', path: 'title', value: 'x' }],
+    });
     expect(unknownUser.status).toBe(404);
   });
 
@@ -131,7 +182,14 @@ describe('HTTP contract of the gateway (end to end)', () => {
   it('serves discovery that tells the truth about the rules', async () => {
     const config = await scim.get<Json>('/ServiceProviderConfig');
     expect(config.status).toBe(200);
-    expect(config.body).toMatchObject({ patch: { supported: true }, filter: { supported: true, maxResults: 1000 }, bulk: { supported: true, maxOperations: 1000, maxPayloadSize: 1048576 }, sort: { supported: true }, etag: { supported: true }, changePassword: { supported: false } });
+    expect(config.body).toMatchObject({
+      patch: { supported: true },
+      filter: { supported: true, maxResults: 1000 },
+      bulk: { supported: true, maxOperations: 1000, maxPayloadSize: 1048576 },
+      sort: { supported: true },
+      etag: { supported: true },
+      changePassword: { supported: false },
+    });
     const userSchema = await scim.get<Json>('/Schemas/urn:ietf:params:scim:schemas:core:2.0:User');
     const userName = userSchema.body['attributes'].find((a: Json) => a['name'] === 'userName');
     expect(userName).toMatchObject({ uniqueness: 'server', caseExact: false, required: true });
@@ -151,7 +209,10 @@ describe('HTTP contract of the gateway (end to end)', () => {
   it('records when a token was last used (written in batches, flushed when the gateway stops)', async () => {
     const gateway = stack.apps.find((app) => app.name === 'gateway')!;
     expect(await gateway.stop()).toBe(0);
-    const rows: { last_used_at: Date | null }[] = await stack.dataSource.query(`SELECT last_used_at FROM api_tokens WHERE tenant_id = $1`, [tenantId]);
+    const rows: { last_used_at: Date | null }[] = await stack.dataSource.query(
+      `SELECT last_used_at FROM api_tokens WHERE tenant_id = $1`,
+      [tenantId],
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]!.last_used_at).toBeInstanceOf(Date);
   });

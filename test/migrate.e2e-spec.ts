@@ -52,7 +52,9 @@ describe('migrate waits for Postgres', () => {
 
     expect(await migrate.exited).toBe(0);
     const output = migrate.output();
-    expect(output).toContain(`Waiting for Postgres at 127.0.0.1:${port}: attempt 1 failed (connect ECONNREFUSED 127.0.0.1:${port}); retrying in 1 s, giving up after 60 s`);
+    expect(output).toContain(
+      `Waiting for Postgres at 127.0.0.1:${port}: attempt 1 failed (connect ECONNREFUSED 127.0.0.1:${port}); retrying in 1 s, giving up after 60 s`,
+    );
     expect(output).toMatch(new RegExp(`Postgres at 127\\.0\\.0\\.1:${port} answered on attempt \\d+`));
     expect(output).toContain(`Created database ${name} on 127.0.0.1:${port}`);
     expect(output).toMatch(/Applied migrations: \w+/);

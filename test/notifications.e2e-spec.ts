@@ -30,7 +30,12 @@ describe('failure notifications (end to end)', () => {
     await smtp.start();
     stack = new TestStack({
       label: 'notifications',
-      env: { SMTP_URL: smtp.url, NOTIFY_DIGEST_MS: String(DIGEST_MS), NOTIFY_RETRY_MS: '300', MAIL_FROM: 'SCIM provisioning <provisioning@scim.test>' },
+      env: {
+        SMTP_URL: smtp.url,
+        NOTIFY_DIGEST_MS: String(DIGEST_MS),
+        NOTIFY_RETRY_MS: '300',
+        MAIL_FROM: 'SCIM provisioning <provisioning@scim.test>',
+      },
     });
     await stack.start();
     notifier = stack.startApp('notifier');
@@ -43,7 +48,11 @@ describe('failure notifications (end to end)', () => {
   }, 60000);
 
   async function tenantWith(address: string | null, on = true): Promise<{ tenantId: string; scim: ScimClient }> {
-    const { tenantId, token } = await stack.createTenant({ notifyEmail: address, notifyOnFailure: on && address !== null, workDomains: ['acme.test'] });
+    const { tenantId, token } = await stack.createTenant({
+      notifyEmail: address,
+      notifyOnFailure: on && address !== null,
+      workDomains: ['acme.test'],
+    });
     return { tenantId, scim: stack.client(token) };
   }
 
@@ -51,10 +60,20 @@ describe('failure notifications (end to end)', () => {
     const { tenantId, scim } = await tenantWith('admin@acme.test');
     expect((await scim.post('/Users', { userName: 'taken@acme.test' })).status).toBe(201);
     expect((await scim.post('/Users', { userName: 'TAKEN@acme.test', externalId: 'ext-dup' })).status).toBe(409);
-    expect((await scim.post('/Users', { userName: 'outsider', emails: [{ type: 'work', value: 'outsider@example.org' }] })).status).toBe(400);
+    expect(
+      (await scim.post('/Users', { userName: 'outsider', emails: [{ type: 'work', value: 'outsider@example.org' }] }))
+        .status,
+    ).toBe(400);
     const group = await scim.post<Json>('/Groups', { displayName: 'Engineering' });
     const ghost = '00000000-0000-4000-8000-00000000dead';
-    expect((await scim.patch(`/Groups/${group.body['id']}`, { schemas: [PATCH_OP], Operations: [{ op: 'Add', path: 'members', value: [{ value: ghost }] }] })).status).toBe(400);
+    expect(
+      (
+        await scim.patch(`/Groups/${group.body['id']}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'Add', path: 'members', value: [{ value: ghost }] }],
+        })
+      ).status,
+    ).toBe(400);
 
     const mail = await waitFor('the digest', () => smtp.to('admin@acme.test')[0]);
     await sleep(DIGEST_MS + 1000);
@@ -66,7 +85,7 @@ describe('failure notifications (end to end)', () => {
     expect(mail.text).toContain('TAKEN@acme.test');
     expect(mail.text).toContain('externalId ext-dup');
     expect(mail.text).toContain('work email on a domain that is not allowed');
-    expect(mail.text).toContain('Add example.org to the tenant\'s work domains');
+    expect(mail.text).toContain("Add example.org to the tenant's work domains");
     expect(mail.text).toContain('members that are not provisioned');
     expect(mail.text).toContain(ghost);
     expect(mail.text).toContain('Group Engineering');
@@ -89,19 +108,28 @@ describe('failure notifications (end to end)', () => {
     expect((await quiet.scim.post('/Users', { userName: 'fine@acme.test' })).status).toBe(201);
     expect((await quiet.scim.delete('/Users/00000000-0000-4000-8000-000000000001')).status).toBe(404);
     const off = await tenantWith('off@acme.test', false);
-    expect((await off.scim.post('/Users', { userName: 'x', emails: [{ type: 'work', value: 'x@example.org' }] })).status).toBe(400);
+    expect(
+      (await off.scim.post('/Users', { userName: 'x', emails: [{ type: 'work', value: 'x@example.org' }] })).status,
+    ).toBe(400);
     await sleep(DIGEST_MS * 2 + 1000);
     expect(smtp.to('quiet@acme.test')).toHaveLength(0);
     expect(smtp.to('off@acme.test')).toHaveLength(0);
-    const rows: { notification: string | null }[] = await stack.dataSource.query(`SELECT notification FROM operations WHERE tenant_id = $1 AND outcome = 'failed'`, [off.tenantId]);
+    const rows: { notification: string | null }[] = await stack.dataSource.query(
+      `SELECT notification FROM operations WHERE tenant_id = $1 AND outcome = 'failed'`,
+      [off.tenantId],
+    );
     expect(rows).toEqual([{ notification: null }]);
   }, 30000);
 
-  it('never puts two tenants\' failures in one email', async () => {
+  it("never puts two tenants' failures in one email", async () => {
     const a = await tenantWith('a@acme.test');
     const b = await tenantWith('b@acme.test');
-    expect((await a.scim.post('/Users', { userName: 'a', emails: [{ type: 'work', value: 'a@example.org' }] })).status).toBe(400);
-    expect((await b.scim.post('/Users', { userName: 'b', emails: [{ type: 'work', value: 'b@example.net' }] })).status).toBe(400);
+    expect(
+      (await a.scim.post('/Users', { userName: 'a', emails: [{ type: 'work', value: 'a@example.org' }] })).status,
+    ).toBe(400);
+    expect(
+      (await b.scim.post('/Users', { userName: 'b', emails: [{ type: 'work', value: 'b@example.net' }] })).status,
+    ).toBe(400);
     const mailA = await waitFor('a digest for a', () => smtp.to('a@acme.test')[0]);
     const mailB = await waitFor('a digest for b', () => smtp.to('b@acme.test')[0]);
     expect(mailA.to).toEqual(['a@acme.test']);
@@ -115,7 +143,9 @@ describe('failure notifications (end to end)', () => {
     const { scim } = await tenantWith('outage@acme.test');
     await smtp.stop();
     try {
-      expect((await scim.post('/Users', { userName: 'o', emails: [{ type: 'work', value: 'o@example.org' }] })).status).toBe(400);
+      expect(
+        (await scim.post('/Users', { userName: 'o', emails: [{ type: 'work', value: 'o@example.org' }] })).status,
+      ).toBe(400);
       // The digest falls due while the server is down and its first sends fail.
       await sleep(DIGEST_MS + 2000);
       const digests: { attempts: number; status: string }[] = await stack.dataSource.query(
@@ -135,10 +165,14 @@ describe('failure notifications (end to end)', () => {
   it('delivers exactly once when the notifier is killed between gathering and sending', async () => {
     const { scim } = await tenantWith('crash@acme.test');
     await smtp.stop();
-    expect((await scim.post('/Users', { userName: 'c', emails: [{ type: 'work', value: 'c@example.org' }] })).status).toBe(400);
+    expect(
+      (await scim.post('/Users', { userName: 'c', emails: [{ type: 'work', value: 'c@example.org' }] })).status,
+    ).toBe(400);
     // Gathered and stored, not sent (the relay is down)…
     await sleep(DIGEST_MS + 1500);
-    const stored: { status: string }[] = await stack.dataSource.query(`SELECT status FROM notification_digests WHERE recipient = 'crash@acme.test'`);
+    const stored: { status: string }[] = await stack.dataSource.query(
+      `SELECT status FROM notification_digests WHERE recipient = 'crash@acme.test'`,
+    );
     expect(stored).toEqual([{ status: 'pending' }]);
     // …then the notifier dies without any chance to clean up, and comes back.
     await notifier.stop('SIGKILL');
@@ -148,7 +182,9 @@ describe('failure notifications (end to end)', () => {
     await waitFor('the digest after the restart', () => smtp.to('crash@acme.test')[0], 20000);
     await sleep(2000);
     expect(smtp.to('crash@acme.test')).toHaveLength(1);
-    const sent: { status: string }[] = await stack.dataSource.query(`SELECT status FROM notification_digests WHERE recipient = 'crash@acme.test'`);
+    const sent: { status: string }[] = await stack.dataSource.query(
+      `SELECT status FROM notification_digests WHERE recipient = 'crash@acme.test'`,
+    );
     expect(sent).toEqual([{ status: 'sent' }]);
   }, 60000);
 
@@ -158,7 +194,9 @@ describe('failure notifications (end to end)', () => {
     // window however long the writes take on a loaded machine; it gathers them when it is back.
     await notifier.stop();
     const results = await Promise.all(
-      Array.from({ length: 105 }, (_, i) => scim.post('/Users', { userName: `m${i}`, emails: [{ type: 'work', value: `m${i}@example.org` }] })),
+      Array.from({ length: 105 }, (_, i) =>
+        scim.post('/Users', { userName: `m${i}`, emails: [{ type: 'work', value: `m${i}@example.org` }] }),
+      ),
     );
     expect(results.every((r) => r.status === 400)).toBe(true);
     notifier = stack.startApp('notifier');

@@ -17,7 +17,9 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined | 
 
 /** A record of `app` whose fields include `fields`, once it has been logged. */
 function recordOf(app: AppProcess, fields: Json): Promise<Json> {
-  return eventually(`${app.name} to log ${JSON.stringify(fields)}`, async () => app.records.find((r) => Object.entries(fields).every(([k, v]) => r[k] === v)));
+  return eventually(`${app.name} to log ${JSON.stringify(fields)}`, async () =>
+    app.records.find((r) => Object.entries(fields).every(([k, v]) => r[k] === v)),
+  );
 }
 
 /**
@@ -40,7 +42,11 @@ describe('logs, metrics and health (end to end)', () => {
   beforeAll(async () => {
     await smtp.start();
     // No worker at first: readiness must say so.
-    stack = new TestStack({ label: 'operability', workers: 0, env: { SMTP_URL: smtp.url, NOTIFY_DIGEST_MS: '500', NOTIFY_RETRY_MS: '300' } });
+    stack = new TestStack({
+      label: 'operability',
+      workers: 0,
+      env: { SMTP_URL: smtp.url, NOTIFY_DIGEST_MS: '500', NOTIFY_RETRY_MS: '300' },
+    });
     await stack.start();
     gateway = stack.apps.find((a) => a.name === 'gateway')!;
     ({ tenantId, token } = await stack.createTenant({ notifyEmail: 'ops@acme.test', workDomains: ['acme.test'] }));
@@ -71,8 +77,16 @@ describe('logs, metrics and health (end to end)', () => {
   it('becomes ready once a worker beats, with its own /metrics and /health on METRICS_PORT', async () => {
     workerPort = await freePort();
     worker = await stack.startWorker({ METRICS_PORT: String(workerPort) });
-    await eventually('the gateway to be ready', async () => (await fetch(`${stack.baseUrl}/health/ready`)).status === 200);
-    expect(await (await fetch(`${stack.baseUrl}/health`)).json()).toEqual({ status: 'ok', postgres: 'up', redis: 'up', workers: 'up' });
+    await eventually(
+      'the gateway to be ready',
+      async () => (await fetch(`${stack.baseUrl}/health/ready`)).status === 200,
+    );
+    expect(await (await fetch(`${stack.baseUrl}/health`)).json()).toEqual({
+      status: 'ok',
+      postgres: 'up',
+      redis: 'up',
+      workers: 'up',
+    });
     const workerReady = await fetch(`http://127.0.0.1:${workerPort}/health/ready`);
     expect(workerReady.status).toBe(200);
     expect(await workerReady.json()).toEqual({ status: 'ok', postgres: 'up', redis: 'up' });
@@ -91,33 +105,66 @@ describe('logs, metrics and health (end to end)', () => {
       expect(app.logs).not.toContain('\u001b[');
       expect(app.logs).not.toMatch(/Mapped \{|RouterExplorer|InstanceLoader/);
     }
-    expect(gateway.records.filter((r) => r['context'] === 'Gateway' && /listening/.test(String(r['msg'])))).toHaveLength(1);
+    expect(
+      gateway.records.filter((r) => r['context'] === 'Gateway' && /listening/.test(String(r['msg']))),
+    ).toHaveLength(1);
     expect(worker.records.filter((r) => /Worker started/.test(String(r['msg'])))).toHaveLength(1);
   });
 
-  it('follows a request by its X-Request-Id through the gateway\'s and the worker\'s log lines into the operations log', async () => {
+  it("follows a request by its X-Request-Id through the gateway's and the worker's log lines into the operations log", async () => {
     const requestId = `e2e-${Date.now()}`;
-    const created = await scim.request<Json>('POST', '/Users', { userName: 'traced@acme.test', name: { givenName: 'Traced' } }, { 'X-Request-Id': requestId });
+    const created = await scim.request<Json>(
+      'POST',
+      '/Users',
+      { userName: 'traced@acme.test', name: { givenName: 'Traced' } },
+      { 'X-Request-Id': requestId },
+    );
     expect(created.status).toBe(201);
     expect(created.headers.get('x-request-id')).toBe(requestId);
 
     const gatewayLine = await recordOf(gateway, { requestId, msg: 'request' });
-    expect(gatewayLine).toMatchObject({ level: 'info', method: 'POST', route: '/api/scim/Users', status: 201, tenantId, requestId });
+    expect(gatewayLine).toMatchObject({
+      level: 'info',
+      method: 'POST',
+      route: '/api/scim/Users',
+      status: 201,
+      tenantId,
+      requestId,
+    });
     expect(typeof gatewayLine['ms']).toBe('number');
     const workerLine = await recordOf(worker, { requestId, msg: 'write' });
-    expect(workerLine).toMatchObject({ level: 'info', tenantId, requestId, kind: 'create-user', outcome: 'succeeded', status: 201 });
+    expect(workerLine).toMatchObject({
+      level: 'info',
+      tenantId,
+      requestId,
+      kind: 'create-user',
+      outcome: 'succeeded',
+      status: 201,
+    });
     expect(workerLine['operationId']).toMatch(UUID);
     expect(typeof workerLine['ms']).toBe('number');
 
-    const rows: { request_id: string; id: string }[] = await stack.dataSource.query(`SELECT id, request_id FROM operations WHERE tenant_id = $1 AND resource_name = 'traced@acme.test'`, [tenantId]);
+    const rows: { request_id: string; id: string }[] = await stack.dataSource.query(
+      `SELECT id, request_id FROM operations WHERE tenant_id = $1 AND resource_name = 'traced@acme.test'`,
+      [tenantId],
+    );
     expect(rows).toEqual([{ id: workerLine['operationId'], request_id: requestId }]);
   });
 
   it('logs a refused write with its scimType, and never a token or anything of the body', async () => {
     const requestId = `refused-${Date.now()}`;
-    const refused = await scim.request<Json>('POST', '/Users', { userName: 'private.person@acme.test', emails: [{ type: 'work', value: 'private.person@gmail.com' }] }, { 'X-Request-Id': requestId });
+    const refused = await scim.request<Json>(
+      'POST',
+      '/Users',
+      { userName: 'private.person@acme.test', emails: [{ type: 'work', value: 'private.person@gmail.com' }] },
+      { 'X-Request-Id': requestId },
+    );
     expect(refused.status).toBe(400);
-    expect(await recordOf(worker, { requestId, msg: 'write' })).toMatchObject({ outcome: 'refused', status: 400, scimType: 'invalidValue' });
+    expect(await recordOf(worker, { requestId, msg: 'write' })).toMatchObject({
+      outcome: 'refused',
+      status: 400,
+      scimType: 'invalidValue',
+    });
     expect(await recordOf(gateway, { requestId, msg: 'request' })).toMatchObject({ status: 400 });
     for (const app of [gateway, worker]) {
       expect(app.logs).not.toContain(token);
@@ -140,12 +187,16 @@ describe('logs, metrics and health (end to end)', () => {
     const unauthLine = await recordOf(gateway, { requestId: unauthenticated.headers.get('x-request-id')! });
     expect(unauthLine).toMatchObject({ status: 401, route: '/api/scim/Users' });
     expect(unauthLine['tenantId']).toBeUndefined();
-    expect(await recordOf(gateway, { requestId: unknown.headers.get('x-request-id')! })).toMatchObject({ status: 404, route: 'unmatched' });
+    expect(await recordOf(gateway, { requestId: unknown.headers.get('x-request-id')! })).toMatchObject({
+      status: 404,
+      route: 'unmatched',
+    });
   });
 
   it('serves Prometheus text on the gateway that counts a request, with bounded labels', async () => {
     const before = await scrape(`${stack.baseUrl}/metrics`);
-    const count = (e: typeof before) => sampleValue(e, 'scim_http_requests_total', { method: 'GET', route: '/api/scim/Users/:id', status: '404' }) ?? 0;
+    const count = (e: typeof before) =>
+      sampleValue(e, 'scim_http_requests_total', { method: 'GET', route: '/api/scim/Users/:id', status: '404' }) ?? 0;
     expect((await scim.get(`/Users/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
     const after = await scrape(`${stack.baseUrl}/metrics`);
     expect(count(after)).toBe(count(before) + 1);
@@ -155,28 +206,32 @@ describe('logs, metrics and health (end to end)', () => {
     expect(after.types.get('scim_directory_queue_jobs')).toBe('gauge');
     expect(after.types.get('process_cpu_seconds_total')).toBe('counter');
     expect(after.types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
-    for (const state of ['waiting', 'active', 'delayed', 'failed']) expect(sampleValue(after, 'scim_directory_queue_jobs', { state })).toBeGreaterThanOrEqual(0);
+    for (const state of ['waiting', 'active', 'delayed', 'failed'])
+      expect(sampleValue(after, 'scim_directory_queue_jobs', { state })).toBeGreaterThanOrEqual(0);
     // Route templates, never ids; no tenant anywhere.
     const routes = new Set(after.samples.map((s) => s.labels['route']).filter(Boolean));
     expect([...routes].every((route) => !/[0-9a-f]{8}-/.test(route!))).toBe(true);
     expect(after.samples.some((s) => Object.values(s.labels).includes(tenantId))).toBe(false);
   });
 
-  it('serves the worker\'s write metrics on METRICS_PORT, counting each write by kind and outcome', async () => {
+  it("serves the worker's write metrics on METRICS_PORT, counting each write by kind and outcome", async () => {
     const url = `http://127.0.0.1:${workerPort}/metrics`;
     const before = await scrape(url);
-    const succeeded = (e: typeof before) => sampleValue(e, 'scim_writes_total', { kind: 'create-user', outcome: 'succeeded' }) ?? 0;
+    const succeeded = (e: typeof before) =>
+      sampleValue(e, 'scim_writes_total', { kind: 'create-user', outcome: 'succeeded' }) ?? 0;
     expect((await scim.post('/Users', { userName: 'counted@acme.test' })).status).toBe(201);
     const after = await scrape(url);
     expect(succeeded(after)).toBe(succeeded(before) + 1);
-    expect(sampleValue(after, 'scim_writes_total', { kind: 'create-user', outcome: 'refused' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(after, 'scim_writes_total', { kind: 'create-user', outcome: 'refused' })).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(after.types.get('scim_write_duration_seconds')).toBe('histogram');
     expect(sampleValue(after, 'scim_write_duration_seconds_count', { kind: 'create-user' })).toBeGreaterThanOrEqual(2);
     expect(after.types.get('scim_directory_queue_jobs')).toBe('gauge');
     expect(after.types.get('process_resident_memory_bytes')).toBe('gauge');
   });
 
-  it('serves the notifier\'s digest metrics on METRICS_PORT and logs each digest attempt', async () => {
+  it("serves the notifier's digest metrics on METRICS_PORT and logs each digest attempt", async () => {
     notifierPort = await freePort();
     notifier = stack.startApp('notifier', { METRICS_PORT: String(notifierPort) });
     await notifier.waitForLog(/Notifier ready/);
@@ -199,7 +254,12 @@ describe('logs, metrics and health (end to end)', () => {
     await smtp.stop();
     try {
       const requestId = `smtp-down-${Date.now()}`;
-      await scim.request('POST', '/Users', { userName: 'again@acme.test', emails: [{ type: 'work', value: 'again@gmail.com' }] }, { 'X-Request-Id': requestId });
+      await scim.request(
+        'POST',
+        '/Users',
+        { userName: 'again@acme.test', emails: [{ type: 'work', value: 'again@gmail.com' }] },
+        { 'X-Request-Id': requestId },
+      );
       const line = await recordOf(notifier, { outcome: 'retry' });
       expect(line).toMatchObject({ level: 'warn', tenantId, smtp: { reason: 'the SMTP server could not be reached' } });
       expect(String(line['smtp']['message'])).toMatch(/ECONNREFUSED/);

@@ -15,7 +15,15 @@ describe('SCIM protocol features (end to end)', () => {
     scim = stack.client((await stack.createTenant()).token);
     for (const [i, userName] of names.entries()) {
       const title = i % 2 === 0 ? `T${i}` : undefined;
-      expect((await scim.post('/Users', { userName, ...(title ? { title } : {}), name: { familyName: userName.toUpperCase() } })).status).toBe(201);
+      expect(
+        (
+          await scim.post('/Users', {
+            userName,
+            ...(title ? { title } : {}),
+            name: { familyName: userName.toUpperCase() },
+          })
+        ).status,
+      ).toBe(201);
     }
     expect((await scim.post('/Groups', { displayName: 'zeta team' })).status).toBe(201);
     expect((await scim.post('/Groups', { displayName: 'Alpha team' })).status).toBe(201);
@@ -28,9 +36,24 @@ describe('SCIM protocol features (end to end)', () => {
   const userNames = (body: Json) => body['Resources'].map((r: Json) => r['userName']);
 
   it('sorts lists with sortBy and sortOrder', async () => {
-    expect(userNames((await scim.get<Json>('/Users?sortBy=userName')).body)).toEqual(['Alpha', 'Bravo', 'charlie', 'delta', 'echo']);
-    expect(userNames((await scim.get<Json>('/Users?sortBy=userName&sortOrder=descending')).body)).toEqual(['echo', 'delta', 'charlie', 'Bravo', 'Alpha']);
-    expect(userNames((await scim.get<Json>('/Users?sortBy=name.familyName&count=2&startIndex=2')).body)).toEqual(['Bravo', 'charlie']);
+    expect(userNames((await scim.get<Json>('/Users?sortBy=userName')).body)).toEqual([
+      'Alpha',
+      'Bravo',
+      'charlie',
+      'delta',
+      'echo',
+    ]);
+    expect(userNames((await scim.get<Json>('/Users?sortBy=userName&sortOrder=descending')).body)).toEqual([
+      'echo',
+      'delta',
+      'charlie',
+      'Bravo',
+      'Alpha',
+    ]);
+    expect(userNames((await scim.get<Json>('/Users?sortBy=name.familyName&count=2&startIndex=2')).body)).toEqual([
+      'Bravo',
+      'charlie',
+    ]);
     const groups = await scim.get<Json>('/Groups?sortBy=displayName&excludedAttributes=members');
     expect(groups.body['Resources'].map((g: Json) => g['displayName'])).toEqual(['Alpha team', 'zeta team']);
     const bad = await scim.get('/Users?sortOrder=sideways');
@@ -39,7 +62,14 @@ describe('SCIM protocol features (end to end)', () => {
   });
 
   it('answers POST /Users/.search, /Groups/.search and /.search like the query forms', async () => {
-    const users = await scim.post<Json>('/Users/.search', { schemas: [SEARCH], filter: 'title pr', sortBy: 'userName', attributes: ['userName'], startIndex: 1, count: 10 });
+    const users = await scim.post<Json>('/Users/.search', {
+      schemas: [SEARCH],
+      filter: 'title pr',
+      sortBy: 'userName',
+      attributes: ['userName'],
+      startIndex: 1,
+      count: 10,
+    });
     expect(users.status).toBe(200);
     expect(users.body).toMatchObject({ totalResults: 3, itemsPerPage: 3 });
     expect(users.body['Resources']).toEqual([
@@ -52,7 +82,12 @@ describe('SCIM protocol features (end to end)', () => {
     const all = await scim.post<Json>('/.search', { schemas: [SEARCH], count: 100 });
     expect(all.body['totalResults']).toBe(7);
     expect(all.body['Resources'].filter((r: Json) => r['schemas'][0].endsWith(':Group'))).toHaveLength(2);
-    const window = await scim.post<Json>('/.search', { schemas: [SEARCH], startIndex: 5, count: 2, excludedAttributes: ['members'] });
+    const window = await scim.post<Json>('/.search', {
+      schemas: [SEARCH],
+      startIndex: 5,
+      count: 2,
+      excludedAttributes: ['members'],
+    });
     expect(window.body['Resources'].map((r: Json) => r['userName'] ?? r['displayName'])).toEqual(['echo', 'zeta team']);
     const noSchema = await scim.post<Json>('/Users/.search', { filter: 'title pr' });
     expect(noSchema.status).toBe(400);
@@ -67,40 +102,83 @@ describe('SCIM protocol features (end to end)', () => {
     const notModified = await scim.request('GET', `/Users/${id}`, undefined, { 'If-None-Match': tag });
     expect(notModified.status).toBe(304);
     expect(notModified.headers.get('etag')).toBe(tag);
-    const patched = await scim.request<Json>('PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'x' }] }, { 'If-Match': tag });
+    const patched = await scim.request<Json>(
+      'PATCH',
+      `/Users/${id}`,
+      { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'x' }] },
+      { 'If-Match': tag },
+    );
     expect(patched.status).toBe(200);
     expect(patched.headers.get('etag')).toBe('W/"2"');
     const modified = await scim.request('GET', `/Users/${id}`, undefined, { 'If-None-Match': tag });
     expect(modified.status).toBe(200);
-    const stalePatch = await scim.request<Json>('PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'y' }] }, { 'If-Match': tag });
+    const stalePatch = await scim.request<Json>(
+      'PATCH',
+      `/Users/${id}`,
+      { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'y' }] },
+      { 'If-Match': tag },
+    );
     expect(stalePatch.status).toBe(412);
-    expect((await scim.request('PUT', `/Users/${id}`, { userName: 'etag-user' }, { 'If-Match': tag })).status).toBe(412);
+    expect((await scim.request('PUT', `/Users/${id}`, { userName: 'etag-user' }, { 'If-Match': tag })).status).toBe(
+      412,
+    );
     expect((await scim.request('DELETE', `/Users/${id}`, undefined, { 'If-Match': tag })).status).toBe(412);
     expect((await scim.request('DELETE', `/Users/${id}`, undefined, { 'If-Match': 'W/"2"' })).status).toBe(204);
 
     const group = await scim.post<Json>('/Groups', { displayName: 'etag group' });
     const groupTag = group.headers.get('etag')!;
-    expect((await scim.request('GET', `/Groups/${group.body['id']}`, undefined, { 'If-None-Match': groupTag })).status).toBe(304);
-    expect((await scim.request('PATCH', `/Groups/${group.body['id']}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'x' }] }, { 'If-Match': 'W/"9"' })).status).toBe(412);
+    expect(
+      (await scim.request('GET', `/Groups/${group.body['id']}`, undefined, { 'If-None-Match': groupTag })).status,
+    ).toBe(304);
+    expect(
+      (
+        await scim.request(
+          'PATCH',
+          `/Groups/${group.body['id']}`,
+          { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'x' }] },
+          { 'If-Match': 'W/"9"' },
+        )
+      ).status,
+    ).toBe(412);
   });
 
   it('projects write answers with attributes / excludedAttributes', async () => {
     const created = await scim.post<Json>('/Users?attributes=userName', { userName: 'projected', title: 'hidden' });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], id: expect.any(String), userName: 'projected' });
-    const patched = await scim.patch<Json>(`/Users/${created.body['id']}?excludedAttributes=title,meta`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'P' }] });
+    expect(created.body).toEqual({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      id: expect.any(String),
+      userName: 'projected',
+    });
+    const patched = await scim.patch<Json>(`/Users/${created.body['id']}?excludedAttributes=title,meta`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'replace', path: 'displayName', value: 'P' }],
+    });
     expect(patched.body['title']).toBeUndefined();
     expect(patched.body['meta']).toBeUndefined();
     expect(patched.body['displayName']).toBe('P');
     const group = await scim.post<Json>('/Groups', { displayName: 'projected group' });
-    const groupPatch = await scim.patch<Json>(`/Groups/${group.body['id']}?attributes=displayName`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: 'renamed' }] });
+    const groupPatch = await scim.patch<Json>(`/Groups/${group.body['id']}?attributes=displayName`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'replace', path: 'displayName', value: 'renamed' }],
+    });
     expect(groupPatch.status).toBe(200);
-    expect(groupPatch.body).toEqual({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], id: group.body['id'], displayName: 'renamed' });
+    expect(groupPatch.body).toEqual({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      id: group.body['id'],
+      displayName: 'renamed',
+    });
   });
 
   it('filters on schemas and on value paths with sub-attribute conditions', async () => {
-    await scim.post('/Users', { userName: 'ent', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'R&D' }, phoneNumbers: [{ type: 'mobile', value: '+1 555 0100' }] });
-    const enterprise = await scim.get<Json>(`/Users${filterQuery('schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"')}`);
+    await scim.post('/Users', {
+      userName: 'ent',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'R&D' },
+      phoneNumbers: [{ type: 'mobile', value: '+1 555 0100' }],
+    });
+    const enterprise = await scim.get<Json>(
+      `/Users${filterQuery('schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"')}`,
+    );
     expect(userNames(enterprise.body)).toEqual(['ent']);
     const mobile = await scim.get<Json>(`/Users${filterQuery('phoneNumbers[type eq "mobile" and value sw "+1"]')}`);
     expect(userNames(mobile.body)).toEqual(['ent']);
@@ -108,7 +186,8 @@ describe('SCIM protocol features (end to end)', () => {
 
   describe('details other SCIM clients expect (issue 8)', () => {
     const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-    const patch = (id: string, Operations: Json[]) => scim.patch<Json>(`/Users/${id}`, { schemas: [PATCH_OP], Operations });
+    const patch = (id: string, Operations: Json[]) =>
+      scim.patch<Json>(`/Users/${id}`, { schemas: [PATCH_OP], Operations });
 
     it('takes the enterprise extension URN as a PATCH path for add, replace and remove', async () => {
       const created = await scim.post<Json>('/Users', { userName: 'urn-path', [ENTERPRISE]: { employeeNumber: '7' } });
@@ -132,21 +211,31 @@ describe('SCIM protocol features (end to end)', () => {
       expect(removed.status).toBe(200);
       expect(removed.body).not.toHaveProperty('active');
       expect((await scim.get<Json>(`/Users/${id}`)).body).not.toHaveProperty('active');
-      expect(userNames((await scim.get<Json>(`/Users${filterQuery('active pr and userName eq "unassigned-active"')}`)).body)).toEqual([]);
+      expect(
+        userNames((await scim.get<Json>(`/Users${filterQuery('active pr and userName eq "unassigned-active"')}`)).body),
+      ).toEqual([]);
       const rows: { active: boolean; notes: Json | null }[] = await stack.dataSource.query(
         `SELECT u.active, o.notes FROM users u JOIN operations o ON o.resource_id = u.id AND o.kind = 'patch-user' WHERE u.id = $1`,
         [id],
       );
       expect(rows).toEqual([{ active: true, notes: { unassigned: ['active'] } }]);
-      const nulled = await patch(id, [{ op: 'replace', path: 'active', value: false }, { op: 'replace', path: 'active', value: null }]);
+      const nulled = await patch(id, [
+        { op: 'replace', path: 'active', value: false },
+        { op: 'replace', path: 'active', value: null },
+      ]);
       expect(nulled.body).not.toHaveProperty('active');
     });
 
     it('echoes the primary flag of the work email as the client sent it', async () => {
-      const created = await scim.post<Json>('/Users', { userName: 'not-primary', emails: [{ type: 'work', value: 'not-primary@example.com', primary: false }] });
+      const created = await scim.post<Json>('/Users', {
+        userName: 'not-primary',
+        emails: [{ type: 'work', value: 'not-primary@example.com', primary: false }],
+      });
       expect(created.status).toBe(201);
       expect(created.body['emails']).toEqual([{ type: 'work', value: 'not-primary@example.com', primary: false }]);
-      expect((await scim.get<Json>(`/Users/${created.body['id']}`)).body['emails']).toEqual([{ type: 'work', value: 'not-primary@example.com', primary: false }]);
+      expect((await scim.get<Json>(`/Users/${created.body['id']}`)).body['emails']).toEqual([
+        { type: 'work', value: 'not-primary@example.com', primary: false },
+      ]);
     });
 
     it('leaves members out of a group without members, in every answer', async () => {
@@ -159,7 +248,10 @@ describe('SCIM protocol features (end to end)', () => {
       expect(listed.body['Resources']).toHaveLength(1);
       expect(listed.body['Resources'][0]).not.toHaveProperty('members');
       const user = await scim.post<Json>('/Users', { userName: 'only-member' });
-      await scim.patch(`/Groups/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: user.body['id'] }] }] });
+      await scim.patch(`/Groups/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'add', path: 'members', value: [{ value: user.body['id'] }] }],
+      });
       expect((await scim.get<Json>(`/Groups/${id}`)).body['members']).toHaveLength(1);
       await scim.patch(`/Groups/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: 'members' }] });
       expect((await scim.get<Json>(`/Groups/${id}`)).body).not.toHaveProperty('members');

@@ -23,7 +23,8 @@ describe('queue dashboard (end to end)', () => {
     await stack.stop();
   }, 60000);
 
-  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${stack.baseUrl}${BASE}${path}`, { headers, redirect: 'manual' });
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${stack.baseUrl}${BASE}${path}`, { headers, redirect: 'manual' });
 
   async function signIn(given: string): Promise<Response> {
     return fetch(`${stack.baseUrl}${BASE}/login`, {
@@ -49,7 +50,7 @@ describe('queue dashboard (end to end)', () => {
     expect((await get('/static/js/nothing.js')).status).toBe(401);
   });
 
-  it('refuses a wrong token, a tenant\'s SCIM token and a forged cookie', async () => {
+  it("refuses a wrong token, a tenant's SCIM token and a forged cookie", async () => {
     const wrong = await signIn('not-the-operator-token');
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('set-cookie')).toBeNull();
@@ -63,7 +64,9 @@ describe('queue dashboard (end to end)', () => {
     expect(signedIn.status).toBe(303);
     expect(signedIn.headers.get('location')).toBe(`${BASE}/`);
     const cookie = signedIn.headers.get('set-cookie')!;
-    expect(cookie).toMatch(new RegExp(`^scim_operator=\\d+\\.[A-Za-z0-9_-]{43}; Path=${BASE}; Max-Age=28800; HttpOnly; SameSite=Strict$`));
+    expect(cookie).toMatch(
+      new RegExp(`^scim_operator=\\d+\\.[A-Za-z0-9_-]{43}; Path=${BASE}; Max-Age=28800; HttpOnly; SameSite=Strict$`),
+    );
     const session = cookie.split(';')[0]!;
     const board = await get('/', { Cookie: session, Accept: 'text/html' });
     expect(board.status).toBe(200);
@@ -82,7 +85,10 @@ describe('queue dashboard (end to end)', () => {
   });
 
   it('shows a waiting write by its ids, never its user document; a worker then applies it', async () => {
-    const write = stack.client(token).post('/Users', { userName: 'dashboard.person@example.com', name: { givenName: 'Dashboard', familyName: 'Person' } });
+    const write = stack.client(token).post('/Users', {
+      userName: 'dashboard.person@example.com',
+      name: { givenName: 'Dashboard', familyName: 'Person' },
+    });
     const auth = { Authorization: `Bearer ${OPERATOR_TOKEN}` };
     let jobs: Json[] = [];
     for (let i = 0; i < 50 && jobs.length === 0; i++) {
@@ -94,9 +100,16 @@ describe('queue dashboard (end to end)', () => {
     }
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!['name']).toBe('create-user');
-    expect(jobs[0]!['data']).toMatchObject({ tenantId: expect.any(String), operationId: jobs[0]!['id'], user: '[redacted: 3 attributes]' });
+    expect(jobs[0]!['data']).toMatchObject({
+      tenantId: expect.any(String),
+      operationId: jobs[0]!['id'],
+      user: '[redacted: 3 attributes]',
+    });
     // Read-only: nothing can be changed, retried, added or removed from here.
-    const clean = await fetch(`${stack.baseUrl}${BASE}/api/queues/directory/clean/waiting`, { method: 'PUT', headers: auth });
+    const clean = await fetch(`${stack.baseUrl}${BASE}/api/queues/directory/clean/waiting`, {
+      method: 'PUT',
+      headers: auth,
+    });
     expect(clean.status).toBeGreaterThanOrEqual(400);
     await stack.startWorker();
     expect((await write).status).toBe(201);
@@ -106,7 +119,9 @@ describe('queue dashboard (end to end)', () => {
     const port = await freePort();
     const plain = stack.startApp('gateway', { PORT: String(port), OPERATOR_TOKEN: '' });
     await plain.waitForLog(/queue dashboard off/);
-    const response = await fetch(`http://127.0.0.1:${port}${BASE}`, { headers: { Authorization: `Bearer ${OPERATOR_TOKEN}` } });
+    const response = await fetch(`http://127.0.0.1:${port}${BASE}`, {
+      headers: { Authorization: `Bearer ${OPERATOR_TOKEN}` },
+    });
     expect(response.status).toBe(404);
     await plain.stop();
   });

@@ -52,7 +52,11 @@ describe('passwords and personal data in Redis (end to end)', () => {
       env: { REDIS_URL: redis.url, SMTP_URL: smtp.url, NOTIFY_DIGEST_MS: '500', NOTIFY_RETRY_MS: '300' },
     });
     await stack.start();
-    const tenant = await stack.createTenant({ notifyEmail: 'ops@queue-data.test', notifyOnFailure: true, workDomains: ['contoso.example'] });
+    const tenant = await stack.createTenant({
+      notifyEmail: 'ops@queue-data.test',
+      notifyOnFailure: true,
+      workDomains: ['contoso.example'],
+    });
     tenantId = tenant.tenantId;
     scim = stack.client(tenant.token);
     inspector = redis.client();
@@ -78,30 +82,54 @@ describe('passwords and personal data in Redis (end to end)', () => {
     const schemas = await scim.get<Json>('/Schemas/urn:ietf:params:scim:schemas:core:2.0:User');
     expect(schemas.body['attributes'].map((a: Json) => a['name'])).not.toContain('password');
 
-    const created = await scim.post<Json>('/Users', { userName, password: secret, 'urn:ietf:params:scim:schemas:core:2.0:User:password': secret });
+    const created = await scim.post<Json>('/Users', {
+      userName,
+      password: secret,
+      'urn:ietf:params:scim:schemas:core:2.0:User:password': secret,
+    });
     expect(created.status).toBe(201);
     expect(created.body).not.toHaveProperty('password');
     const id = created.body['id'];
-    expect((await scim.put<Json>(`/Users/${id}`, { userName, password: secret, displayName: 'Replaced' })).status).toBe(200);
+    expect((await scim.put<Json>(`/Users/${id}`, { userName, password: secret, displayName: 'Replaced' })).status).toBe(
+      200,
+    );
 
     for (const operation of [
       { op: 'replace', path: 'password', value: secret },
       { op: 'add', value: { password: secret } },
       { op: 'replace', value: { 'urn:ietf:params:scim:schemas:core:2.0:User': { password: secret } } },
     ]) {
-      const refused = await scim.patch<Json>(`/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'x' }, operation] });
+      const refused = await scim.patch<Json>(`/Users/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', path: 'title', value: 'x' }, operation],
+      });
       expect(refused.status).toBe(400);
-      expect(refused.body).toMatchObject({ scimType: 'invalidPath', detail: expect.stringContaining('passwords are not accepted') });
+      expect(refused.body).toMatchObject({
+        scimType: 'invalidPath',
+        detail: expect.stringContaining('passwords are not accepted'),
+      });
       expect(JSON.stringify(refused.body)).not.toContain(secret);
     }
     // Whatever else a PATCH body carries stays at the gateway; only the operations travel.
-    expect((await scim.patch<Json>(`/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'x' }], password: secret })).status).toBe(200);
+    expect(
+      (
+        await scim.patch<Json>(`/Users/${id}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'replace', path: 'title', value: 'x' }],
+          password: secret,
+        })
+      ).status,
+    ).toBe(200);
 
     const bulk = await scim.post<Json>('/Bulk', {
       schemas: [BULK_REQUEST],
       Operations: [
         { method: 'POST', path: '/Users', bulkId: 'b1', data: { userName: `bulk-${userName}`, password: secret } },
-        { method: 'PATCH', path: `/Users/${id}`, data: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'password', value: secret }] } },
+        {
+          method: 'PATCH',
+          path: `/Users/${id}`,
+          data: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'password', value: secret }] },
+        },
       ],
     });
     expect(bulk.body['Operations'].map((o: Json) => o['status'])).toEqual(['201', '400']);
@@ -120,13 +148,20 @@ describe('passwords and personal data in Redis (end to end)', () => {
     for (const app of stack.apps) expect(app.logs).not.toContain(secret);
   }, 30000);
 
-  it('removes a completed write at once and keeps no names or emails in the job\'s event stream', async () => {
+  it("removes a completed write at once and keeps no names or emails in the job's event stream", async () => {
     const marker = randomUUID().slice(0, 8);
     const givenName = `Carolyn${marker}`;
     const userName = `carol.${marker}@contoso.example`;
-    const created = await scim.post<Json>('/Users', { userName, name: { givenName }, emails: [{ type: 'work', value: userName }] });
+    const created = await scim.post<Json>('/Users', {
+      userName,
+      name: { givenName },
+      emails: [{ type: 'work', value: userName }],
+    });
     expect(created.status).toBe(201);
-    const patched = await scim.patch<Json>(`/Users/${created.body['id']}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'name.familyName', value: `Fam${marker}` }] });
+    const patched = await scim.patch<Json>(`/Users/${created.body['id']}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'replace', path: 'name.familyName', value: `Fam${marker}` }],
+    });
     expect(patched.status).toBe(200);
     expect(sent).toContain(givenName); // the payload did travel through Redis
 
@@ -135,7 +170,8 @@ describe('passwords and personal data in Redis (end to end)', () => {
     const events = await inspector.xrange(`${stack.queuePrefix}:directory:events`, '-', '+');
     const completed = events.map(([, fields]) => fields).filter((fields) => fields[1] === 'completed');
     expect(completed.length).toBeGreaterThan(0);
-    for (const fields of completed) expect(fields[fields.indexOf('returnvalue') + 1]).toMatch(/^\{"ok":(true|false),"status":\d+\}$/);
+    for (const fields of completed)
+      expect(fields[fields.indexOf('returnvalue') + 1]).toMatch(/^\{"ok":(true|false),"status":\d+\}$/);
   }, 30000);
 
   it('keeps only the ids and the reason of a write that failed for good, and drops its notice once recorded', async () => {
@@ -155,7 +191,12 @@ describe('passwords and personal data in Redis (end to end)', () => {
         expect(JSON.parse(job['data']!)).toMatchObject({ payload: 'removed' });
         return { id: ids[0]!, job };
       });
-      expect(JSON.parse(failed.job['data']!)).toEqual({ operationId: failed.id, requestId: expect.any(String), tenantId, payload: 'removed' });
+      expect(JSON.parse(failed.job['data']!)).toEqual({
+        operationId: failed.id,
+        requestId: expect.any(String),
+        tenantId,
+        payload: 'removed',
+      });
       expect(failed.job['failedReason']).toBeTruthy();
       // While the notice cannot be recorded, it is the one place the user's name is kept.
       const mentioning = await keysMentioning(inspector, stack.queuePrefix, marker);
@@ -198,7 +239,11 @@ describe('a lost reply (end to end)', () => {
   it('answers an applied write, and a refused one, from the operations log', async () => {
     const created = await scim.post<Json>('/Users', { userName: 'lost-reply', name: { givenName: 'Lost' } });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ userName: 'lost-reply', name: { givenName: 'Lost' }, meta: { version: 'W/"1"' } });
+    expect(created.body).toMatchObject({
+      userName: 'lost-reply',
+      name: { givenName: 'Lost' },
+      meta: { version: 'W/"1"' },
+    });
     const duplicate = await scim.post<Json>('/Users', { userName: 'LOST-REPLY' });
     expect(duplicate.status).toBe(409);
     expect(duplicate.body).toMatchObject({ scimType: 'uniqueness' });

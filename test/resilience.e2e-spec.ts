@@ -16,7 +16,12 @@ describe('outages and timeouts (end to end)', () => {
 
   beforeAll(async () => {
     await smtp.start();
-    stack = new TestStack({ label: 'resilience', viaProxies: true, notifier: true, env: { SMTP_URL: smtp.url, NOTIFY_DIGEST_MS: '500', NOTIFY_RETRY_MS: '300' } });
+    stack = new TestStack({
+      label: 'resilience',
+      viaProxies: true,
+      notifier: true,
+      env: { SMTP_URL: smtp.url, NOTIFY_DIGEST_MS: '500', NOTIFY_RETRY_MS: '300' },
+    });
     await stack.start();
     const tenant = await stack.createTenant({ notifyEmail: 'ops@resilience.test', notifyOnFailure: true });
     tenantId = tenant.tenantId;
@@ -49,7 +54,9 @@ describe('outages and timeouts (end to end)', () => {
     } finally {
       await stack.redisProxy!.up();
     }
-    await eventually(async () => expect((await scim.post('/Users', { userName: 'after-redis-outage' })).status).toBe(201));
+    await eventually(async () =>
+      expect((await scim.post('/Users', { userName: 'after-redis-outage' })).status).toBe(201),
+    );
   }, 30000);
 
   it('answers reads and writes with 503 within 2 s while Postgres is down, and recovers', async () => {
@@ -65,8 +72,12 @@ describe('outages and timeouts (end to end)', () => {
     } finally {
       await stack.postgresProxy!.up();
     }
-    await eventually(async () => expect((await scim.post('/Users', { userName: 'after-postgres-outage' })).status).toBe(201));
-    const lost: { n: string }[] = await stack.dataSource.query(`SELECT count(*) AS n FROM users WHERE user_name LIKE 'during-%'`);
+    await eventually(async () =>
+      expect((await scim.post('/Users', { userName: 'after-postgres-outage' })).status).toBe(201),
+    );
+    const lost: { n: string }[] = await stack.dataSource.query(
+      `SELECT count(*) AS n FROM users WHERE user_name LIKE 'during-%'`,
+    );
     expect(Number(lost[0]!.n)).toBe(0);
   }, 30000);
 
@@ -86,12 +97,15 @@ describe('outages and timeouts (end to end)', () => {
     expect(mail.subject).toMatch(/1 failure for tenant/);
     expect(mail.text).toContain('service unavailable');
     expect(mail.text).toContain('lost-in-outage');
-    const rows: { outcome: string; status: number; reason: string; notification: string }[] = await stack.dataSource.query(
-      `SELECT outcome, status, reason, notification FROM operations WHERE tenant_id = $1 AND resource_name = 'lost-in-outage'`,
-      [tenantId],
-    );
+    const rows: { outcome: string; status: number; reason: string; notification: string }[] =
+      await stack.dataSource.query(
+        `SELECT outcome, status, reason, notification FROM operations WHERE tenant_id = $1 AND resource_name = 'lost-in-outage'`,
+        [tenantId],
+      );
     expect(rows).toEqual([{ outcome: 'failed', status: 503, reason: 'UNAVAILABLE', notification: 'sent' }]);
-    const users: { n: string }[] = await stack.dataSource.query(`SELECT count(*) AS n FROM users WHERE user_name = 'lost-in-outage'`);
+    const users: { n: string }[] = await stack.dataSource.query(
+      `SELECT count(*) AS n FROM users WHERE user_name = 'lost-in-outage'`,
+    );
     expect(Number(users[0]!.n)).toBe(0);
   }, 45000);
 
@@ -108,7 +122,9 @@ describe('outages and timeouts (end to end)', () => {
     // A worker arriving afterwards must not apply the abandoned write.
     await stack.startWorker();
     expect((await scim.post('/Users', { userName: 'somebody-home' })).status).toBe(201);
-    const rows: { n: string }[] = await stack.dataSource.query(`SELECT count(*) AS n FROM users WHERE user_name = 'nobody-home'`);
+    const rows: { n: string }[] = await stack.dataSource.query(
+      `SELECT count(*) AS n FROM users WHERE user_name = 'nobody-home'`,
+    );
     expect(Number(rows[0]!.n)).toBe(0);
   }, 30000);
 });

@@ -77,7 +77,10 @@ describe('slow and stalled clients (end to end)', () => {
       otherUserNames.push(userName);
       members.push(user.body['id']);
     }
-    const group = await other.post<Json>('/Groups', { displayName: 'Team', members: members.map((value) => ({ value })) });
+    const group = await other.post<Json>('/Groups', {
+      displayName: 'Team',
+      members: members.map((value) => ({ value })),
+    });
     expect(group.status).toBe(201);
     otherGroupId = group.body['id'];
   }, 120_000);
@@ -115,7 +118,9 @@ describe('slow and stalled clients (end to end)', () => {
     const before = await otherTenantTraffic('before', 400);
     expect(new Set(before.statuses)).toEqual(new Set([200, 201]));
 
-    const readers = Array.from({ length: STALLED_READERS }, () => stalledGet(stack.port, `/Groups/${bigGroupId}`, heavy.token));
+    const readers = Array.from({ length: STALLED_READERS }, () =>
+      stalledGet(stack.port, `/Groups/${bigGroupId}`, heavy.token),
+    );
     try {
       const statuses = await Promise.all(readers.map((r) => r.status));
       // The streaming ones first fill the sockets' buffers (a few pages each), then stall.
@@ -183,13 +188,18 @@ describe('slow and stalled clients (end to end)', () => {
     const closedAt: number[] = [];
     try {
       await Promise.all(
-        [...sockets, trickle].map((socket) => new Promise<void>((resolve) => socket.once('close', () => (closedAt.push(Date.now() - opened), resolve())))),
+        [...sockets, trickle].map(
+          (socket) =>
+            new Promise<void>((resolve) => socket.once('close', () => (closedAt.push(Date.now() - opened), resolve()))),
+        ),
       );
     } finally {
       clearInterval(dripping);
       for (const socket of [...sockets, trickle]) socket.destroy();
     }
-    console.log(`${sockets.length + 1} connections without complete headers: all closed by the gateway, the last after ${Math.max(...closedAt)} ms`);
+    console.log(
+      `${sockets.length + 1} connections without complete headers: all closed by the gateway, the last after ${Math.max(...closedAt)} ms`,
+    );
     expect(closedAt).toHaveLength(sockets.length + 1);
     expect((await other.get('/Users?count=1')).status).toBe(200);
   }, 30_000);

@@ -21,7 +21,9 @@ describe('tenant CLI and migrate (end to end)', () => {
 
   async function cli(script: string, args: string[]): Promise<CliResult> {
     try {
-      const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'dist', 'tools', script), ...args], { env: env() });
+      const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'dist', 'tools', script), ...args], {
+        env: env(),
+      });
       return { code: 0, stdout, stderr };
     } catch (error) {
       const failed = error as { code: number; stdout: string; stderr: string };
@@ -43,10 +45,14 @@ describe('tenant CLI and migrate (end to end)', () => {
     url.pathname = `${url.pathname}_fresh`;
     const fresh = url.toString();
     try {
-      const first = await run(process.execPath, [join(ROOT, 'dist', 'tools', 'migrate.js')], { env: { ...env(), DATABASE_URL: fresh } });
+      const first = await run(process.execPath, [join(ROOT, 'dist', 'tools', 'migrate.js')], {
+        env: { ...env(), DATABASE_URL: fresh },
+      });
       expect(first.stdout).toMatch(/Created database .*_fresh/);
       expect(first.stdout).toMatch(/Applied migrations: InitialSchema/);
-      const second = await run(process.execPath, [join(ROOT, 'dist', 'tools', 'migrate.js')], { env: { ...env(), DATABASE_URL: fresh } });
+      const second = await run(process.execPath, [join(ROOT, 'dist', 'tools', 'migrate.js')], {
+        env: { ...env(), DATABASE_URL: fresh },
+      });
       expect(second.stdout.trim()).toBe('Database is up to date');
     } finally {
       const admin = new Client({ connectionString: databaseUrl });
@@ -57,7 +63,15 @@ describe('tenant CLI and migrate (end to end)', () => {
   }, 30000);
 
   it('create prints exactly one JSON line with tenantId, a 256-bit token and the SCIM URL', async () => {
-    const result = await tenant('create', '--name', 'Acme', '--notify', 'admin@acme.test', '--domains', 'Acme.test,@example.org');
+    const result = await tenant(
+      'create',
+      '--name',
+      'Acme',
+      '--notify',
+      'admin@acme.test',
+      '--domains',
+      'Acme.test,@example.org',
+    );
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -67,8 +81,18 @@ describe('tenant CLI and migrate (end to end)', () => {
     expect(Buffer.from(created.token.replace(/^scim_/, ''), 'base64url').length).toBeGreaterThanOrEqual(32);
 
     const listed = await tenant('list');
-    const row = listed.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((t) => t.id === created.tenantId);
-    expect(row).toMatchObject({ name: 'Acme', notifyEmail: 'admin@acme.test', notifyOnFailure: true, workDomains: ['acme.test', 'example.org'], activeTokens: 1 });
+    const row = listed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((t) => t.id === created.tenantId);
+    expect(row).toMatchObject({
+      name: 'Acme',
+      notifyEmail: 'admin@acme.test',
+      notifyOnFailure: true,
+      workDomains: ['acme.test', 'example.org'],
+      activeTokens: 1,
+    });
 
     // Only the token's hash is stored.
     const client = new Client({ connectionString: databaseUrl });
@@ -82,9 +106,23 @@ describe('tenant CLI and migrate (end to end)', () => {
 
   it('set changes the address, the on/off flag and the domains', async () => {
     const created = JSON.parse((await tenant('create', '--name', 'Globex')).stdout);
-    const set = await tenant('set', '--tenant', created.tenantId, '--notify', 'ops@globex.test', '--notifications', 'on', '--domains', 'globex.test');
+    const set = await tenant(
+      'set',
+      '--tenant',
+      created.tenantId,
+      '--notify',
+      'ops@globex.test',
+      '--notifications',
+      'on',
+      '--domains',
+      'globex.test',
+    );
     expect(set.code).toBe(0);
-    expect(JSON.parse(set.stdout)).toMatchObject({ notifyEmail: 'ops@globex.test', notifyOnFailure: true, workDomains: ['globex.test'] });
+    expect(JSON.parse(set.stdout)).toMatchObject({
+      notifyEmail: 'ops@globex.test',
+      notifyOnFailure: true,
+      workDomains: ['globex.test'],
+    });
     const off = await tenant('set', '--tenant', created.tenantId, '--notifications', 'off', '--domains', 'none');
     expect(JSON.parse(off.stdout)).toMatchObject({ notifyOnFailure: false, workDomains: [] });
   });
@@ -117,16 +155,28 @@ describe('tenant CLI and migrate (end to end)', () => {
       [created.tenantId],
     );
     await client.end();
-    const all = (await tenant('log', '--tenant', created.tenantId)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const all = (await tenant('log', '--tenant', created.tenantId)).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(all.map((r) => r.resourceName)).toEqual(['second', 'first']);
-    expect(all[0]).toMatchObject({ outcome: 'failed', status: 409, reason: 'USER_NAME_TAKEN', detail: 'taken', notification: 'pending', notifiedAt: null });
-    const failed = (await tenant('log', '--tenant', created.tenantId, '--failed', '--limit', '5')).stdout.trim().split('\n');
+    expect(all[0]).toMatchObject({
+      outcome: 'failed',
+      status: 409,
+      reason: 'USER_NAME_TAKEN',
+      detail: 'taken',
+      notification: 'pending',
+      notifiedAt: null,
+    });
+    const failed = (await tenant('log', '--tenant', created.tenantId, '--failed', '--limit', '5')).stdout
+      .trim()
+      .split('\n');
     expect(failed).toHaveLength(1);
     const bad = await tenant('log', '--tenant', created.tenantId, '--limit', 'lots');
     expect(bad.code).not.toBe(0);
   });
 
-  it('sets a tenant\'s own rate limit, never below 25 requests per second, and back to the default', async () => {
+  it("sets a tenant's own rate limit, never below 25 requests per second, and back to the default", async () => {
     const created = JSON.parse((await tenant('create', '--name', 'Throttled')).stdout);
     const set = await tenant('set', '--tenant', created.tenantId, '--rate-limit', '200');
     expect(JSON.parse(set.stdout)).toMatchObject({ id: created.tenantId, rateLimit: 200 });
@@ -135,13 +185,17 @@ describe('tenant CLI and migrate (end to end)', () => {
     expect(low.stdout).toBe('');
     expect(low.stderr.trim().split('\n')).toHaveLength(1);
     expect(low.stderr).toMatch(/at least|from 25/);
-    const listed = (await tenant('list')).stdout.trim().split('\n').map((l) => JSON.parse(l)).find((t) => t.id === created.tenantId);
+    const listed = (await tenant('list')).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((t) => t.id === created.tenantId);
     expect(listed.rateLimit).toBe(200);
     const reset = await tenant('set', '--tenant', created.tenantId, '--rate-limit', 'default');
     expect(JSON.parse(reset.stdout)).toMatchObject({ rateLimit: null });
   });
 
-  it('digests shows a tenant\'s failure emails with state, attempts and the last SMTP error', async () => {
+  it("digests shows a tenant's failure emails with state, attempts and the last SMTP error", async () => {
     const created = JSON.parse((await tenant('create', '--name', 'Mailed', '--notify', 'ops@mailed.test')).stdout);
     const client = new Client({ connectionString: databaseUrl });
     await client.connect();
@@ -152,16 +206,31 @@ describe('tenant CLI and migrate (end to end)', () => {
       [created.tenantId],
     );
     await client.end();
-    const lines = (await tenant('digests', '--tenant', created.tenantId)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await tenant('digests', '--tenant', created.tenantId)).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([
-      expect.objectContaining({ subject: 'new', state: 'pending', attempts: 4, lastError: 'connect ECONNREFUSED 127.0.0.1:1025', failureCount: 3, nextAttemptAt: expect.any(String) }),
+      expect.objectContaining({
+        subject: 'new',
+        state: 'pending',
+        attempts: 4,
+        lastError: 'connect ECONNREFUSED 127.0.0.1:1025',
+        failureCount: 3,
+        nextAttemptAt: expect.any(String),
+      }),
       expect.objectContaining({ subject: 'old', state: 'sent', attempts: 1, lastError: null, nextAttemptAt: null }),
     ]);
-    expect((await tenant('digests', '--tenant', created.tenantId, '--limit', '1')).stdout.trim().split('\n')).toHaveLength(1);
+    expect(
+      (await tenant('digests', '--tenant', created.tenantId, '--limit', '1')).stdout.trim().split('\n'),
+    ).toHaveLength(1);
   });
 
   it('prints nothing but JSON lines through "npm run -s tenant", so that jq can read it', async () => {
-    const { stdout } = await run('npm', ['run', '-s', 'tenant', '--', 'list'], { cwd: ROOT, env: { ...env(), HOME: process.env['HOME'] } });
+    const { stdout } = await run('npm', ['run', '-s', 'tenant', '--', 'list'], {
+      cwd: ROOT,
+      env: { ...env(), HOME: process.env['HOME'] },
+    });
     const lines = stdout.trim().split('\n');
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
@@ -175,10 +244,16 @@ describe('tenant CLI and migrate (end to end)', () => {
     [['create', '--name', 'X', '--bogus'], /Unknown option '--bogus'/],
     [['set', '--tenant', '00000000-0000-4000-8000-000000000000', '--name', 'Y'], /No tenant with id/],
     [['set', '--tenant', 'not-a-uuid', '--name', 'Y'], /No tenant with id/],
-    [['set', '--tenant', '00000000-0000-4000-8000-000000000000', '--rate-limit', 'fast'], /--rate-limit takes a whole number of requests per second \(at least 25\)/],
+    [
+      ['set', '--tenant', '00000000-0000-4000-8000-000000000000', '--rate-limit', 'fast'],
+      /--rate-limit takes a whole number of requests per second \(at least 25\)/,
+    ],
     [['digests'], /--tenant is required/],
     [['digests', '--tenant', '00000000-0000-4000-8000-000000000000'], /No tenant with id/],
-    [['rotate-token', '--tenant', '00000000-0000-4000-8000-000000000000', '--grace-hours', '1e9'], /--grace-hours takes a number of hours from 0 to 720 \(30 days\), got "1e9"/],
+    [
+      ['rotate-token', '--tenant', '00000000-0000-4000-8000-000000000000', '--grace-hours', '1e9'],
+      /--grace-hours takes a number of hours from 0 to 720 \(30 days\), got "1e9"/,
+    ],
     [['rotate-token', '--tenant', '00000000-0000-4000-8000-000000000000', '--grace-hours=-1'], /from 0 to 720/],
     [['rotate-token', '--tenant', '00000000-0000-4000-8000-000000000000', '--grace-hours', 'soon'], /from 0 to 720/],
     [['frobnicate'], /unknown command "frobnicate"/],

@@ -26,13 +26,13 @@ describe('tenant isolation (end to end)', () => {
     await stack.stop();
   }, 60000);
 
-  it('cannot read another tenant\'s user by id', async () => {
+  it("cannot read another tenant's user by id", async () => {
     const response = await mallory.get(`/Users/${aliceUserId}`);
     expect(response.status).toBe(404);
     expect(response.body).toMatchObject({ status: '404' });
   });
 
-  it('cannot find another tenant\'s user with any filter Entra uses', async () => {
+  it("cannot find another tenant's user with any filter Entra uses", async () => {
     for (const filter of [
       'userName eq "shared.name@alice.example"',
       'externalId eq "ext-alice-1"',
@@ -48,7 +48,7 @@ describe('tenant isolation (end to end)', () => {
     expect(all.body['totalResults']).toBe(0);
   });
 
-  it('cannot change, replace or delete another tenant\'s user', async () => {
+  it("cannot change, replace or delete another tenant's user", async () => {
     const patch = await mallory.patch(`/Users/${aliceUserId}`, {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
       Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
@@ -61,7 +61,11 @@ describe('tenant isolation (end to end)', () => {
 
     const untouched = await alice.get<Json>(`/Users/${aliceUserId}`);
     expect(untouched.status).toBe(200);
-    expect(untouched.body).toMatchObject({ userName: 'shared.name@alice.example', active: true, meta: { version: 'W/"1"' } });
+    expect(untouched.body).toMatchObject({
+      userName: 'shared.name@alice.example',
+      active: true,
+      meta: { version: 'W/"1"' },
+    });
   });
 
   it('lets each tenant have its own user with the same userName', async () => {

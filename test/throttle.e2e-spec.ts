@@ -21,12 +21,19 @@ describe('per-tenant rate limit (end to end, default limits)', () => {
   }, 60000);
 
   /** `n` requests at once; the answers in order. */
-  function volley(token: string, n: number, request: (i: number) => [string, string, unknown?]): Promise<ScimResponse<Json>[]> {
+  function volley(
+    token: string,
+    n: number,
+    request: (i: number) => [string, string, unknown?],
+  ): Promise<ScimResponse<Json>[]> {
     const client = stack.client(token);
-    return Promise.all(Array.from({ length: n }, (_, i) => client.request<Json>(...(request(i) as [string, string, unknown]))));
+    return Promise.all(
+      Array.from({ length: n }, (_, i) => client.request<Json>(...(request(i) as [string, string, unknown]))),
+    );
   }
 
-  const statuses = (answers: ScimResponse[]) => answers.reduce<Record<number, number>>((counts, a) => ({ ...counts, [a.status]: (counts[a.status] ?? 0) + 1 }), {});
+  const statuses = (answers: ScimResponse[]) =>
+    answers.reduce<Record<number, number>>((counts, a) => ({ ...counts, [a.status]: (counts[a.status] ?? 0) + 1 }), {});
 
   it('lets a burst of 100 through, then answers 429 with Retry-After and a SCIM error naming the limit', async () => {
     const { token } = await stack.createTenant();
@@ -46,7 +53,9 @@ describe('per-tenant rate limit (end to end, default limits)', () => {
       detail: expect.stringMatching(/the limit is 50 requests per second \(bursts of up to 100\).*Retry after \d+ s/),
     });
     const after = await scrape(`${stack.baseUrl}/metrics`);
-    expect((sampleValue(after, 'scim_rate_limited_total') ?? 0) - (sampleValue(before, 'scim_rate_limited_total') ?? 0)).toBe(counts[429]);
+    expect(
+      (sampleValue(after, 'scim_rate_limited_total') ?? 0) - (sampleValue(before, 'scim_rate_limited_total') ?? 0),
+    ).toBe(counts[429]);
   });
 
   it('counts writes too, and a refused write never reaches the queue', async () => {
@@ -55,9 +64,15 @@ describe('per-tenant rate limit (end to end, default limits)', () => {
     const counts = statuses(answers);
     expect(counts[429]).toBeGreaterThan(0);
     expect(counts[201]).toBeGreaterThanOrEqual(100);
-    const operations: { n: string }[] = await stack.dataSource.query(`SELECT count(*) AS n FROM operations WHERE tenant_id = $1`, [tenantId]);
+    const operations: { n: string }[] = await stack.dataSource.query(
+      `SELECT count(*) AS n FROM operations WHERE tenant_id = $1`,
+      [tenantId],
+    );
     expect(Number(operations[0]!.n)).toBe(counts[201]);
-    const users: { n: string }[] = await stack.dataSource.query(`SELECT count(*) AS n FROM users WHERE tenant_id = $1`, [tenantId]);
+    const users: { n: string }[] = await stack.dataSource.query(
+      `SELECT count(*) AS n FROM users WHERE tenant_id = $1`,
+      [tenantId],
+    );
     expect(Number(users[0]!.n)).toBe(counts[201]);
   });
 
@@ -80,7 +95,7 @@ describe('per-tenant rate limit (end to end, default limits)', () => {
     expect((await stack.client(token).get('/Users?count=1')).status).toBe(200);
   });
 
-  it('applies a tenant\'s own rate (npm run tenant -- set --rate-limit N), with bursts in the same proportion', async () => {
+  it("applies a tenant's own rate (npm run tenant -- set --rate-limit N), with bursts in the same proportion", async () => {
     const fast = await stack.createTenant({ rateLimit: 200 });
     const fastAnswers = statuses(await volley(fast.token, 300, () => ['GET', '/Users?count=1']));
     expect(fastAnswers).toEqual({ 200: 300 });
@@ -88,6 +103,8 @@ describe('per-tenant rate limit (end to end, default limits)', () => {
     const slowAnswers = await volley(slow.token, 150, () => ['GET', '/Users?count=1']);
     expect(statuses(slowAnswers)[200]).toBeLessThan(150);
     expect(statuses(slowAnswers)[200]).toBeGreaterThanOrEqual(50);
-    expect(slowAnswers.find((a) => a.status === 429)!.body['detail']).toMatch(/the limit is 25 requests per second \(bursts of up to 50\)/);
+    expect(slowAnswers.find((a) => a.status === 429)!.body['detail']).toMatch(
+      /the limit is 25 requests per second \(bursts of up to 50\)/,
+    );
   });
 });

@@ -17,12 +17,20 @@ const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 /** RFC 2047 encoded words (=?UTF-8?B?…?= and =?UTF-8?Q?…?=), as nodemailer writes non-ASCII subjects. */
 export function decodeHeader(value: string): string {
   // Whitespace between two encoded words is not part of the text (RFC 2047 §6.2).
-  return value.replace(/\?=\s+=\?/g, '?==?').replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_match, charset: string, encoding: string, text: string) => {
-    const bytes = encoding.toUpperCase() === 'B'
-      ? Buffer.from(text, 'base64')
-      : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
-    return new TextDecoder(/utf-?8/i.test(charset) ? 'utf-8' : 'latin1').decode(bytes);
-  });
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_match, charset: string, encoding: string, text: string) => {
+      const bytes =
+        encoding.toUpperCase() === 'B'
+          ? Buffer.from(text, 'base64')
+          : Buffer.from(
+              text
+                .replace(/_/g, ' ')
+                .replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+              'latin1',
+            );
+      return new TextDecoder(/utf-?8/i.test(charset) ? 'utf-8' : 'latin1').decode(bytes);
+    });
 }
 
 /** The Subject of a raw message (folded lines joined), decoded. */
@@ -32,7 +40,11 @@ export function subjectOf(raw: string): string {
   return match ? decodeHeader(match[1]!.replace(/\r?\n[ \t]+/g, ' ')).trim() : '';
 }
 
-export async function startMailCatcher(options: { port: number; directory: string; log?: (line: string) => void }): Promise<MailCatcher> {
+export async function startMailCatcher(options: {
+  port: number;
+  directory: string;
+  log?: (line: string) => void;
+}): Promise<MailCatcher> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   mkdirSync(options.directory, { recursive: true });
   let serial = 0;
@@ -55,7 +67,17 @@ export async function startMailCatcher(options: { port: number; directory: strin
           return;
         }
         const to = session.envelope.rcptTo.map((r) => r.address);
-        log(JSON.stringify({ level: 'info', time: new Date().toISOString(), app: 'mail-catcher', to, subject: subjectOf(raw.toString('utf8')), file, msg: 'mail received' }));
+        log(
+          JSON.stringify({
+            level: 'info',
+            time: new Date().toISOString(),
+            app: 'mail-catcher',
+            to,
+            subject: subjectOf(raw.toString('utf8')),
+            file,
+            msg: 'mail received',
+          }),
+        );
         callback();
       });
     },
@@ -67,7 +89,9 @@ export async function startMailCatcher(options: { port: number; directory: strin
       resolve();
     });
   });
-  server.on('error', (error: Error) => log(JSON.stringify({ level: 'warn', time: new Date().toISOString(), app: 'mail-catcher', msg: error.message })));
+  server.on('error', (error: Error) =>
+    log(JSON.stringify({ level: 'warn', time: new Date().toISOString(), app: 'mail-catcher', msg: error.message })),
+  );
   const address = server.server.address();
   return {
     port: typeof address === 'object' && address ? address.port : options.port,
@@ -81,7 +105,9 @@ if (require.main === module) {
   const directory = process.argv[3] ?? join(process.cwd(), 'tmp', 'mail');
   startMailCatcher({ port, directory }).then(
     (catcher) => {
-      process.stdout.write(`${JSON.stringify({ level: 'info', time: new Date().toISOString(), app: 'mail-catcher', msg: `Catching mail on 127.0.0.1:${catcher.port}, writing .eml files to ${directory}` })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ level: 'info', time: new Date().toISOString(), app: 'mail-catcher', msg: `Catching mail on 127.0.0.1:${catcher.port}, writing .eml files to ${directory}` })}\n`,
+      );
       const stop = () => void catcher.close().then(() => process.exit(0));
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

@@ -59,13 +59,25 @@ async function main(): Promise<void> {
     const directory = join(process.cwd(), 'tmp', 'mail');
     try {
       catcher = await startMailCatcher({ port: 1025, directory });
-      console.log(JSON.stringify({ level: 'info', time: new Date().toISOString(), app: 'mail-catcher', msg: `Catching the notifier's mail on 127.0.0.1:1025: tmp/mail/*.eml` }));
+      console.log(
+        JSON.stringify({
+          level: 'info',
+          time: new Date().toISOString(),
+          app: 'mail-catcher',
+          msg: `Catching the notifier's mail on 127.0.0.1:1025: tmp/mail/*.eml`,
+        }),
+      );
     } catch (error) {
-      console.log(`[mail-catcher] not started (${(error as Error).message}); mail goes to whatever listens on 127.0.0.1:1025`);
+      console.log(
+        `[mail-catcher] not started (${(error as Error).message}); mail goes to whatever listens on 127.0.0.1:1025`,
+      );
     }
   }
   for (const app of APPS) {
-    const child = spawn(process.execPath, [join(root, 'apps', app, 'src', 'main.js')], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(process.execPath, [join(root, 'apps', app, 'src', 'main.js')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
     pipeLines(app, child.stdout!, process.stdout);
     pipeLines(app, child.stderr!, process.stderr);
     child.on('exit', (code, signal) => {

@@ -2,7 +2,18 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadEnv } from '@scim/config';
 import type { DataSource } from 'typeorm';
-import { AdminSessionRepository, DEFAULT_TOKEN_GRACE_HOURS, DirectoryError, MIN_TENANT_RATE_LIMIT, NotificationStore, OperationRepository, SIGN_IN_LINK_DEFAULT_TTL_MINUTES, TenantRepository, createDirectoryDataSource, type TenantChanges } from '@scim/directory';
+import {
+  AdminSessionRepository,
+  DEFAULT_TOKEN_GRACE_HOURS,
+  DirectoryError,
+  MIN_TENANT_RATE_LIMIT,
+  NotificationStore,
+  OperationRepository,
+  SIGN_IN_LINK_DEFAULT_TTL_MINUTES,
+  TenantRepository,
+  createDirectoryDataSource,
+  type TenantChanges,
+} from '@scim/directory';
 
 const USAGE = `Usage: npm run tenant -- <command> [options]
   create --name NAME [--notify EMAIL] [--notifications on|off] [--domains a.com,b.com] [--admins a@x.com,b@y.com]
@@ -55,13 +66,17 @@ function domainList(value: string | undefined): string[] | undefined {
 function rateLimit(value: string | undefined): number | null | undefined {
   if (value === undefined) return undefined;
   if (value === 'default') return null;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--rate-limit takes a whole number of requests per second (at least ${MIN_TENANT_RATE_LIMIT}) or "default", not "${value}"`);
+  if (!/^\d+$/.test(value))
+    throw new UsageError(
+      `--rate-limit takes a whole number of requests per second (at least ${MIN_TENANT_RATE_LIMIT}) or "default", not "${value}"`,
+    );
   return Number(value);
 }
 
 function limitOption(options: Options): number {
   const limit = options.limit === undefined ? 50 : Number(options.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new UsageError('--limit takes a whole number from 1 to 10000');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10000)
+    throw new UsageError('--limit takes a whole number from 1 to 10000');
   return limit;
 }
 
@@ -74,7 +89,8 @@ function required(options: Options, name: 'name' | 'tenant'): string {
 function changesFrom(options: Options): TenantChanges {
   const changes: TenantChanges = {};
   if (options.name !== undefined) changes.name = options.name;
-  if (options.notify !== undefined) changes.notifyEmail = options.notify === 'none' || options.notify === '' ? null : options.notify;
+  if (options.notify !== undefined)
+    changes.notifyEmail = options.notify === 'none' || options.notify === '' ? null : options.notify;
   const notifications = onOff(options.notifications);
   if (notifications !== undefined) changes.notifyOnFailure = notifications;
   const domains = domainList(options.domains);
@@ -94,7 +110,12 @@ function allowOnly(options: Options, command: string, allowed: (keyof Options)[]
 /** How long a sign-in link from the CLI may be valid: at most a day. */
 const MAX_LINK_TTL_MINUTES = 24 * 60;
 
-async function run(command: string | undefined, options: Options, dataSource: DataSource, publicUrl: string): Promise<unknown[]> {
+async function run(
+  command: string | undefined,
+  options: Options,
+  dataSource: DataSource,
+  publicUrl: string,
+): Promise<unknown[]> {
   const scimUrl = `${publicUrl}/api/scim`;
   const tenants = new TenantRepository(dataSource);
   switch (command) {
@@ -102,7 +123,8 @@ async function run(command: string | undefined, options: Options, dataSource: Da
       allowOnly(options, command, ['name', 'notify', 'notifications', 'domains', 'admins']);
       const changes = changesFrom(options);
       const name = required(options, 'name');
-      if (changes.notifyOnFailure === true && !changes.notifyEmail) throw new UsageError('--notifications on needs --notify EMAIL');
+      if (changes.notifyOnFailure === true && !changes.notifyEmail)
+        throw new UsageError('--notifications on needs --notify EMAIL');
       const { tenant, token } = await tenants.create({ ...changes, name });
       return [{ tenantId: tenant.id, token, scimUrl }];
     }
@@ -113,15 +135,21 @@ async function run(command: string | undefined, options: Options, dataSource: Da
       allowOnly(options, command, ['tenant', 'name', 'notify', 'notifications', 'domains', 'admins', 'rate-limit']);
       const tenantId = required(options, 'tenant');
       const changes = changesFrom(options);
-      if (Object.keys(changes).length === 0) throw new UsageError('set needs at least one of --name, --notify, --notifications, --domains, --admins, --rate-limit');
+      if (Object.keys(changes).length === 0)
+        throw new UsageError(
+          'set needs at least one of --name, --notify, --notifications, --domains, --admins, --rate-limit',
+        );
       return [await tenants.update(tenantId, changes)];
     }
     case 'rotate-token': {
       allowOnly(options, command, ['tenant', 'grace-hours']);
       const tenantId = required(options, 'tenant');
-      const graceHours = options['grace-hours'] === undefined ? DEFAULT_TOKEN_GRACE_HOURS : Number(options['grace-hours']);
+      const graceHours =
+        options['grace-hours'] === undefined ? DEFAULT_TOKEN_GRACE_HOURS : Number(options['grace-hours']);
       if (!Number.isFinite(graceHours) || graceHours < 0 || graceHours > MAX_GRACE_HOURS) {
-        throw new UsageError(`--grace-hours takes a number of hours from 0 to ${MAX_GRACE_HOURS} (30 days), got "${options['grace-hours']}"`);
+        throw new UsageError(
+          `--grace-hours takes a number of hours from 0 to ${MAX_GRACE_HOURS} (30 days), got "${options['grace-hours']}"`,
+        );
       }
       const { token, oldTokensExpireAt } = await tenants.rotateToken(tenantId, graceHours * 3600);
       return [{ tenantId, token, scimUrl, oldTokensExpireAt }];
@@ -134,8 +162,10 @@ async function run(command: string | undefined, options: Options, dataSource: Da
     case 'admin-link': {
       allowOnly(options, command, ['tenant', 'ttl-minutes']);
       const tenantId = required(options, 'tenant');
-      const ttl = options['ttl-minutes'] === undefined ? SIGN_IN_LINK_DEFAULT_TTL_MINUTES : Number(options['ttl-minutes']);
-      if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_LINK_TTL_MINUTES) throw new UsageError(`--ttl-minutes takes a whole number from 1 to ${MAX_LINK_TTL_MINUTES}`);
+      const ttl =
+        options['ttl-minutes'] === undefined ? SIGN_IN_LINK_DEFAULT_TTL_MINUTES : Number(options['ttl-minutes']);
+      if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_LINK_TTL_MINUTES)
+        throw new UsageError(`--ttl-minutes takes a whole number from 1 to ${MAX_LINK_TTL_MINUTES}`);
       await tenants.get(tenantId);
       const link = await new AdminSessionRepository(dataSource).issueLink(tenantId, { ttlMinutes: ttl });
       // The secret rides in the fragment: browsers never send it to a server or in a Referer.
@@ -186,7 +216,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(`tenant: ${(error as ConfigError).message}`);
     return 2;
   }
-  const dataSource = createDirectoryDataSource({ url: env.DATABASE_URL, poolSize: 1, applicationName: 'scim-tenant-cli' });
+  const dataSource = createDirectoryDataSource({
+    url: env.DATABASE_URL,
+    poolSize: 1,
+    applicationName: 'scim-tenant-cli',
+  });
   try {
     await dataSource.initialize();
     const lines = await run(command, parsed.values, dataSource, env.PUBLIC_URL);

@@ -38,7 +38,13 @@ describe('waitForPostgres', () => {
       return 'connected';
     };
 
-    const result = await waitForPostgres(connect, { where: 'postgres:5432', deadlineMs: 60_000, delayMs: 1000, log: (l) => lines.push(l), ...time.options });
+    const result = await waitForPostgres(connect, {
+      where: 'postgres:5432',
+      deadlineMs: 60_000,
+      delayMs: 1000,
+      log: (l) => lines.push(l),
+      ...time.options,
+    });
 
     expect(result).toBe('connected');
     expect(calls).toBe(4);
@@ -53,16 +59,32 @@ describe('waitForPostgres', () => {
 
   it('logs nothing when the first attempt succeeds', async () => {
     const lines: string[] = [];
-    await expect(waitForPostgres(async () => 42, { where: 'db:5432', deadlineMs: 60_000, delayMs: 1000, log: (l) => lines.push(l), ...fakeTime().options })).resolves.toBe(42);
+    await expect(
+      waitForPostgres(async () => 42, {
+        where: 'db:5432',
+        deadlineMs: 60_000,
+        delayMs: 1000,
+        log: (l) => lines.push(l),
+        ...fakeTime().options,
+      }),
+    ).resolves.toBe(42);
     expect(lines).toEqual([]);
   });
 
   it('gives up after the deadline with the number of attempts and the last error', async () => {
     const time = fakeTime();
     const lines: string[] = [];
-    const attempt = waitForPostgres(() => Promise.reject(refused()), { where: 'postgres:5432', deadlineMs: 60_000, delayMs: 1000, log: (l) => lines.push(l), ...time.options });
+    const attempt = waitForPostgres(() => Promise.reject(refused()), {
+      where: 'postgres:5432',
+      deadlineMs: 60_000,
+      delayMs: 1000,
+      log: (l) => lines.push(l),
+      ...time.options,
+    });
 
-    await expect(attempt).rejects.toThrow('Postgres at postgres:5432 did not answer within 60 s (61 attempts; last: connect ECONNREFUSED 10.0.0.5:5432)');
+    await expect(attempt).rejects.toThrow(
+      'Postgres at postgres:5432 did not answer within 60 s (61 attempts; last: connect ECONNREFUSED 10.0.0.5:5432)',
+    );
     expect(time.slept.reduce((a, b) => a + b, 0)).toBe(60_000);
     expect(lines).toHaveLength(60);
   });
@@ -73,7 +95,15 @@ describe('waitForPostgres', () => {
       if (++calls === 1) throw serverSaid('57P03', 'the database system is starting up');
       return 'ok';
     };
-    await expect(waitForPostgres(connect, { where: 'db:5432', deadlineMs: 60_000, delayMs: 1000, log: () => undefined, ...fakeTime().options })).resolves.toBe('ok');
+    await expect(
+      waitForPostgres(connect, {
+        where: 'db:5432',
+        deadlineMs: 60_000,
+        delayMs: 1000,
+        log: () => undefined,
+        ...fakeTime().options,
+      }),
+    ).resolves.toBe('ok');
     expect(calls).toBe(2);
   });
 
@@ -84,9 +114,15 @@ describe('waitForPostgres', () => {
       calls++;
       throw serverSaid('28P01', 'password authentication failed for user "scim"');
     };
-    await expect(waitForPostgres(connect, { where: 'db:5432', deadlineMs: 60_000, delayMs: 1000, log: () => undefined, ...time.options })).rejects.toThrow(
-      'password authentication failed',
-    );
+    await expect(
+      waitForPostgres(connect, {
+        where: 'db:5432',
+        deadlineMs: 60_000,
+        delayMs: 1000,
+        log: () => undefined,
+        ...time.options,
+      }),
+    ).rejects.toThrow('password authentication failed');
     expect(calls).toBe(1);
     expect(time.slept).toEqual([]);
   });
@@ -95,7 +131,11 @@ describe('waitForPostgres', () => {
 describe('isWorthRetrying', () => {
   it.each([
     ['a refused connection', refused(), true],
-    ['an unknown host (DNS not ready)', Object.assign(new Error('getaddrinfo ENOTFOUND postgres'), { code: 'ENOTFOUND' }), true],
+    [
+      'an unknown host (DNS not ready)',
+      Object.assign(new Error('getaddrinfo ENOTFOUND postgres'), { code: 'ENOTFOUND' }),
+      true,
+    ],
     ['a connect timeout', new Error('Connection terminated due to connection timeout'), true],
     ['starting up', serverSaid('57P03', 'the database system is starting up'), true],
     ['too many connections', serverSaid('53300', 'sorry, too many clients already'), true],

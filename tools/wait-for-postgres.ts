@@ -45,7 +45,9 @@ export async function waitForPostgres<T>(connect: () => Promise<T>, options: Wai
       const elapsed = now() - started;
       const reason = describe(error);
       if (elapsed + options.delayMs > options.deadlineMs) {
-        throw new Error(`Postgres at ${options.where} did not answer within ${Math.round(options.deadlineMs / 1000)} s (${attempt} attempts; last: ${reason})`);
+        throw new Error(
+          `Postgres at ${options.where} did not answer within ${Math.round(options.deadlineMs / 1000)} s (${attempt} attempts; last: ${reason})`,
+        );
       }
       options.log(
         `Waiting for Postgres at ${options.where}: attempt ${attempt} failed (${reason}); ` +

@@ -10,7 +10,10 @@ export interface AdminResponse<T = any> {
 /** Runs `npm run tenant -- admin-link` (the built CLI) and returns the link it prints. */
 export function cliSignInLink(env: NodeJS.ProcessEnv, tenantId: string, extra: string[] = []): string {
   const cli = join(__dirname, '..', '..', 'dist', 'tools', 'tenant-cli.js');
-  const result = spawnSync(process.execPath, [cli, 'admin-link', '--tenant', tenantId, ...extra], { env, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [cli, 'admin-link', '--tenant', tenantId, ...extra], {
+    env,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`admin-link failed: ${result.stderr}`);
   return (JSON.parse(result.stdout) as { url: string }).url;
 }
@@ -36,7 +39,12 @@ export class AdminClient {
     return response;
   }
 
-  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<AdminResponse<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<AdminResponse<T>> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {

@@ -26,7 +26,9 @@ export const SCREENSHOT_DIR = join(__dirname, '..', '..', 'test-output', 'admin-
  */
 export async function openBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}: run "apt-get install -y chromium" (.ci/run does), or set CHROMIUM_PATH.`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM_PATH}: run "apt-get install -y chromium" (.ci/run does), or set CHROMIUM_PATH.`,
+    );
   }
   const profile = mkdtempSync(join(tmpdir(), 'scim-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {

@@ -40,7 +40,9 @@ export class PrivatePostgres {
   private readonly asRoot = userInfo().uid === 0;
 
   private run(command: string, args: string[]): void {
-    const [file, argv] = this.asRoot ? ['runuser', ['-u', 'postgres', '--', join(this.bin, command), ...args]] : [join(this.bin, command), args];
+    const [file, argv] = this.asRoot
+      ? ['runuser', ['-u', 'postgres', '--', join(this.bin, command), ...args]]
+      : [join(this.bin, command), args];
     execFileSync(file, argv, { stdio: 'pipe' });
   }
 
@@ -54,7 +56,18 @@ export class PrivatePostgres {
     this.port = await freePort();
     this.run('initdb', ['-D', join(this.dir, 'data'), '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
     const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100 -c shared_buffers=32MB`;
-    this.run('pg_ctl', ['-D', join(this.dir, 'data'), '-o', options, '-l', join(this.dir, 'log'), '-w', '-t', '30', 'start']);
+    this.run('pg_ctl', [
+      '-D',
+      join(this.dir, 'data'),
+      '-o',
+      options,
+      '-l',
+      join(this.dir, 'log'),
+      '-w',
+      '-t',
+      '30',
+      'start',
+    ]);
     return this;
   }
 

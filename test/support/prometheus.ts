@@ -46,9 +46,20 @@ export function parsePrometheusText(text: string): Exposition {
     const [, name, labelText, , , , , valueText] = match;
     // Go's ParseFloat, as Prometheus reads values: NaN and Inf in any case (prom-client writes "Nan").
     const special = valueText!.toLowerCase();
-    const value = special === '+inf' || special === 'inf' ? Infinity : special === '-inf' ? -Infinity : special === 'nan' ? NaN : Number(valueText);
+    const value =
+      special === '+inf' || special === 'inf'
+        ? Infinity
+        : special === '-inf'
+          ? -Infinity
+          : special === 'nan'
+            ? NaN
+            : Number(valueText);
     if (Number.isNaN(value) && special !== 'nan') throw new Error(`bad value at ${at}`);
-    const family = [...types.keys()].find((f) => name === f || (types.get(f) === 'histogram' && /^(_bucket|_sum|_count)$/.test(name!.slice(f.length))) && name!.startsWith(f));
+    const family = [...types.keys()].find(
+      (f) =>
+        name === f ||
+        (types.get(f) === 'histogram' && /^(_bucket|_sum|_count)$/.test(name!.slice(f.length)) && name!.startsWith(f)),
+    );
     if (!family) throw new Error(`sample before its TYPE at ${at}`);
     const labels: Record<string, string> = {};
     for (const pair of (labelText ?? '').matchAll(new RegExp(LABEL, 'g'))) labels[pair[1]!] = pair[2]!;
@@ -58,14 +69,20 @@ export function parsePrometheusText(text: string): Exposition {
 }
 
 /** The value of one sample, or undefined. */
-export function sampleValue(exposition: Exposition, name: string, labels: Record<string, string> = {}): number | undefined {
-  return exposition.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+export function sampleValue(
+  exposition: Exposition,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  return exposition.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    ?.value;
 }
 
 export async function scrape(url: string): Promise<Exposition> {
   const response = await fetch(url);
   if (response.status !== 200) throw new Error(`GET ${url}: ${response.status}`);
   const type = response.headers.get('content-type') ?? '';
-  if (!type.startsWith('text/plain') || !type.includes('version=0.0.4')) throw new Error(`GET ${url}: Content-Type ${type}`);
+  if (!type.startsWith('text/plain') || !type.includes('version=0.0.4'))
+    throw new Error(`GET ${url}: Content-Type ${type}`);
   return parsePrometheusText(await response.text());
 }

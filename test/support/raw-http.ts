@@ -29,7 +29,12 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 1
       clearTimeout(timer);
       const parsed = parseResponse(Buffer.concat(chunks), true);
       if (parsed) resolve(parsed);
-      else reject(new Error(`no HTTP answer (${Buffer.concat(chunks).length} bytes: ${Buffer.concat(chunks).toString('latin1').slice(0, 200)})`));
+      else
+        reject(
+          new Error(
+            `no HTTP answer (${Buffer.concat(chunks).length} bytes: ${Buffer.concat(chunks).toString('latin1').slice(0, 200)})`,
+          ),
+        );
     });
   });
 }
@@ -51,7 +56,11 @@ function parseResponse(bytes: Buffer, closed: boolean): RawResponse | undefined 
   const rest = bytes.subarray(headerEnd + 4);
   if (headers['transfer-encoding']?.toLowerCase() === 'chunked') {
     const body = dechunk(rest);
-    return body === undefined ? (closed ? { status, headers, body: rest.toString('utf8') } : undefined) : { status, headers, body: body.toString('utf8') };
+    return body === undefined
+      ? closed
+        ? { status, headers, body: rest.toString('utf8') }
+        : undefined
+      : { status, headers, body: body.toString('utf8') };
   }
   if (headers['content-length'] !== undefined) {
     const length = Number(headers['content-length']);

@@ -19,7 +19,9 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -29,7 +31,10 @@ export class AppProcess {
   private output = '';
   private exited?: Promise<number | null>;
 
-  constructor(readonly name: AppName, readonly child: ChildProcess) {
+  constructor(
+    readonly name: AppName,
+    readonly child: ChildProcess,
+  ) {
     const collect = (chunk: Buffer) => {
       this.output += chunk.toString();
       if (this.output.length > 200_000) this.output = this.output.slice(-100_000);
@@ -65,7 +70,8 @@ export class AppProcess {
     const started = Date.now();
     while (!pattern.test(this.output)) {
       if (!this.running) throw new Error(`${this.name} exited before logging ${pattern}:\n${this.output}`);
-      if (Date.now() - started > timeoutMs) throw new Error(`${this.name} did not log ${pattern} within ${timeoutMs} ms:\n${this.output}`);
+      if (Date.now() - started > timeoutMs)
+        throw new Error(`${this.name} did not log ${pattern} within ${timeoutMs} ms:\n${this.output}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -198,7 +204,10 @@ export class TestStack {
   }
 
   async createTenant(changes: Partial<TenantChanges> = {}): Promise<{ tenantId: string; token: string }> {
-    const { tenant, token } = await this.tenants.create({ name: `tenant-${Math.random().toString(36).slice(2, 8)}`, ...changes });
+    const { tenant, token } = await this.tenants.create({
+      name: `tenant-${Math.random().toString(36).slice(2, 8)}`,
+      ...changes,
+    });
     return { tenantId: tenant.id, token };
   }
 
@@ -244,9 +253,17 @@ export interface ScimResponse<T = Record<string, unknown>> {
 
 /** A small SCIM client speaking like Entra: scim+json bodies, a bearer token. */
 export class ScimClient {
-  constructor(readonly baseUrl: string, readonly token: string) {}
+  constructor(
+    readonly baseUrl: string,
+    readonly token: string,
+  ) {}
 
-  async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ScimResponse<T>> {
+  async request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ScimResponse<T>> {
     const started = Date.now();
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
@@ -258,7 +275,12 @@ export class ScimClient {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T, ms: Date.now() - started };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (text ? JSON.parse(text) : undefined) as T,
+      ms: Date.now() - started,
+    };
   }
 
   get<T = Record<string, unknown>>(path: string) {

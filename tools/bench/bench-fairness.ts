@@ -43,7 +43,13 @@ function userBody(userName: string): string {
 }
 
 /** Open loop: one write every 1/rate s whatever the answers, for `seconds`; the latency of each. */
-async function steadyWrites(baseUrl: string, token: string, rate: number, seconds: number, label: string): Promise<Latencies> {
+async function steadyWrites(
+  baseUrl: string,
+  token: string,
+  rate: number,
+  seconds: number,
+  label: string,
+): Promise<Latencies> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   const pending: Promise<void>[] = [];
@@ -72,14 +78,26 @@ async function steadyWrites(baseUrl: string, token: string, rate: number, second
   }
   await Promise.all(pending);
   const sorted = latencies.sort((a, b) => a - b);
-  return { count: sorted.length, p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, statuses };
+  return {
+    count: sorted.length,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? NaN,
+    statuses,
+  };
 }
 
 /**
  * Tenant A as Entra behaves: `connections` clients writing back to back, each waiting out a 429's
  * Retry-After before its next request.
  */
-async function politeFlood(baseUrl: string, token: string, connections: number, seconds: number): Promise<{ rps: number; statuses: Record<string, number> }> {
+async function politeFlood(
+  baseUrl: string,
+  token: string,
+  connections: number,
+  seconds: number,
+): Promise<{ rps: number; statuses: Record<string, number> }> {
   const statuses: Record<string, number> = {};
   const end = performance.now() + seconds * 1000;
   const runId = randomUUID().slice(0, 8);
@@ -96,7 +114,8 @@ async function politeFlood(baseUrl: string, token: string, connections: number, 
       const status = response ? String(response.status) : 'error';
       statuses[status] = (statuses[status] ?? 0) + 1;
       await response?.arrayBuffer();
-      if (response?.status === 429) await new Promise((r) => setTimeout(r, Number(response.headers.get('retry-after') ?? 1) * 1000));
+      if (response?.status === 429)
+        await new Promise((r) => setTimeout(r, Number(response.headers.get('retry-after') ?? 1) * 1000));
     }
   };
   await Promise.all(Array.from({ length: connections }, client));
@@ -104,7 +123,12 @@ async function politeFlood(baseUrl: string, token: string, connections: number, 
 }
 
 /** Tenant A ignoring its 429s: as fast as `connections` connections go, for `seconds`. */
-async function flood(baseUrl: string, token: string, connections: number, seconds: number): Promise<{ rps: number; statuses: Record<string, number> }> {
+async function flood(
+  baseUrl: string,
+  token: string,
+  connections: number,
+  seconds: number,
+): Promise<{ rps: number; statuses: Record<string, number> }> {
   const statuses: Record<string, number> = {};
   let sequence = 0;
   const runId = randomUUID().slice(0, 8);
@@ -137,21 +161,41 @@ type FloodResult = { rps: number; statuses: Record<string, number> };
  * Tenant A runs in a child process, so that its client work (autocannon sends thousands of
  * requests a second) does not delay B's measurements in this process's event loop.
  */
-function floodInChild(mode: 'polite' | 'ignore', baseUrl: string, token: string, connections: number, seconds: number): Promise<FloodResult> {
+function floodInChild(
+  mode: 'polite' | 'ignore',
+  baseUrl: string,
+  token: string,
+  connections: number,
+  seconds: number,
+): Promise<FloodResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(__filename, ['--tenant-a', mode, baseUrl, token, String(connections), String(seconds)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(__filename, ['--tenant-a', mode, baseUrl, token, String(connections), String(seconds)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     child.once('message', (result) => resolve(result as FloodResult));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`tenant A's process exited with ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? undefined : reject(new Error(`tenant A's process exited with ${code}`)),
+    );
   });
 }
 
 const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`;
-const counts = (statuses: Record<string, number>) => Object.entries(statuses).map(([s, n]) => `${s}×${n}`).join(' ');
+const counts = (statuses: Record<string, number>) =>
+  Object.entries(statuses)
+    .map(([s, n]) => `${s}×${n}`)
+    .join(' ');
 
-function report(label: string, b: Latencies, quiet?: Latencies, a?: { rps: number; statuses: Record<string, number> }): void {
+function report(
+  label: string,
+  b: Latencies,
+  quiet?: Latencies,
+  a?: { rps: number; statuses: Record<string, number> },
+): void {
   const ratio = quiet ? `   p99 ${(b.p99 / quiet.p99).toFixed(2)}× quiet` : '';
-  console.log(`${label.padEnd(38)} B: p50 ${ms(b.p50)}  p90 ${ms(b.p90)}  p99 ${ms(b.p99)}  max ${ms(b.max)}  (${counts(b.statuses)})${ratio}`);
+  console.log(
+    `${label.padEnd(38)} B: p50 ${ms(b.p50)}  p90 ${ms(b.p90)}  p99 ${ms(b.p99)}  max ${ms(b.max)}  (${counts(b.statuses)})${ratio}`,
+  );
   if (a) console.log(`${''.padEnd(38)} A: ${a.rps} req/s (${counts(a.statuses)})`);
 }
 
@@ -167,21 +211,36 @@ async function main(): Promise<void> {
   const tenants = new TenantRepository(dataSource);
   const stamp = Date.now();
   const a = await tenants.create({ name: `fairness-A-${stamp}`, workDomains: ['fair.example'] });
-  const unlimited = await tenants.create({ name: `fairness-A-unlimited-${stamp}`, workDomains: ['fair.example'], rateLimit: 1_000_000 });
+  const unlimited = await tenants.create({
+    name: `fairness-A-unlimited-${stamp}`,
+    workDomains: ['fair.example'],
+    rateLimit: 1_000_000,
+  });
   const b = await tenants.create({ name: `fairness-B-${stamp}`, workDomains: ['fair.example'] });
   await dataSource.destroy();
 
-  console.log(`Fairness at ${baseUrl}: B writes at ${rate}/s for ${seconds} s per phase; A floods with ${connections} connections.`);
+  console.log(
+    `Fairness at ${baseUrl}: B writes at ${rate}/s for ${seconds} s per phase; A floods with ${connections} connections.`,
+  );
   // Warm-up (connections, JIT, caches), not measured.
   await steadyWrites(baseUrl, b.token, 20, 1, 'warm-up');
   await floodInChild('ignore', baseUrl, unlimited.token, connections, 2);
   const quiet = await steadyWrites(baseUrl, b.token, rate, seconds, 'quiet');
   report('1. B alone', quiet);
-  const [polite, politeA] = await Promise.all([steadyWrites(baseUrl, b.token, rate, seconds, 'polite'), floodInChild('polite', baseUrl, a.token, connections, seconds)]);
+  const [polite, politeA] = await Promise.all([
+    steadyWrites(baseUrl, b.token, rate, seconds, 'polite'),
+    floodInChild('polite', baseUrl, a.token, connections, seconds),
+  ]);
   report('2. A as fast as allowed (like Entra)', polite, quiet, politeA);
-  const [busy, flooded] = await Promise.all([steadyWrites(baseUrl, b.token, rate, seconds, 'busy'), floodInChild('ignore', baseUrl, a.token, connections, seconds)]);
+  const [busy, flooded] = await Promise.all([
+    steadyWrites(baseUrl, b.token, rate, seconds, 'busy'),
+    floodInChild('ignore', baseUrl, a.token, connections, seconds),
+  ]);
   report('3. A floods, ignoring its 429s', busy, quiet, flooded);
-  const [unfair, floodedUnlimited] = await Promise.all([steadyWrites(baseUrl, b.token, rate, seconds, 'unfair'), floodInChild('ignore', baseUrl, unlimited.token, connections, seconds)]);
+  const [unfair, floodedUnlimited] = await Promise.all([
+    steadyWrites(baseUrl, b.token, rate, seconds, 'unfair'),
+    floodInChild('ignore', baseUrl, unlimited.token, connections, seconds),
+  ]);
   report('4. A floods with its limit lifted', unfair, quiet, floodedUnlimited);
 }
 

@@ -18,29 +18,52 @@ interface Env {
   token: string;
 }
 
-async function call(env: Env, method: string, path: string, body?: unknown): Promise<{ status: number; text: string; ms: number }> {
+async function call(
+  env: Env,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; text: string; ms: number }> {
   const started = performance.now();
   const response = await fetch(`${env.baseUrl}/api/scim${path}`, {
     method,
-    headers: { authorization: `Bearer ${env.token}`, ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }) },
+    headers: {
+      authorization: `Bearer ${env.token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
   return { status: response.status, text, ms: performance.now() - started };
 }
 
-async function expectStatus(promise: Promise<{ status: number; text: string; ms: number }>, status: number): Promise<{ text: string; ms: number }> {
+async function expectStatus(
+  promise: Promise<{ status: number; text: string; ms: number }>,
+  status: number,
+): Promise<{ text: string; ms: number }> {
   const result = await promise;
-  if (result.status !== status) throw new Error(`expected ${status}, got ${result.status}: ${result.text.slice(0, 300)}`);
+  if (result.status !== status)
+    throw new Error(`expected ${status}, got ${result.status}: ${result.text.slice(0, 300)}`);
   return result;
 }
 
 /** Runs `task` over `items` with `concurrency` in flight, printing progress. */
-async function pool<T>(items: T[], concurrency: number, label: string, task: (item: T) => Promise<void>): Promise<void> {
+async function pool<T>(
+  items: T[],
+  concurrency: number,
+  label: string,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let done = 0;
   const started = Date.now();
-  const progress = setInterval(() => process.stdout.write(`\r  ${label}: ${done}/${items.length} (${Math.round(done / ((Date.now() - started) / 1000))}/s)   `), 1000);
+  const progress = setInterval(
+    () =>
+      process.stdout.write(
+        `\r  ${label}: ${done}/${items.length} (${Math.round(done / ((Date.now() - started) / 1000))}/s)   `,
+      ),
+    1000,
+  );
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < items.length) {
@@ -83,30 +106,62 @@ async function main(): Promise<void> {
   const { tenant, token } = await new TenantRepository(dataSource).create({ name: `bench-groups-${Date.now()}` });
   await dataSource.destroy();
   const env: Env = { baseUrl: (process.env['BENCH_URL'] ?? config.PUBLIC_URL).replace(/\/+$/, ''), token };
-  console.log(`Benchmarking groups at ${env.baseUrl} as tenant ${tenant.id}: a group of ${size} and a group of 10, median of ${runs} runs`);
+  console.log(
+    `Benchmarking groups at ${env.baseUrl} as tenant ${tenant.id}: a group of ${size} and a group of 10, median of ${runs} runs`,
+  );
 
   const userIds: string[] = [];
   const indexes = Array.from({ length: size + 110 }, (_, i) => i);
   await pool(indexes, 32, 'creating users', async (i) => {
-    const { text } = await expectStatus(call(env, 'POST', '/Users', { userName: `member-${i}@bench.example`, displayName: `Member ${i}` }), 201);
+    const { text } = await expectStatus(
+      call(env, 'POST', '/Users', { userName: `member-${i}@bench.example`, displayName: `Member ${i}` }),
+      201,
+    );
     userIds[i] = (JSON.parse(text) as { id: string }).id;
   });
   const bigMembers = userIds.slice(0, size);
   const smallMembers = userIds.slice(size, size + 10);
   const churn = userIds.slice(size + 10, size + 110);
 
-  const big = JSON.parse((await expectStatus(call(env, 'POST', '/Groups', { displayName: `big-${Date.now()}` }), 201)).text) as { id: string };
-  const small = JSON.parse((await expectStatus(call(env, 'POST', '/Groups', { displayName: `small-${Date.now()}`, members: smallMembers.map((value) => ({ value })) }), 201)).text) as { id: string };
+  const big = JSON.parse(
+    (await expectStatus(call(env, 'POST', '/Groups', { displayName: `big-${Date.now()}` }), 201)).text,
+  ) as { id: string };
+  const small = JSON.parse(
+    (
+      await expectStatus(
+        call(env, 'POST', '/Groups', {
+          displayName: `small-${Date.now()}`,
+          members: smallMembers.map((value) => ({ value })),
+        }),
+        201,
+      )
+    ).text,
+  ) as { id: string };
   const batches: string[][] = [];
   for (let i = 0; i < bigMembers.length; i += 1000) batches.push(bigMembers.slice(i, i + 1000));
   await pool(batches, 4, 'adding members in PATCHes of 1,000', async (batch) => {
-    await expectStatus(call(env, 'PATCH', `/Groups/${big.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Add', path: 'members', value: batch.map((value) => ({ $ref: null, value })) }] }), 204);
+    await expectStatus(
+      call(env, 'PATCH', `/Groups/${big.id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'Add', path: 'members', value: batch.map((value) => ({ $ref: null, value })) }],
+      }),
+      204,
+    );
   });
 
-  const add = { schemas: [PATCH_OP], Operations: [{ op: 'Add', path: 'members', value: churn.map((value) => ({ $ref: null, value })) }] };
-  const remove = { schemas: [PATCH_OP], Operations: [{ op: 'Remove', path: 'members', value: churn.map((value) => ({ $ref: null, value })) }] };
+  const add = {
+    schemas: [PATCH_OP],
+    Operations: [{ op: 'Add', path: 'members', value: churn.map((value) => ({ $ref: null, value })) }],
+  };
+  const remove = {
+    schemas: [PATCH_OP],
+    Operations: [{ op: 'Remove', path: 'members', value: churn.map((value) => ({ $ref: null, value })) }],
+  };
   const rows: [string, number, number][] = [];
-  for (const [label, group] of [['10 members', small.id], [`${size} members`, big.id]] as const) {
+  for (const [label, group] of [
+    ['10 members', small.id],
+    [`${size} members`, big.id],
+  ] as const) {
     const adds: number[] = [];
     const removes: number[] = [];
     const lean: number[] = [];

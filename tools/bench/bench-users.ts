@@ -45,7 +45,9 @@ async function run(label: string, options: autocannon.Options): Promise<Figures>
 }
 
 function print(figures: Figures, connections: number): void {
-  const statuses = Object.entries(figures.statuses).map(([s, n]) => `${s}×${n}`).join(' ');
+  const statuses = Object.entries(figures.statuses)
+    .map(([s, n]) => `${s}×${n}`)
+    .join(' ');
   console.log(
     `${figures.label.padEnd(34)} ${String(figures.rps).padStart(6)} req/s   p50 ${String(figures.p50).padStart(4)} ms   p90 ${String(figures.p90).padStart(4)} ms   p99 ${String(figures.p99).padStart(4)} ms   (${figures.requests} requests, ${connections} connections; ${statuses})`,
   );
@@ -60,7 +62,11 @@ async function main(): Promise<void> {
 
   const dataSource = createDirectoryDataSource({ url: env.DATABASE_URL, poolSize: 1 });
   await dataSource.initialize();
-  const { tenant, token } = await new TenantRepository(dataSource).create({ name: `bench-${Date.now()}`, workDomains: ['bench.example'], rateLimit });
+  const { tenant, token } = await new TenantRepository(dataSource).create({
+    name: `bench-${Date.now()}`,
+    workDomains: ['bench.example'],
+    rateLimit,
+  });
   const before: { n: string }[] = await dataSource.query('SELECT count(*) AS n FROM users');
   await dataSource.destroy();
 

@@ -24,13 +24,15 @@ export const DEVIATIONS: readonly Deviation[] = [
     folder: 'User tests with garbage',
     request: 'Patch user omalley new username',
     assertion: 'Status code is 204',
-    reason: 'DESIGN.md §4: a user PATCH answers 200 with the updated resource (what Entra expects); the reference server answers 204. The change itself is applied (checked by "get user1 › Username changed").',
+    reason:
+      'DESIGN.md §4: a user PATCH answers 200 with the updated resource (what Entra expects); the reference server answers 204. The change itself is applied (checked by "get user1 › Username changed").',
   },
   {
     folder: 'User tests with garbage',
     request: 'patch user omalley active with boolean',
     assertion: 'Status code is 204',
-    reason: 'DESIGN.md §4: a user PATCH answers 200 with the updated resource; the reference server answers 204. The change itself is applied (checked by "get user1 › Active changed").',
+    reason:
+      'DESIGN.md §4: a user PATCH answers 200 with the updated resource; the reference server answers 204. The change itself is applied (checked by "get user1 › Active changed").',
   },
 
   // --- The work-email rule (DESIGN.md §5). ---

@@ -60,5 +60,8 @@ declare module 'newman' {
     };
   }
 
-  export function run(options: NewmanRunOptions, callback: (error: Error | null, summary: NewmanRunSummary) => void): unknown;
+  export function run(
+    options: NewmanRunOptions,
+    callback: (error: Error | null, summary: NewmanRunSummary) => void,
+  ): unknown;
 }

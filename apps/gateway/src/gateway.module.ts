@@ -3,7 +3,13 @@ import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ADMIN_CONTROLLERS, ADMIN_PROVIDERS } from './admin/admin.providers';
-import { DatabaseCircuit, GroupRepository, TenantRepository, UserRepository, directoryDataSourceOptions } from '@scim/directory';
+import {
+  DatabaseCircuit,
+  GroupRepository,
+  TenantRepository,
+  UserRepository,
+  directoryDataSourceOptions,
+} from '@scim/directory';
 import { ScimAuthGuard } from './auth/scim-auth.guard';
 import { TenantAuthService } from './auth/tenant-auth.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
@@ -49,7 +55,16 @@ export class GatewayModule {
           manualInitialization: false,
         }),
       ],
-      controllers: [UsersController, GroupsController, BulkController, RootSearchController, DiscoveryController, HealthController, MetricsController, ...ADMIN_CONTROLLERS],
+      controllers: [
+        UsersController,
+        GroupsController,
+        BulkController,
+        RootSearchController,
+        DiscoveryController,
+        HealthController,
+        MetricsController,
+        ...ADMIN_CONTROLLERS,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: DatabaseCircuit, useValue: circuit },
@@ -57,7 +72,11 @@ export class GatewayModule {
         MemberPagesPool,
         MemberStreamLimiter,
         { provide: UserRepository, useFactory: (ds: DataSource) => new UserRepository(ds), inject: [DataSource] },
-        { provide: GroupRepository, useFactory: (ds: DataSource, pages: MemberPagesPool) => new GroupRepository(ds, pages.rows), inject: [DataSource, MemberPagesPool] },
+        {
+          provide: GroupRepository,
+          useFactory: (ds: DataSource, pages: MemberPagesPool) => new GroupRepository(ds, pages.rows),
+          inject: [DataSource, MemberPagesPool],
+        },
         { provide: TenantRepository, useFactory: (ds: DataSource) => new TenantRepository(ds), inject: [DataSource] },
         TenantAuthService,
         ScimAuthGuard,

@@ -5,7 +5,12 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { NestPinoLogger, createLogger, logFatal } from '@scim/telemetry';
 import { loadGatewayConfig } from './config/gateway.config';
 import { GatewayModule } from './gateway.module';
-import { MAX_BODY_BYTES, registerScimBodyParsing, scimClientErrorHandler, scimFrameworkErrors } from './http/fastify-setup';
+import {
+  MAX_BODY_BYTES,
+  registerScimBodyParsing,
+  scimClientErrorHandler,
+  scimFrameworkErrors,
+} from './http/fastify-setup';
 import { registerRequestTelemetry, requestIdOf } from './http/request-telemetry';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { QUEUE_DASHBOARD_PATH } from './operator/queue-dashboard';

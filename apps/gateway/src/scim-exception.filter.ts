@@ -25,7 +25,8 @@ function fastifyAnswer(error: unknown, request: FastifyRequest): ErrorAnswer | u
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       // A Bulk client needs both limits to split its request (RFC 7644 §3.7.4).
-      if (BULK_PATH.test(request.url)) return { status: 413, detail: bulkTooLarge(`The bulk request is larger than ${MAX_BODY_BYTES} bytes`).detail };
+      if (BULK_PATH.test(request.url))
+        return { status: 413, detail: bulkTooLarge(`The bulk request is larger than ${MAX_BODY_BYTES} bytes`).detail };
       return { status: 413, detail: `The request body is larger than ${MAX_BODY_LABEL}.` };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { status: 415, detail: 'Unsupported Content-Type: send application/scim+json or application/json.' };
@@ -33,7 +34,14 @@ function fastifyAnswer(error: unknown, request: FastifyRequest): ErrorAnswer | u
       return { status: 400, scimType: 'invalidSyntax', detail: 'The Content-Length header does not match the body.' };
     default:
       if (statusCode === 400 || code.startsWith('FST_ERR_CTP')) {
-        return { status: 400, scimType: 'invalidSyntax', detail: code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'The request body is empty; send a JSON object.' : 'The request body is not valid JSON. Check for a missing quote, comma or brace.' };
+        return {
+          status: 400,
+          scimType: 'invalidSyntax',
+          detail:
+            code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+              ? 'The request body is empty; send a JSON object.'
+              : 'The request body is not valid JSON. Check for a missing quote, comma or brace.',
+        };
       }
       return undefined;
   }
@@ -64,7 +72,9 @@ export class ScimExceptionFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     if (clientGone(request)) {
       // The client hung up (e.g. while sending its body): nobody to answer, and not a fault of ours.
-      this.logger.debug(`Client went away during ${request.method} ${request.url}: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.debug(
+        `Client went away during ${request.method} ${request.url}: ${error instanceof Error ? error.message : String(error)}`,
+      );
       return;
     }
     // The admin console's API answers its own JSON errors, also for errors no controller saw (a body that is not JSON).
@@ -83,30 +93,52 @@ export class ScimExceptionFilter implements ExceptionFilter {
       const retryAfter = error.retryAfterSeconds;
       const headers: Record<string, string> = {};
       if (error.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="SCIM"';
-      if (retryAfter !== undefined || error.status === 503) headers['Retry-After'] = String(retryAfter ?? RETRY_AFTER_SECONDS);
+      if (retryAfter !== undefined || error.status === 503)
+        headers['Retry-After'] = String(retryAfter ?? RETRY_AFTER_SECONDS);
       return { status: error.status, detail: error.detail, scimType: error.scimType, headers };
     }
     const refusal = answerForRefusal(error);
-    if (refusal) return { status: refusal.status, detail: refusal.detail, scimType: refusal.scimType as ScimType | undefined };
+    if (refusal)
+      return { status: refusal.status, detail: refusal.detail, scimType: refusal.scimType as ScimType | undefined };
     // Known by its type, not by probing: the probe may already see Postgres back (a pool timeout is still a 503).
     const outage = databaseOutage(error);
     if (outage) return { status: 503, detail: outage, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } };
     // Nest wraps Fastify's body-parsing errors in an HttpException whose cause is the original.
-    const fastify = fastifyAnswer(error, request) ?? (error instanceof HttpException ? fastifyAnswer(error.cause, request) : undefined);
+    const fastify =
+      fastifyAnswer(error, request) ??
+      (error instanceof HttpException ? fastifyAnswer(error.cause, request) : undefined);
     if (fastify) return fastify;
     // A read the database refuses for a reason a retry cannot cure: 400 for the data, else our fault (500).
     const permanent = answerForPermanentDatabaseError(error);
     if (permanent) {
-      if (permanent.status >= 500) this.logger.error(`Database refused ${request.method} ${request.url}`, error instanceof Error ? error.stack : String(error));
-      return { status: permanent.status, detail: permanent.detail, scimType: permanent.scimType as ScimType | undefined };
+      if (permanent.status >= 500)
+        this.logger.error(
+          `Database refused ${request.method} ${request.url}`,
+          error instanceof Error ? error.stack : String(error),
+        );
+      return {
+        status: permanent.status,
+        detail: permanent.detail,
+        scimType: permanent.scimType as ScimType | undefined,
+      };
     }
     if (error instanceof HttpException) return this.httpAnswer(error, request);
     const down = await this.probe.outage();
     if (down) {
-      return { status: 503, detail: `The service is temporarily unavailable (${down} cannot be reached). Retry later.`, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } };
+      return {
+        status: 503,
+        detail: `The service is temporarily unavailable (${down} cannot be reached). Retry later.`,
+        headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+      };
     }
-    this.logger.error(`Unexpected error on ${request.method} ${request.url}`, error instanceof Error ? error.stack : String(error));
-    return { status: 500, detail: 'An unexpected error occurred. It has been logged; retry the request, and report it if it persists.' };
+    this.logger.error(
+      `Unexpected error on ${request.method} ${request.url}`,
+      error instanceof Error ? error.stack : String(error),
+    );
+    return {
+      status: 500,
+      detail: 'An unexpected error occurred. It has been logged; retry the request, and report it if it persists.',
+    };
   }
 
   /** Nest's own exceptions: unknown routes become 404 or, for a known path, 405 with `Allow`. */
@@ -116,9 +148,16 @@ export class ScimExceptionFilter implements ExceptionFilter {
       const path = request.url.split('?')[0] ?? '';
       const allowed = allowedMethods(path);
       if (allowed.length > 0) {
-        return { status: 405, detail: `${request.method} is not supported on ${path}; allowed: ${allowed.join(', ')}.`, headers: { Allow: allowed.join(', ') } };
+        return {
+          status: 405,
+          detail: `${request.method} is not supported on ${path}; allowed: ${allowed.join(', ')}.`,
+          headers: { Allow: allowed.join(', ') },
+        };
       }
-      return { status: 404, detail: `There is no endpoint at ${path}. SCIM endpoints live under /api/scim (Users, Groups, Schemas, ResourceTypes, ServiceProviderConfig).` };
+      return {
+        status: 404,
+        detail: `There is no endpoint at ${path}. SCIM endpoints live under /api/scim (Users, Groups, Schemas, ResourceTypes, ServiceProviderConfig).`,
+      };
     }
     return { status, detail: error.message };
   }

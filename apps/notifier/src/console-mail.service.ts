@@ -23,7 +23,11 @@ export class ConsoleMailService {
   }
 
   async sendTestEmail(jobId: string, request: TestEmailRequest): Promise<void> {
-    await this.sender.send({ to: request.to, messageId: `<test-${jobId}@${this.domain}>`, ...renderTestEmail(request) });
+    await this.sender.send({
+      to: request.to,
+      messageId: `<test-${jobId}@${this.domain}>`,
+      ...renderTestEmail(request),
+    });
   }
 
   close(): void {

@@ -56,8 +56,11 @@ export class DigestScheduler implements OnModuleInit, BeforeApplicationShutdown 
 
   private async tick(): Promise<void> {
     try {
-      const gathered = await this.store.gatherDue(this.config.digestMs, messageIdDomain(this.config.mailFrom), (tenant, failures, digestId) =>
-        renderFailureDigest(tenant, failures, digestActivityUrl(this.config.publicUrl, digestId)),
+      const gathered = await this.store.gatherDue(
+        this.config.digestMs,
+        messageIdDomain(this.config.mailFrom),
+        (tenant, failures, digestId) =>
+          renderFailureDigest(tenant, failures, digestActivityUrl(this.config.publicUrl, digestId)),
       );
       if (gathered > 0) this.logger.log(`Gathered ${gathered} digest(s)`);
       for (;;) {

@@ -10,11 +10,15 @@ import { NotifierModule } from './notifier.module';
 async function bootstrap(): Promise<void> {
   const config = loadNotifierConfig();
   const logger = createLogger({ app: 'notifier', level: config.logLevel, format: config.logFormat });
-  const app = await NestFactory.createApplicationContext(NotifierModule.register(config, logger), { logger: new NestPinoLogger(logger) });
+  const app = await NestFactory.createApplicationContext(NotifierModule.register(config, logger), {
+    logger: new NestPinoLogger(logger),
+  });
   closeOnSignals(app, (message) => Logger.log(message, 'Notifier'));
   Logger.log(
     `Notifier ready: digest window ${config.digestMs} ms, SMTP ${new URL(config.smtpUrl).host}, ` +
-      (config.metricsPort !== undefined ? `/metrics and /health on :${config.metricsPort}` : 'no metrics listener (METRICS_PORT unset)'),
+      (config.metricsPort !== undefined
+        ? `/metrics and /health on :${config.metricsPort}`
+        : 'no metrics listener (METRICS_PORT unset)'),
     'Notifier',
   );
 }

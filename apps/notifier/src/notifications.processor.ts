@@ -2,7 +2,14 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModu
 import { Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
 import { NotificationStore } from '@scim/directory';
-import { NOTIFICATIONS_QUEUE, NOTIFICATION_JOB_NAMES, failedNoticeRecord, isPayloadRemoved, type NotificationJobData, type NotificationJobName } from '@scim/queue';
+import {
+  NOTIFICATIONS_QUEUE,
+  NOTIFICATION_JOB_NAMES,
+  failedNoticeRecord,
+  isPayloadRemoved,
+  type NotificationJobData,
+  type NotificationJobName,
+} from '@scim/queue';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config/notifier.config';
 import { ConsoleMailService } from './console-mail.service';
 
@@ -28,7 +35,11 @@ export class NotificationsProcessor implements OnModuleInit, BeforeApplicationSh
   ) {}
 
   onModuleInit(): void {
-    const handled: Record<NotificationJobName, true> = { 'record-failure': true, 'send-sign-in-links': true, 'send-test-email': true };
+    const handled: Record<NotificationJobName, true> = {
+      'record-failure': true,
+      'send-sign-in-links': true,
+      'send-test-email': true,
+    };
     const unhandled = NOTIFICATION_JOB_NAMES.filter((name) => !handled[name]);
     if (unhandled.length > 0) throw new Error(`No handler for notification jobs: ${unhandled.join(', ')}`);
     this.worker = new Worker(NOTIFICATIONS_QUEUE, (job: Job) => this.process(job), {
@@ -41,9 +52,15 @@ export class NotificationsProcessor implements OnModuleInit, BeforeApplicationSh
       if (job?.name !== 'record-failure') return;
       const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
       if (!final || isPayloadRemoved(job.data)) return;
-      this.logger.error(`Failure notice ${job.id} could not be recorded after ${job.attemptsMade} attempts: ${error.message}`);
+      this.logger.error(
+        `Failure notice ${job.id} could not be recorded after ${job.attemptsMade} attempts: ${error.message}`,
+      );
       // The failed set keeps the notice's ids and reason code, not whom it names.
-      job.updateData(failedNoticeRecord(job.data as NotificationJobData<'record-failure'>)).catch((updateError: Error) => this.logger.warn(`Could not strip failed notice ${job.id}: ${updateError.message}`));
+      job
+        .updateData(failedNoticeRecord(job.data as NotificationJobData<'record-failure'>))
+        .catch((updateError: Error) =>
+          this.logger.warn(`Could not strip failed notice ${job.id}: ${updateError.message}`),
+        );
     });
   }
 

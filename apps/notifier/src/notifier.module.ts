@@ -18,7 +18,11 @@ export class NotifierModule {
       module: NotifierModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...directoryDataSourceOptions({ url: config.databaseUrl, poolSize: NOTIFIER_POOL_SIZE, applicationName: `scim-notifier-${process.pid}` }),
+          ...directoryDataSourceOptions({
+            url: config.databaseUrl,
+            poolSize: NOTIFIER_POOL_SIZE,
+            applicationName: `scim-notifier-${process.pid}`,
+          }),
           retryAttempts: 10,
           retryDelay: 1000,
         }),

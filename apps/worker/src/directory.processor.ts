@@ -58,7 +58,11 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
       this.logger.error(`Write ${job?.id} (${job?.name}) failed after ${job?.attemptsMade} attempts: ${error.message}`);
       // In the failed set for days: keep the ids and the reason, not the names and emails.
       if (job && !isPayloadRemoved(job.data)) {
-        job.updateData(failedWriteRecord(job.data)).catch((updateError: Error) => this.logger.warn(`Could not strip the payload of failed write ${job.id}: ${updateError.message}`));
+        job
+          .updateData(failedWriteRecord(job.data))
+          .catch((updateError: Error) =>
+            this.logger.warn(`Could not strip the payload of failed write ${job.id}: ${updateError.message}`),
+          );
       }
     });
   }
@@ -75,7 +79,8 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
     if (!isDirectoryJobName(job.name)) {
       throw new Error(`No handler for job "${job.name}"`);
     }
-    if (isPayloadRemoved(job.data)) throw new UnrecoverableError('The job failed before and its payload was removed; it cannot run again.');
+    if (isPayloadRemoved(job.data))
+      throw new UnrecoverableError('The job failed before and its payload was removed; it cannot run again.');
     const typed = { name: job.name, data: job.data } as DirectoryJobInput;
     const startedAt = performance.now();
     let result: WriteResult;
@@ -88,7 +93,12 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
         this.logger.error(`Write ${job.id} (${job.name}) refused by the database: ${(error as Error).message}`);
         const { status, scimType, detail } = permanent;
         this.telemetry.applied(typed, { ok: false, status, detail, ...(scimType ? { scimType } : {}) }, startedAt);
-        await this.reply(typed.data.replyTo, typed.data.operationId, { ok: false, status, detail, ...(scimType ? { scimType } : {}) });
+        await this.reply(typed.data.replyTo, typed.data.operationId, {
+          ok: false,
+          status,
+          detail,
+          ...(scimType ? { scimType } : {}),
+        });
         throw new UnrecoverableError(detail);
       }
       const attempts = job.attemptsMade + 1;

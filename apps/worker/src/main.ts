@@ -10,12 +10,16 @@ import { WorkerModule } from './worker.module';
 async function bootstrap(): Promise<void> {
   const config = loadWorkerConfig();
   const logger = createLogger({ app: 'worker', level: config.logLevel, format: config.logFormat });
-  const app = await NestFactory.createApplicationContext(WorkerModule.register(config, logger), { logger: new NestPinoLogger(logger) });
+  const app = await NestFactory.createApplicationContext(WorkerModule.register(config, logger), {
+    logger: new NestPinoLogger(logger),
+  });
   closeOnSignals(app, (message) => Logger.log(message, 'Worker'));
   // The connection budget this process takes (README, "Running at scale").
   Logger.log(
     `Worker started: processing "directory" with concurrency ${config.concurrency}, up to ${config.dbPoolSize} Postgres connections, ` +
-      (config.metricsPort !== undefined ? `/metrics and /health on :${config.metricsPort}` : 'no metrics listener (METRICS_PORT unset)'),
+      (config.metricsPort !== undefined
+        ? `/metrics and /health on :${config.metricsPort}`
+        : 'no metrics listener (METRICS_PORT unset)'),
     'Worker',
   );
 }

@@ -15,7 +15,11 @@ export class NotificationsProducer implements FailureNotifier, OnApplicationShut
   private readonly queue: Queue;
 
   constructor(@Inject(WORKER_CONFIG) config: WorkerConfig) {
-    this.connection = new IORedis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'scim-worker-notifications' });
+    this.connection = new IORedis(config.redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectionName: 'scim-worker-notifications',
+    });
     this.connection.on('error', () => undefined);
     this.queue = new Queue(NOTIFICATIONS_QUEUE, { connection: this.connection, prefix: config.queuePrefix });
     this.queue.on('error', () => undefined);

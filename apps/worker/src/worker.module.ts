@@ -34,7 +34,8 @@ export class WorkerModule {
         NotificationsProducer,
         {
           provide: DirectoryWriter,
-          useFactory: (ds: DataSource, notifications: NotificationsProducer) => new DirectoryWriter(ds, new TenantSettingsCache(new TenantRepository(ds)), notifications),
+          useFactory: (ds: DataSource, notifications: NotificationsProducer) =>
+            new DirectoryWriter(ds, new TenantSettingsCache(new TenantRepository(ds)), notifications),
           inject: [DataSource, NotificationsProducer],
         },
         DirectoryProcessor,

@@ -39,7 +39,10 @@ describe('loadEnv', () => {
   });
 
   it('leaves METRICS_PORT and OPERATOR_TOKEN unset by default (no listener, no dashboard)', () => {
-    expect(loadEnv(['METRICS_PORT', 'OPERATOR_TOKEN'], {})).toEqual({ METRICS_PORT: undefined, OPERATOR_TOKEN: undefined });
+    expect(loadEnv(['METRICS_PORT', 'OPERATOR_TOKEN'], {})).toEqual({
+      METRICS_PORT: undefined,
+      OPERATOR_TOKEN: undefined,
+    });
   });
 
   it('leaves WORKER_CONCURRENCY and DB_POOL_SIZE unset by default (each app applies its own fixed default)', () => {
@@ -49,7 +52,10 @@ describe('loadEnv', () => {
   });
 
   it('returns only the variables asked for', () => {
-    expect(loadEnv(['PORT', 'QUEUE_PREFIX'], { PORT: '9090', DATABASE_URL: 'not a url' })).toEqual({ PORT: 9090, QUEUE_PREFIX: 'scim' });
+    expect(loadEnv(['PORT', 'QUEUE_PREFIX'], { PORT: '9090', DATABASE_URL: 'not a url' })).toEqual({
+      PORT: 9090,
+      QUEUE_PREFIX: 'scim',
+    });
   });
 
   it('does not validate variables it was not asked for', () => {
@@ -175,7 +181,9 @@ describe('loadEnv', () => {
 
     it('does not echo a bad OPERATOR_TOKEN, only its length', () => {
       const error = configError(['OPERATOR_TOKEN'], { OPERATOR_TOKEN: 'short-secret' });
-      expect(error.problems).toEqual(['OPERATOR_TOKEN: must be at least 16 characters (e.g. openssl rand -hex 32) (got 12 characters)']);
+      expect(error.problems).toEqual([
+        'OPERATOR_TOKEN: must be at least 16 characters (e.g. openssl rand -hex 32) (got 12 characters)',
+      ]);
       expect(error.message).not.toContain('short-secret');
     });
 
@@ -206,7 +214,17 @@ describe('loadEnv', () => {
       });
       const named = error.problems.map((p) => p.split(':')[0]);
       expect(new Set(named)).toEqual(
-        new Set(['DATABASE_URL', 'REDIS_URL', 'PORT', 'PUBLIC_URL', 'SMTP_URL', 'NOTIFY_DIGEST_MS', 'NOTIFY_RETRY_MS', 'WRITE_TIMEOUT_MS', 'QUEUE_PREFIX']),
+        new Set([
+          'DATABASE_URL',
+          'REDIS_URL',
+          'PORT',
+          'PUBLIC_URL',
+          'SMTP_URL',
+          'NOTIFY_DIGEST_MS',
+          'NOTIFY_RETRY_MS',
+          'WRITE_TIMEOUT_MS',
+          'QUEUE_PREFIX',
+        ]),
       );
       for (const name of named) expect(error.message).toContain(`  - ${name}:`);
       expect(error.message).toMatch(/^Invalid configuration:\n/);
@@ -214,7 +232,11 @@ describe('loadEnv', () => {
     });
 
     it('reports only the bad variables, not the good ones around them', () => {
-      const error = configError(['PORT', 'REDIS_URL', 'QUEUE_PREFIX'], { PORT: '8081', REDIS_URL: 'nope', QUEUE_PREFIX: 'ok' });
+      const error = configError(['PORT', 'REDIS_URL', 'QUEUE_PREFIX'], {
+        PORT: '8081',
+        REDIS_URL: 'nope',
+        QUEUE_PREFIX: 'ok',
+      });
       expect(error.problems).toHaveLength(1);
       expect(error.problems[0]).toMatch(/^REDIS_URL: /);
     });

@@ -5,12 +5,27 @@ import { z } from 'zod';
  * validates them once at start-up, and fails with the list of every bad variable.
  */
 export const ENV = {
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/scim'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('scim'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .default('postgres://postgres@127.0.0.1:5432/scim'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
+    .default('scim'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:8080').transform((url) => url.replace(/\/+$/, '')),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').default('smtp://127.0.0.1:1025'),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('http://localhost:8080')
+    .transform((url) => url.replace(/\/+$/, '')),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .default('smtp://127.0.0.1:1025'),
   MAIL_FROM: z.string().min(3).default('SCIM provisioning <provisioning@localhost>'),
   NOTIFY_DIGEST_MS: z.coerce.number().int().positive().default(60000),
   NOTIFY_RETRY_MS: z.coerce.number().int().positive().default(15000),
@@ -28,7 +43,12 @@ export const ENV = {
   /** `off` drops the per-request and per-write metrics (and /metrics answers 404), e.g. to measure their cost. */
   METRICS: z.enum(['on', 'off']).default('on'),
   /** Per-tenant token bucket: the rate (Entra documents that it needs 25/s) and the burst. */
-  RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(25, 'must be at least 25 (the rate Entra needs)').max(1_000_000).default(50),
+  RATE_LIMIT_PER_SECOND: z.coerce
+    .number()
+    .int()
+    .min(25, 'must be at least 25 (the rate Entra needs)')
+    .max(1_000_000)
+    .default(50),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000_000).default(100),
   /** Protects the queue dashboard at /admin/queues; unset, the dashboard is off. */
   OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)').optional(),
@@ -58,7 +78,12 @@ export function loadEnv<K extends EnvName>(names: readonly K[], env: NodeJS.Proc
   const input = Object.fromEntries(names.map((name) => [name, env[name]?.trim() === '' ? undefined : env[name]]));
   const parsed = z.object(shape).safeParse(input);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${shown(String(issue.path[0]), input[String(issue.path[0])])})`));
+    throw new ConfigError(
+      parsed.error.issues.map(
+        (issue) =>
+          `${issue.path.join('.')}: ${issue.message} (got ${shown(String(issue.path[0]), input[String(issue.path[0])])})`,
+      ),
+    );
   }
   return parsed.data as Picked<K>;
 }

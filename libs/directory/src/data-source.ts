@@ -15,8 +15,24 @@ import { FailureNotifications1764170000000 } from './migrations/1764170000000-fa
 import { AdminConsole1764180000000 } from './migrations/1764180000000-admin-console';
 import { Operability1764190000000 } from './migrations/1764190000000-operability';
 
-export const DIRECTORY_ENTITIES = [TenantEntity, ApiTokenEntity, UserEntity, GroupEntity, GroupMemberEntity, OperationEntity, NotificationDigestEntity, AdminSignInLinkEntity, AdminSessionEntity];
-export const DIRECTORY_MIGRATIONS = [InitialSchema1764150000000, Groups1764160000000, FailureNotifications1764170000000, AdminConsole1764180000000, Operability1764190000000];
+export const DIRECTORY_ENTITIES = [
+  TenantEntity,
+  ApiTokenEntity,
+  UserEntity,
+  GroupEntity,
+  GroupMemberEntity,
+  OperationEntity,
+  NotificationDigestEntity,
+  AdminSignInLinkEntity,
+  AdminSessionEntity,
+];
+export const DIRECTORY_MIGRATIONS = [
+  InitialSchema1764150000000,
+  Groups1764160000000,
+  FailureNotifications1764170000000,
+  AdminConsole1764180000000,
+  Operability1764190000000,
+];
 
 export interface DatabaseOptions {
   url: string;
@@ -66,7 +82,10 @@ export function directoryDataSourceOptions(options: DatabaseOptions): DataSource
 
 /** A plain pool with the same limits, for reads outside TypeORM (the gateway's member pages). */
 export function createGuardedPool(options: DatabaseOptions): GuardedPool {
-  return new GuardedPool({ connectionString: options.url, application_name: options.applicationName, ...poolConfig(options) }, options.circuit);
+  return new GuardedPool(
+    { connectionString: options.url, application_name: options.applicationName, ...poolConfig(options) },
+    options.circuit,
+  );
 }
 
 export function createDirectoryDataSource(options: DatabaseOptions): DataSource {

@@ -98,21 +98,51 @@ export function answerForPermanentDatabaseError(error: unknown): ErrorAnswer | u
   switch (sqlState.slice(0, 2)) {
     case '22':
     case '54':
-      return { status: 400, scimType: 'invalidValue', reason, detail: `The directory cannot store a value of this request (${message}); correct the value and send the request again.` };
+      return {
+        status: 400,
+        scimType: 'invalidValue',
+        reason,
+        detail: `The directory cannot store a value of this request (${message}); correct the value and send the request again.`,
+      };
     case '23':
       return sqlState === POSTGRES_UNIQUE_VIOLATION
-        ? { status: 409, scimType: 'uniqueness', reason, detail: `The request conflicts with an existing resource (${message}).` }
-        : { status: 400, scimType: 'invalidValue', reason, detail: `The request breaks a rule of the directory (${message}).` };
+        ? {
+            status: 409,
+            scimType: 'uniqueness',
+            reason,
+            detail: `The request conflicts with an existing resource (${message}).`,
+          }
+        : {
+            status: 400,
+            scimType: 'invalidValue',
+            reason,
+            detail: `The request breaks a rule of the directory (${message}).`,
+          };
     default:
-      return { status: 500, reason: FailureReason.Internal, detail: `The directory could not run this request (SQLSTATE ${sqlState}: ${message}); it was not applied and retrying will not help. Report it to the operator of the service.` };
+      return {
+        status: 500,
+        reason: FailureReason.Internal,
+        detail: `The directory could not run this request (SQLSTATE ${sqlState}: ${message}); it was not applied and retrying will not help. Report it to the operator of the service.`,
+      };
   }
 }
 
 /** The SCIM answer for a refusal (a rule said no, or the request was invalid); undefined for anything else. */
 export function answerForRefusal(error: unknown): ErrorAnswer | undefined {
   if (error instanceof DirectoryError) {
-    return { ...STATUS_BY_CODE[error.code], detail: error.detail, reason: error.code, ...(error.context ? { context: error.context } : {}) };
+    return {
+      ...STATUS_BY_CODE[error.code],
+      detail: error.detail,
+      reason: error.code,
+      ...(error.context ? { context: error.context } : {}),
+    };
   }
-  if (error instanceof ScimError) return { status: error.status, scimType: error.scimType, detail: error.detail, reason: FailureReason.InvalidRequest };
+  if (error instanceof ScimError)
+    return {
+      status: error.status,
+      scimType: error.scimType,
+      detail: error.detail,
+      reason: FailureReason.InvalidRequest,
+    };
   return undefined;
 }

@@ -27,8 +27,16 @@ export type DirectoryJob =
   | { name: 'replace-user'; data: WriteEnvelope & { userId: string; user: JsonDocument }; result: WriteResult }
   | { name: 'patch-user'; data: WriteEnvelope & { userId: string; patch: JsonDocument }; result: WriteResult }
   | { name: 'delete-user'; data: WriteEnvelope & { userId: string }; result: WriteResult }
-  | { name: 'create-group'; data: WriteEnvelope & { group: JsonDocument; members: MemberRefJson[] }; result: WriteResult }
-  | { name: 'replace-group'; data: WriteEnvelope & { groupId: string; group: JsonDocument; members: MemberRefJson[] }; result: WriteResult }
+  | {
+      name: 'create-group';
+      data: WriteEnvelope & { group: JsonDocument; members: MemberRefJson[] };
+      result: WriteResult;
+    }
+  | {
+      name: 'replace-group';
+      data: WriteEnvelope & { groupId: string; group: JsonDocument; members: MemberRefJson[] };
+      result: WriteResult;
+    }
   | { name: 'patch-group'; data: WriteEnvelope & { groupId: string; patch: JsonDocument }; result: WriteResult }
   | { name: 'delete-group'; data: WriteEnvelope & { groupId: string }; result: WriteResult };
 

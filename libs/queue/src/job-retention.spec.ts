@@ -6,28 +6,82 @@ const OPERATION = '9b2e4c6a-8d1f-4e3b-a5c7-6f8e0d2b4a1c';
 const USER = '7f4bc1a3-285e-48ae-8202-5accb43efb0e';
 
 describe('what the queues keep in Redis', () => {
-  it('stores a write\'s outcome without the resource or the detail', () => {
-    const resource = { id: USER, data: { userName: 'ada@acme.com', name: { givenName: 'Ada' } }, version: 1, created: 'c', lastModified: 'm' };
+  it("stores a write's outcome without the resource or the detail", () => {
+    const resource = {
+      id: USER,
+      data: { userName: 'ada@acme.com', name: { givenName: 'Ada' } },
+      version: 1,
+      created: 'c',
+      lastModified: 'm',
+    };
     expect(storedOutcome({ ok: true, status: 201, resource })).toEqual({ ok: true, status: 201 });
-    expect(storedOutcome({ ok: false, status: 409, scimType: 'uniqueness', detail: 'userName "ada@acme.com" is already taken' })).toEqual({ ok: false, status: 409 });
+    expect(
+      storedOutcome({
+        ok: false,
+        status: 409,
+        scimType: 'uniqueness',
+        detail: 'userName "ada@acme.com" is already taken',
+      }),
+    ).toEqual({ ok: false, status: 409 });
   });
 
   it('keeps only the ids of a failed write', () => {
-    const data = { operationId: OPERATION, tenantId: TENANT, replyTo: 'scim:directory-replies:g', deadline: 1, userId: USER, user: { userName: 'ada@acme.com' } };
-    expect(failedWriteRecord(data)).toEqual({ operationId: OPERATION, tenantId: TENANT, userId: USER, payload: 'removed' });
-    expect(failedWriteRecord({ operationId: OPERATION, tenantId: TENANT, groupId: USER, patch: { Operations: [] } })).toEqual({ operationId: OPERATION, tenantId: TENANT, groupId: USER, payload: 'removed' });
+    const data = {
+      operationId: OPERATION,
+      tenantId: TENANT,
+      replyTo: 'scim:directory-replies:g',
+      deadline: 1,
+      userId: USER,
+      user: { userName: 'ada@acme.com' },
+    };
+    expect(failedWriteRecord(data)).toEqual({
+      operationId: OPERATION,
+      tenantId: TENANT,
+      userId: USER,
+      payload: 'removed',
+    });
+    expect(
+      failedWriteRecord({ operationId: OPERATION, tenantId: TENANT, groupId: USER, patch: { Operations: [] } }),
+    ).toEqual({ operationId: OPERATION, tenantId: TENANT, groupId: USER, payload: 'removed' });
     expect(failedWriteRecord(null)).toEqual({ operationId: null, tenantId: null, payload: 'removed' });
     // The request id finds the write's log lines.
-    expect(failedWriteRecord({ ...data, requestId: 'req-1' })).toEqual({ operationId: OPERATION, requestId: 'req-1', tenantId: TENANT, userId: USER, payload: 'removed' });
+    expect(failedWriteRecord({ ...data, requestId: 'req-1' })).toEqual({
+      operationId: OPERATION,
+      requestId: 'req-1',
+      tenantId: TENANT,
+      userId: USER,
+      payload: 'removed',
+    });
   });
 
   it('keeps the ids and reason code of a failed notice, not whom it names or the detail', () => {
     const notice: FailureNotice = {
-      tenantId: TENANT, operationId: OPERATION, kind: 'create-user', resourceType: 'User', resourceId: null, resourceName: 'ada@acme.com', externalId: 'ext-ada',
-      status: 400, scimType: 'invalidValue', detail: 'The work email "ada@gmail.com" is not allowed', reason: 'WORK_EMAIL_REJECTED', context: { address: 'ada@gmail.com' }, occurredAt: '2026-01-01T00:00:00.000Z',
+      tenantId: TENANT,
+      operationId: OPERATION,
+      kind: 'create-user',
+      resourceType: 'User',
+      resourceId: null,
+      resourceName: 'ada@acme.com',
+      externalId: 'ext-ada',
+      status: 400,
+      scimType: 'invalidValue',
+      detail: 'The work email "ada@gmail.com" is not allowed',
+      reason: 'WORK_EMAIL_REJECTED',
+      context: { address: 'ada@gmail.com' },
+      occurredAt: '2026-01-01T00:00:00.000Z',
     };
     const record = failedNoticeRecord(notice);
-    expect(record).toEqual({ tenantId: TENANT, operationId: OPERATION, kind: 'create-user', resourceType: 'User', resourceId: null, status: 400, reason: 'WORK_EMAIL_REJECTED', occurredAt: '2026-01-01T00:00:00.000Z', payload: 'removed' });
+    expect(record).toEqual({
+      tenantId: TENANT,
+      operationId: OPERATION,
+      kind: 'create-user',
+      resourceType: 'User',
+      resourceId: null,
+      status: 400,
+      reason: 'WORK_EMAIL_REJECTED',
+      occurredAt: '2026-01-01T00:00:00.000Z',
+      payload: 'removed',
+    });
     expect(JSON.stringify(record)).not.toContain('ada');
   });
 

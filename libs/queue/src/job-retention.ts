@@ -31,7 +31,11 @@ export interface FailedWriteRecord {
 }
 
 export function failedWriteRecord(data: unknown): FailedWriteRecord {
-  const record: FailedWriteRecord = { operationId: stringField(data, 'operationId'), tenantId: stringField(data, 'tenantId'), payload: 'removed' };
+  const record: FailedWriteRecord = {
+    operationId: stringField(data, 'operationId'),
+    tenantId: stringField(data, 'tenantId'),
+    payload: 'removed',
+  };
   const requestId = stringField(data, 'requestId');
   if (requestId !== null) record.requestId = requestId;
   const userId = stringField(data, 'userId');
@@ -42,7 +46,10 @@ export function failedWriteRecord(data: unknown): FailedWriteRecord {
 }
 
 /** What a notice that could not be recorded for a day keeps: ids and codes, not the name or the detail. */
-export type FailedNoticeRecord = Pick<FailureNotice, 'tenantId' | 'operationId' | 'kind' | 'resourceType' | 'resourceId' | 'status' | 'reason' | 'occurredAt'> & {
+export type FailedNoticeRecord = Pick<
+  FailureNotice,
+  'tenantId' | 'operationId' | 'kind' | 'resourceType' | 'resourceId' | 'status' | 'reason' | 'occurredAt'
+> & {
   payload: 'removed';
 };
 

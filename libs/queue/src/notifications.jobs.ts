@@ -54,7 +54,11 @@ export type NotificationJob =
   | { name: 'send-test-email'; data: TestEmailRequest; result: void };
 export type NotificationJobName = NotificationJob['name'];
 export type NotificationJobData<N extends NotificationJobName> = Extract<NotificationJob, { name: N }>['data'];
-export const NOTIFICATION_JOB_NAMES: readonly NotificationJobName[] = ['record-failure', 'send-sign-in-links', 'send-test-email'];
+export const NOTIFICATION_JOB_NAMES: readonly NotificationJobName[] = [
+  'record-failure',
+  'send-sign-in-links',
+  'send-test-email',
+];
 
 /**
  * Recording a failure needs Postgres; while it is down the job waits and retries every 10 s for

@@ -19,7 +19,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Runs the checks at once, each bounded by a timeout; 'ok' only when all of them pass. */
-export async function runHealthChecks(checks: Record<string, HealthCheck>, timeoutMs = HEALTH_CHECK_TIMEOUT_MS): Promise<HealthReport> {
+export async function runHealthChecks(
+  checks: Record<string, HealthCheck>,
+  timeoutMs = HEALTH_CHECK_TIMEOUT_MS,
+): Promise<HealthReport> {
   const names = Object.keys(checks);
   const results = await Promise.all(
     names.map((name) =>

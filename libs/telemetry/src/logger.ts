@@ -6,7 +6,13 @@ export type LogFormat = 'json' | 'pretty';
 /** LOG_LEVEL's names (Nest's) and the pino levels they mean. */
 export type LogLevelName = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
-const PINO_LEVELS: Record<LogLevelName, pino.Level> = { error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
+const PINO_LEVELS: Record<LogLevelName, pino.Level> = {
+  error: 'error',
+  warn: 'warn',
+  log: 'info',
+  debug: 'debug',
+  verbose: 'trace',
+};
 
 export interface LoggerOptions {
   app: AppName;
@@ -58,7 +64,10 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   if (options.destination) return pino(settings, options.destination);
   if (options.format === 'pretty') return pino(settings, prettyStream());
-  return pino(settings, pino.destination({ dest: 1, sync: false, minLength: STDOUT_CHUNK_BYTES, periodicFlush: STDOUT_FLUSH_MS }));
+  return pino(
+    settings,
+    pino.destination({ dest: 1, sync: false, minLength: STDOUT_CHUNK_BYTES, periodicFlush: STDOUT_FLUSH_MS }),
+  );
 }
 
 function prettyStream(): DestinationStream {
@@ -73,7 +82,9 @@ function prettyStream(): DestinationStream {
 /** A start-up failure (bad configuration, say) as one line, before the app's logger exists. */
 export function logFatal(app: AppName, error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`${JSON.stringify({ level: 'fatal', time: new Date().toISOString(), app, pid: process.pid, msg: message })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ level: 'fatal', time: new Date().toISOString(), app, pid: process.pid, msg: message })}\n`,
+  );
 }
 
 export type { Logger };

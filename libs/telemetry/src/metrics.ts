@@ -43,7 +43,11 @@ export class HttpMetrics {
 
 /** `scim_rate_limited_total`: requests answered 429 by the per-tenant limit. */
 export function rateLimitedCounter(registry: Registry): Counter {
-  return new Counter({ name: 'scim_rate_limited_total', help: 'Requests refused with 429 by the per-tenant rate limit.', registers: [registry] });
+  return new Counter({
+    name: 'scim_rate_limited_total',
+    help: 'Requests refused with 429 by the per-tenant rate limit.',
+    registers: [registry],
+  });
 }
 
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
@@ -53,7 +57,10 @@ export type QueueState = (typeof QUEUE_STATES)[number];
  * `scim_directory_queue_jobs{state}`, read from Redis at scrape time. When Redis does not answer the
  * family is left empty rather than failing the whole scrape.
  */
-export function directoryQueueGauge(registry: Registry, count: () => Promise<Partial<Record<QueueState, number>>>): Gauge<'state'> {
+export function directoryQueueGauge(
+  registry: Registry,
+  count: () => Promise<Partial<Record<QueueState, number>>>,
+): Gauge<'state'> {
   return new Gauge({
     name: 'scim_directory_queue_jobs',
     help: 'Jobs in the directory queue by state (waiting, active, delayed, failed).',

@@ -34,7 +34,9 @@ async function handle(endpoints: OpsEndpoints, request: IncomingMessage, respons
       response.end(await endpoints.registry.metrics());
       return;
     default:
-      return sendJson(response, 404, { detail: `No ${path} here: this listener serves /metrics, /health/live and /health/ready.` });
+      return sendJson(response, 404, {
+        detail: `No ${path} here: this listener serves /metrics, /health/live and /health/ready.`,
+      });
   }
 }
 
@@ -45,7 +47,8 @@ async function handle(endpoints: OpsEndpoints, request: IncomingMessage, respons
 export async function startOpsServer(port: number, endpoints: OpsEndpoints): Promise<Server> {
   const server = createServer((request, response) => {
     handle(endpoints, request, response).catch((error: unknown) => {
-      if (!response.headersSent) sendJson(response, 500, { detail: error instanceof Error ? error.message : String(error) });
+      if (!response.headersSent)
+        sendJson(response, 500, { detail: error instanceof Error ? error.message : String(error) });
       else response.destroy();
     });
   });

@@ -3,12 +3,15 @@ import { MAX_REQUEST_ID_LENGTH, requestIdFrom } from './request-id';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('requestIdFrom', () => {
-  it.each(['3f2b8c1e-7a4d-4c55-9d0e-1a2b3c4d5e6f', '01J9ZQ4X8Y7K6M5N4P3R2S1T0V', 'Root=1-5759e988-bd862e3fe1be46a994272793', 'abc.def_ghi:1/2+3', 'x'])(
-    'keeps a safe id %j',
-    (id) => {
-      expect(requestIdFrom(id)).toBe(id);
-    },
-  );
+  it.each([
+    '3f2b8c1e-7a4d-4c55-9d0e-1a2b3c4d5e6f',
+    '01J9ZQ4X8Y7K6M5N4P3R2S1T0V',
+    'Root=1-5759e988-bd862e3fe1be46a994272793',
+    'abc.def_ghi:1/2+3',
+    'x',
+  ])('keeps a safe id %j', (id) => {
+    expect(requestIdFrom(id)).toBe(id);
+  });
 
   it.each([
     ['absent', undefined],

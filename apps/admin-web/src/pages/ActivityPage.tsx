@@ -45,7 +45,9 @@ function Details({ item }: { item: ActivityItem }) {
       ) : (
         item.notes.length > 0 && (
           <ul className="notes">
-            {item.notes.map((note) => <li key={note}>{note}</li>)}
+            {item.notes.map((note) => (
+              <li key={note}>{note}</li>
+            ))}
           </ul>
         )
       )}
@@ -61,11 +63,15 @@ function Details({ item }: { item: ActivityItem }) {
         {item.resourceId && (
           <>
             <dt>{item.resourceType} id</dt>
-            <dd><code>{item.resourceId}</code></dd>
+            <dd>
+              <code>{item.resourceId}</code>
+            </dd>
           </>
         )}
         <dt>Operation id</dt>
-        <dd><code>{item.id}</code></dd>
+        <dd>
+          <code>{item.id}</code>
+        </dd>
         <dt>Time</dt>
         <dd>{formatDateTime(item.at, true)}</dd>
       </dl>
@@ -163,22 +169,39 @@ export function ActivityPage({ params }: { params: URLSearchParams }) {
       <section className="card" aria-labelledby="log-heading">
         <div className="card-head">
           <h2 id="log-heading">Operations log</h2>
-          <span className="muted small" aria-live="off">{updatedAt ? `Refreshes every ${REFRESH_MS / 1000} s · updated ${formatDateTime(updatedAt, true)}` : ''}</span>
+          <span className="muted small" aria-live="off">
+            {updatedAt ? `Refreshes every ${REFRESH_MS / 1000} s · updated ${formatDateTime(updatedAt, true)}` : ''}
+          </span>
         </div>
         {digest && (
           <Notice kind="info">
             Showing the failures of one failure email.{' '}
-            <button type="button" className="link" onClick={() => navigate('/admin/activity')}>Show all activity</button>
+            <button type="button" className="link" onClick={() => navigate('/admin/activity')}>
+              Show all activity
+            </button>
           </Notice>
         )}
         <div className="filters">
           <label className="checkbox">
-            <input type="checkbox" checked={failedOnly} onChange={(e) => { setFailedOnly(e.target.checked); setCursors([]); }} />
+            <input
+              type="checkbox"
+              checked={failedOnly}
+              onChange={(e) => {
+                setFailedOnly(e.target.checked);
+                setCursors([]);
+              }}
+            />
             Failures only
           </label>
           <label className="inline">
             Show
-            <select value={type} onChange={(e) => { setType(e.target.value as ResourceFilter); setCursors([]); }}>
+            <select
+              value={type}
+              onChange={(e) => {
+                setType(e.target.value as ResourceFilter);
+                setCursors([]);
+              }}
+            >
               <option value="all">Users and groups</option>
               <option value="User">Users</option>
               <option value="Group">Groups</option>
@@ -186,11 +209,22 @@ export function ActivityPage({ params }: { params: URLSearchParams }) {
           </label>
           <label className="inline grow">
             Search
-            <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="userName, externalId or displayName" />
+            <input
+              type="search"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+              placeholder="userName, externalId or displayName"
+            />
           </label>
         </div>
         {error && <Notice kind="error">{error}</Notice>}
-        {page && page.items.length === 0 && <p className="empty">{before || failedOnly || query || type !== 'all' || digest ? 'Nothing matches these filters.' : 'No provisioning writes yet. They appear here as soon as Entra sends them.'}</p>}
+        {page && page.items.length === 0 && (
+          <p className="empty">
+            {before || failedOnly || query || type !== 'all' || digest
+              ? 'Nothing matches these filters.'
+              : 'No provisioning writes yet. They appear here as soon as Entra sends them.'}
+          </p>
+        )}
         {page && page.items.length > 0 && (
           <table className="table activity">
             <thead>
@@ -199,7 +233,9 @@ export function ActivityPage({ params }: { params: URLSearchParams }) {
                 <th scope="col">Operation</th>
                 <th scope="col">User or group</th>
                 <th scope="col">Outcome</th>
-                <th scope="col"><span className="visually-hidden">Details</span></th>
+                <th scope="col">
+                  <span className="visually-hidden">Details</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -207,7 +243,10 @@ export function ActivityPage({ params }: { params: URLSearchParams }) {
                 const open = expanded.has(item.id);
                 return (
                   <Fragment key={item.id}>
-                    <tr className={`row${item.outcome === 'failed' ? ' row-failed' : ''}${open ? ' row-open' : ''}`} onClick={() => toggle(item.id)}>
+                    <tr
+                      className={`row${item.outcome === 'failed' ? ' row-failed' : ''}${open ? ' row-open' : ''}`}
+                      onClick={() => toggle(item.id)}
+                    >
                       <td className="nowrap">{formatDateTime(item.at, true)}</td>
                       <td className="nowrap">{item.operation}</td>
                       <td className="name">
@@ -216,7 +255,9 @@ export function ActivityPage({ params }: { params: URLSearchParams }) {
                       </td>
                       <td>
                         {item.outcome === 'failed' ? (
-                          <span className="outcome outcome-failed">Failed<span className="muted small"> · {item.reason}</span></span>
+                          <span className="outcome outcome-failed">
+                            Failed<span className="muted small"> · {item.reason}</span>
+                          </span>
                         ) : (
                           <span className="outcome outcome-ok">Succeeded</span>
                         )}
@@ -250,9 +291,30 @@ export function ActivityPage({ params }: { params: URLSearchParams }) {
           </table>
         )}
         <div className="pager">
-          <button type="button" className="secondary small" disabled={cursors.length === 0} onClick={() => setCursors([])}>Newest</button>
-          <button type="button" className="secondary small" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>Newer</button>
-          <button type="button" className="secondary small" disabled={!page?.nextCursor} onClick={() => page?.nextCursor && setCursors((c) => [...c, page.nextCursor!])}>Older</button>
+          <button
+            type="button"
+            className="secondary small"
+            disabled={cursors.length === 0}
+            onClick={() => setCursors([])}
+          >
+            Newest
+          </button>
+          <button
+            type="button"
+            className="secondary small"
+            disabled={cursors.length === 0}
+            onClick={() => setCursors((c) => c.slice(0, -1))}
+          >
+            Newer
+          </button>
+          <button
+            type="button"
+            className="secondary small"
+            disabled={!page?.nextCursor}
+            onClick={() => page?.nextCursor && setCursors((c) => [...c, page.nextCursor!])}
+          >
+            Older
+          </button>
         </div>
       </section>
     </>

@@ -8,7 +8,11 @@ import { formatDateTime, formatRelative } from '../format';
 
 function When({ iso, never }: { iso: string | null; never: string }) {
   if (!iso) return <span className="muted">{never}</span>;
-  return <time dateTime={iso} title={formatDateTime(iso, true)}>{formatRelative(iso)}</time>;
+  return (
+    <time dateTime={iso} title={formatDateTime(iso, true)}>
+      {formatRelative(iso)}
+    </time>
+  );
 }
 
 /** The tutorial's "Settings › Integrations › SCIM User provisioning": Tenant URL and tokens. */
@@ -65,15 +69,30 @@ export function ConnectionPage() {
       <section className="card" aria-labelledby="entra-heading">
         <h2 id="entra-heading">Connect Microsoft Entra ID</h2>
         <div className="field-row">
-          <span className="label" id="tenant-url-label">Tenant URL</span>
-          <code className="value" aria-labelledby="tenant-url-label">{info?.tenantUrl ?? '…'}</code>
+          <span className="label" id="tenant-url-label">
+            Tenant URL
+          </span>
+          <code className="value" aria-labelledby="tenant-url-label">
+            {info?.tenantUrl ?? '…'}
+          </code>
           {info && <CopyButton value={info.tenantUrl} />}
         </div>
         <ol className="steps">
-          <li>In the Microsoft Entra admin center, open <b>Enterprise applications</b>, your application, then <b>Provisioning</b>, and set the mode to <b>Automatic</b>.</li>
-          <li>Under <b>Admin Credentials</b>, paste the Tenant URL above and, as <b>Secret Token</b>, a token generated below.</li>
-          <li>Press <b>Test Connection</b>. It should succeed, and appear below as the last Test Connection.</li>
-          <li>Enter a <b>Notification Email</b>, tick <i>Send an email notification when a failure occurs</i>, save, and start provisioning.</li>
+          <li>
+            In the Microsoft Entra admin center, open <b>Enterprise applications</b>, your application, then{' '}
+            <b>Provisioning</b>, and set the mode to <b>Automatic</b>.
+          </li>
+          <li>
+            Under <b>Admin Credentials</b>, paste the Tenant URL above and, as <b>Secret Token</b>, a token generated
+            below.
+          </li>
+          <li>
+            Press <b>Test Connection</b>. It should succeed, and appear below as the last Test Connection.
+          </li>
+          <li>
+            Enter a <b>Notification Email</b>, tick <i>Send an email notification when a failure occurs</i>, save, and
+            start provisioning.
+          </li>
         </ol>
         <dl className="facts">
           <div>
@@ -89,19 +108,26 @@ export function ConnectionPage() {
 
       <section className="card" aria-labelledby="tokens-heading">
         <h2 id="tokens-heading">SCIM tokens</h2>
-        <p className="muted">Entra signs its requests with one of these. Tokens are stored hashed: a token is shown only once, when it is generated.</p>
+        <p className="muted">
+          Entra signs its requests with one of these. Tokens are stored hashed: a token is shown only once, when it is
+          generated.
+        </p>
         {message && <Notice kind="success">{message}</Notice>}
         {generated && (
           <div className="new-token" aria-live="polite">
             <h3>Your new token</h3>
             <div className="field-row">
-              <code className="value token-value" data-testid="new-token">{generated.token}</code>
+              <code className="value token-value" data-testid="new-token">
+                {generated.token}
+              </code>
               <CopyButton value={generated.token} className="primary small" />
             </div>
             <Notice kind="warning">
               Copy this token now and paste it into Entra as the Secret Token. It will not be shown again.
-              {generated.othersExpireAt && ` Your other tokens keep working until ${formatDateTime(generated.othersExpireAt)}, so provisioning does not stop while you update Entra.`}
-              {generated.othersRevoked > 0 && ` ${generated.othersRevoked === 1 ? 'The other token was' : `All ${generated.othersRevoked} other tokens were`} revoked.`}
+              {generated.othersExpireAt &&
+                ` Your other tokens keep working until ${formatDateTime(generated.othersExpireAt)}, so provisioning does not stop while you update Entra.`}
+              {generated.othersRevoked > 0 &&
+                ` ${generated.othersRevoked === 1 ? 'The other token was' : `All ${generated.othersRevoked} other tokens were`} revoked.`}
             </Notice>
           </div>
         )}
@@ -113,24 +139,32 @@ export function ConnectionPage() {
                 <th scope="col">Created</th>
                 <th scope="col">Last used</th>
                 <th scope="col">Status</th>
-                <th scope="col"><span className="visually-hidden">Actions</span></th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
               {info.tokens.map((token) => (
                 <tr key={token.id}>
                   <td>{formatDateTime(token.createdAt)}</td>
-                  <td><When iso={token.lastUsedAt} never="Never" /></td>
+                  <td>
+                    <When iso={token.lastUsedAt} never="Never" />
+                  </td>
                   <td>
                     {token.expiresAt ? (
-                      <span className="badge badge-warning" title={formatDateTime(token.expiresAt)}>Replaced · stops {formatRelative(token.expiresAt)}</span>
+                      <span className="badge badge-warning" title={formatDateTime(token.expiresAt)}>
+                        Replaced · stops {formatRelative(token.expiresAt)}
+                      </span>
                     ) : (
                       <span className="badge badge-success">Active</span>
                     )}
                     {generated?.info.id === token.id && <span className="badge">New</span>}
                   </td>
                   <td className="actions">
-                    <button type="button" className="danger small" onClick={() => void revoke(token.id)}>Revoke</button>
+                    <button type="button" className="danger small" onClick={() => void revoke(token.id)}>
+                      Revoke
+                    </button>
                   </td>
                 </tr>
               ))}
@@ -142,7 +176,9 @@ export function ConnectionPage() {
             <input type="checkbox" checked={revokeOthers} onChange={(e) => setRevokeOthers(e.target.checked)} />
             Revoke all other tokens
           </label>
-          <button type="button" className="primary" disabled={busy} onClick={() => void generate()}>Generate token</button>
+          <button type="button" className="primary" disabled={busy} onClick={() => void generate()}>
+            Generate token
+          </button>
         </div>
         <p className="muted small">
           {revokeOthers

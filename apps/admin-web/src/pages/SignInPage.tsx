@@ -17,7 +17,9 @@ type LinkState = { kind: 'none' } | { kind: 'checking' } | { kind: 'refused'; ti
  * session; otherwise an admin asks for a link by email.
  */
 export function SignInPage({ notice, onSignedIn }: { notice?: string; onSignedIn: (session: SessionInfo) => void }) {
-  const [link, setLink] = useState<LinkState>(() => (window.location.hash.length > 1 ? { kind: 'checking' } : { kind: 'none' }));
+  const [link, setLink] = useState<LinkState>(() =>
+    window.location.hash.length > 1 ? { kind: 'checking' } : { kind: 'none' },
+  );
   const [email, setEmail] = useState('');
   const [sending, setSending] = useState(false);
   const [answer, setAnswer] = useState<{ kind: 'success' | 'error'; text: string } | undefined>();
@@ -94,20 +96,30 @@ export function SignInPage({ notice, onSignedIn }: { notice?: string; onSignedIn
             <h1>Sign in to the admin console</h1>
             {notice && <Notice kind="info">{notice}</Notice>}
             <p>
-              Connect Microsoft Entra ID, manage SCIM tokens and failure emails, and see every provisioning change for your organisation. There
-              is no password: we email you a link that signs you in once.
+              Connect Microsoft Entra ID, manage SCIM tokens and failure emails, and see every provisioning change for
+              your organisation. There is no password: we email you a link that signs you in once.
             </p>
           </>
         )}
         <form onSubmit={(event) => void requestLink(event)} className="stack">
           <label htmlFor="admin-email">Your admin email address</label>
-          <input id="admin-email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} placeholder="it-admin@contoso.com" />
-          <button type="submit" disabled={sending}>{sending ? 'Sending…' : 'Email me a sign-in link'}</button>
+          <input
+            id="admin-email"
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            placeholder="it-admin@contoso.com"
+          />
+          <button type="submit" disabled={sending}>
+            {sending ? 'Sending…' : 'Email me a sign-in link'}
+          </button>
         </form>
         {answer && <Notice kind={answer.kind}>{answer.text}</Notice>}
         <p className="muted small">
-          Only addresses your provider registered as admins of your tenant receive a link. If yours is not one of them, ask the operator of the
-          provisioning service for a sign-in link.
+          Only addresses your provider registered as admins of your tenant receive a link. If yours is not one of them,
+          ask the operator of the provisioning service for a sign-in link.
         </p>
       </div>
     </main>

@@ -2,9 +2,22 @@ import type { ActivityRecord } from '@scim/directory';
 import { describeNotes, toActivityItem } from './activity.presenter';
 
 const record: ActivityRecord = {
-  id: 'op1', at: '2026-12-01T10:00:00.000Z', kind: 'create-user', resourceType: 'User', resourceId: null, resourceName: 'jdoe@fabrikam.test',
-  externalId: 'jdoe', outcome: 'failed', status: 400, scimType: 'invalidValue', reason: 'WORK_EMAIL_REJECTED', detail: 'not allowed',
-  context: { domain: 'fabrikam.test' }, notes: null, notification: 'sent', notifiedAt: '2026-12-01T10:01:00.000Z',
+  id: 'op1',
+  at: '2026-12-01T10:00:00.000Z',
+  kind: 'create-user',
+  resourceType: 'User',
+  resourceId: null,
+  resourceName: 'jdoe@fabrikam.test',
+  externalId: 'jdoe',
+  outcome: 'failed',
+  status: 400,
+  scimType: 'invalidValue',
+  reason: 'WORK_EMAIL_REJECTED',
+  detail: 'not allowed',
+  context: { domain: 'fabrikam.test' },
+  notes: null,
+  notification: 'sent',
+  notifiedAt: '2026-12-01T10:01:00.000Z',
 };
 
 describe('activity presenter', () => {
@@ -13,17 +26,29 @@ describe('activity presenter', () => {
       operation: 'create user',
       name: 'jdoe@fabrikam.test',
       reason: 'work email on a domain that is not allowed',
-      advice: 'Add fabrikam.test under Work domains in the admin console, or correct the user\'s mail attribute in Entra.',
+      advice:
+        "Add fabrikam.test under Work domains in the admin console, or correct the user's mail attribute in Entra.",
     });
-    expect(toActivityItem({ ...record, outcome: 'succeeded', reason: null })).toMatchObject({ reason: null, advice: null });
+    expect(toActivityItem({ ...record, outcome: 'succeeded', reason: null })).toMatchObject({
+      reason: null,
+      advice: null,
+    });
   });
 
   it('turns notes into sentences, never raw JSON', () => {
-    expect(describeNotes({ ignoredEmails: [{ type: 'home', value: 'j@gmail.com', reason: 'only work email addresses are saved' }], members: 3, other: { nested: true } })).toEqual([
+    expect(
+      describeNotes({
+        ignoredEmails: [{ type: 'home', value: 'j@gmail.com', reason: 'only work email addresses are saved' }],
+        members: 3,
+        other: { nested: true },
+      }),
+    ).toEqual([
       'j@gmail.com (type home) was not saved: only work email addresses are saved.',
       '3 members in this write.',
     ]);
-    expect(describeNotes({ unassigned: ['active'] })).toEqual(['active was removed: it is now unassigned, and the account stays active, as for a user created without it.']);
+    expect(describeNotes({ unassigned: ['active'] })).toEqual([
+      'active was removed: it is now unassigned, and the account stays active, as for a user created without it.',
+    ]);
     expect(describeNotes(null)).toEqual([]);
   });
 });

@@ -11,7 +11,8 @@ function describeIgnoredEmail(entry: unknown): string | undefined {
 
 /** An attribute a PATCH removed (RFC 7644 §3.5.2.2); for `active`, what that means for the account. */
 function describeUnassigned(name: string): string {
-  if (name === 'active') return 'active was removed: it is now unassigned, and the account stays active, as for a user created without it.';
+  if (name === 'active')
+    return 'active was removed: it is now unassigned, and the account stays active, as for a user created without it.';
   return `${name} was removed: it is now unassigned.`;
 }
 

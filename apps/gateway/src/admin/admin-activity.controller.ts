@@ -9,7 +9,9 @@ import { AdminSessionGuard } from './admin-session.guard';
 import { toActivityItem } from './activity.presenter';
 
 const PAGE_SIZE = 25;
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be an id from the console');
+const uuid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be an id from the console');
 
 const ActivityQuery = z.object({
   failed: z.enum(['true', 'false']).optional(),
@@ -28,7 +30,10 @@ export class AdminActivityController {
   constructor(private readonly activity: ActivityRepository) {}
 
   @Get()
-  async page(@Session() session: AdminSession, @Query() query: Record<string, string | undefined>): Promise<ActivityPage> {
+  async page(
+    @Session() session: AdminSession,
+    @Query() query: Record<string, string | undefined>,
+  ): Promise<ActivityPage> {
     const q = ActivityQuery.parse(query);
     const limit = q.limit ?? PAGE_SIZE;
     // One more than asked for tells whether there is an older page.

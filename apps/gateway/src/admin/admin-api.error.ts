@@ -17,8 +17,10 @@ export class AdminApiException extends Error {
   }
 }
 
-export const SIGN_IN_FIRST = 'Sign in to the admin console first: open a sign-in link, or ask for one on the sign-in page.';
-export const SESSION_ENDED = 'Your console session has ended (you signed out, it was idle for 8 hours, or the tenant\'s admins changed). Sign in again.';
+export const SIGN_IN_FIRST =
+  'Sign in to the admin console first: open a sign-in link, or ask for one on the sign-in page.';
+export const SESSION_ENDED =
+  "Your console session has ended (you signed out, it was idle for 8 hours, or the tenant's admins changed). Sign in again.";
 
 export function notFound(what: string): AdminApiException {
   return new AdminApiException(404, `${what} was not found in this tenant.`);

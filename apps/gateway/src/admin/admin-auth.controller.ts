@@ -2,7 +2,14 @@ import { Body, Controller, Get, HttpCode, Inject, Logger, Post, Req, Res, UseFil
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { SessionInfo } from '@scim/admin-api';
-import { ADMIN_SESSION_IDLE_MINUTES, AdminSessionRepository, SIGN_IN_LINK_DEFAULT_TTL_MINUTES, TenantRepository, isValidEmailAddress, type AdminSession } from '@scim/directory';
+import {
+  ADMIN_SESSION_IDLE_MINUTES,
+  AdminSessionRepository,
+  SIGN_IN_LINK_DEFAULT_TTL_MINUTES,
+  TenantRepository,
+  isValidEmailAddress,
+  type AdminSession,
+} from '@scim/directory';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { AdminApiException } from './admin-api.error';
 import { clearedSessionCookie, sessionCookie } from './admin-cookie';
@@ -18,11 +25,17 @@ const LinkRequestBody = z.object({ email: z.string().trim().max(254) });
 const REFUSALS = {
   used: 'This sign-in link has already been used: each link works once. Ask for a new link below, or ask your operator for one.',
   expired: `This sign-in link has expired: links work for ${SIGN_IN_LINK_DEFAULT_TTL_MINUTES} minutes. Ask for a new link below, or ask your operator for one.`,
-  unknown: 'This sign-in link is not valid. Make sure you opened the whole link from the email, or ask for a new link below.',
+  unknown:
+    'This sign-in link is not valid. Make sure you opened the whole link from the email, or ask for a new link below.',
 } as const;
 
 export function sessionInfo(session: AdminSession): SessionInfo {
-  return { tenant: { id: session.tenantId, name: session.tenantName }, signedInAs: session.adminEmail, csrfToken: session.csrfToken, idleMinutes: ADMIN_SESSION_IDLE_MINUTES };
+  return {
+    tenant: { id: session.tenantId, name: session.tenantName },
+    signedInAs: session.adminEmail,
+    csrfToken: session.csrfToken,
+    idleMinutes: ADMIN_SESSION_IDLE_MINUTES,
+  };
 }
 
 /** Password-less sign-in: one-time links (from the CLI or emailed on request), sessions, sign-out. */
@@ -45,12 +58,21 @@ export class AdminAuthController {
   /** Spends a sign-in link (the secret after `#`) and starts a session in an HttpOnly cookie. */
   @Post('sign-in')
   @HttpCode(200)
-  async signIn(@Body() body: unknown, @Req() request: AdminRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionInfo> {
+  async signIn(
+    @Body() body: unknown,
+    @Req() request: AdminRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionInfo> {
     assertSameOrigin(request, this.config.publicUrl);
     const { link } = SignInBody.parse(body);
     const result = await this.sessions.signIn(link.replace(/^#/, ''));
-    if ('refused' in result) throw new AdminApiException(result.refused === 'unknown' ? 400 : 410, REFUSALS[result.refused], { reason: result.refused });
-    reply.header('Set-Cookie', sessionCookie(result.cookieSecret, this.secureCookie)).header('Cache-Control', 'no-store');
+    if ('refused' in result)
+      throw new AdminApiException(result.refused === 'unknown' ? 400 : 410, REFUSALS[result.refused], {
+        reason: result.refused,
+      });
+    reply
+      .header('Set-Cookie', sessionCookie(result.cookieSecret, this.secureCookie))
+      .header('Cache-Control', 'no-store');
     return sessionInfo(result.session);
   }
 
@@ -63,10 +85,13 @@ export class AdminAuthController {
   async requestLink(@Body() body: unknown, @Req() request: AdminRequest): Promise<{ message: string }> {
     assertSameOrigin(request, this.config.publicUrl);
     const address = LinkRequestBody.parse(body).email.toLowerCase();
-    if (!isValidEmailAddress(address)) throw new AdminApiException(400, 'Enter your email address, for example it-admin@contoso.com.');
+    if (!isValidEmailAddress(address))
+      throw new AdminApiException(400, 'Enter your email address, for example it-admin@contoso.com.');
     await this.limiter.consume(request.ip, address);
     setImmediate(() => void this.sendLinks(address));
-    return { message: `If ${address} is an admin address of a tenant, a sign-in link is on its way to it. The link works once, for ${SIGN_IN_LINK_DEFAULT_TTL_MINUTES} minutes.` };
+    return {
+      message: `If ${address} is an admin address of a tenant, a sign-in link is on its way to it. The link works once, for ${SIGN_IN_LINK_DEFAULT_TTL_MINUTES} minutes.`,
+    };
   }
 
   @Get('session')
@@ -90,7 +115,11 @@ export class AdminAuthController {
       const links = await Promise.all(
         tenants.map(async (tenant) => {
           const link = await this.sessions.issueLink(tenant.id, { sentTo: address });
-          return { tenantName: tenant.name, url: `${this.config.publicUrl}/admin/sign-in#${link.secret}`, expiresAt: link.expiresAt };
+          return {
+            tenantName: tenant.name,
+            url: `${this.config.publicUrl}/admin/sign-in#${link.secret}`,
+            expiresAt: link.expiresAt,
+          };
         }),
       );
       await this.mail.sendSignInLinks({ to: address, links });

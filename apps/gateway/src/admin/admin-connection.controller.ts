@@ -22,7 +22,10 @@ export class AdminConnectionController {
 
   @Get('connection')
   async connection(@Session() session: AdminSession): Promise<ConnectionInfo> {
-    const [tokens, activity] = await Promise.all([this.tenants.liveTokens(session.tenantId), this.tenants.connectionActivity(session.tenantId)]);
+    const [tokens, activity] = await Promise.all([
+      this.tenants.liveTokens(session.tenantId),
+      this.tenants.connectionActivity(session.tenantId),
+    ]);
     return { tenantUrl: scimBaseUrl(this.config), tokens, ...activity };
   }
 
@@ -31,8 +34,16 @@ export class AdminConnectionController {
   @HttpCode(201)
   async generate(@Session() session: AdminSession, @Body() body: unknown): Promise<GeneratedToken> {
     const { revokeOthers } = GenerateTokenBody.parse(body ?? undefined);
-    const issued = await this.tenants.issueToken(session.tenantId, { revokeOthers, graceSeconds: DEFAULT_TOKEN_GRACE_HOURS * 3600 });
-    return { token: issued.token, info: issued.record, othersExpireAt: issued.othersExpireAt, othersRevoked: issued.othersRevoked };
+    const issued = await this.tenants.issueToken(session.tenantId, {
+      revokeOthers,
+      graceSeconds: DEFAULT_TOKEN_GRACE_HOURS * 3600,
+    });
+    return {
+      token: issued.token,
+      info: issued.record,
+      othersExpireAt: issued.othersExpireAt,
+      othersRevoked: issued.othersRevoked,
+    };
   }
 
   @Delete('tokens/:id')

@@ -24,9 +24,23 @@ export function readSessionCookie(request: FastifyRequest): string | undefined {
  * at most as long as a session may last; the server decides the idle timeout.
  */
 export function sessionCookie(secret: string, secure: boolean): string {
-  return [`${COOKIE_NAME}=${secret}`, `Path=${COOKIE_PATH}`, 'HttpOnly', 'SameSite=Strict', `Max-Age=${ADMIN_SESSION_MAX_HOURS * 3600}`, ...(secure ? ['Secure'] : [])].join('; ');
+  return [
+    `${COOKIE_NAME}=${secret}`,
+    `Path=${COOKIE_PATH}`,
+    'HttpOnly',
+    'SameSite=Strict',
+    `Max-Age=${ADMIN_SESSION_MAX_HOURS * 3600}`,
+    ...(secure ? ['Secure'] : []),
+  ].join('; ');
 }
 
 export function clearedSessionCookie(secure: boolean): string {
-  return [`${COOKIE_NAME}=`, `Path=${COOKIE_PATH}`, 'HttpOnly', 'SameSite=Strict', 'Max-Age=0', ...(secure ? ['Secure'] : [])].join('; ');
+  return [
+    `${COOKIE_NAME}=`,
+    `Path=${COOKIE_PATH}`,
+    'HttpOnly',
+    'SameSite=Strict',
+    'Max-Age=0',
+    ...(secure ? ['Secure'] : []),
+  ].join('; ');
 }

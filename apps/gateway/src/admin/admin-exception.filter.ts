@@ -15,7 +15,8 @@ function fastifyError(error: unknown): AdminApiException | undefined {
   const { code } = (error ?? {}) as { code?: unknown };
   if (typeof code !== 'string' || !code.startsWith('FST_')) return undefined;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AdminApiException(413, 'The request body is too large.');
-  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new AdminApiException(415, 'Send the request body as application/json.');
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return new AdminApiException(415, 'Send the request body as application/json.');
   return new AdminApiException(400, 'The request body is not valid JSON.');
 }
 
@@ -23,7 +24,9 @@ function toAnswer(error: unknown): AdminApiException | undefined {
   if (error instanceof AdminApiException) return error;
   if (error instanceof DirectoryError) {
     if (error.code === DirectoryErrorCode.NotFound) return new AdminApiException(404, error.detail);
-    const invalid = Array.isArray(error.context?.['invalid']) ? (error.context['invalid'] as unknown[]).map(String) : undefined;
+    const invalid = Array.isArray(error.context?.['invalid'])
+      ? (error.context['invalid'] as unknown[]).map(String)
+      : undefined;
     return new AdminApiException(400, error.detail, invalid ? { invalid } : {});
   }
   if (error instanceof ZodError) {
@@ -60,14 +63,29 @@ export class AdminExceptionFilter implements ExceptionFilter {
     if (!answer) {
       const down = await this.probe.outage();
       if (down) {
-        answer = new AdminApiException(503, `The service cannot reach ${down} right now. Try again in a minute.`, {}, { 'Retry-After': '5' });
+        answer = new AdminApiException(
+          503,
+          `The service cannot reach ${down} right now. Try again in a minute.`,
+          {},
+          { 'Retry-After': '5' },
+        );
       } else {
-        this.logger.error(`Unexpected error on ${request.method} ${request.url.split('?')[0]}`, error instanceof Error ? error.stack : String(error));
-        answer = new AdminApiException(500, 'Something went wrong on our side. It has been logged; try again, and tell the operator if it persists.');
+        this.logger.error(
+          `Unexpected error on ${request.method} ${request.url.split('?')[0]}`,
+          error instanceof Error ? error.stack : String(error),
+        );
+        answer = new AdminApiException(
+          500,
+          'Something went wrong on our side. It has been logged; try again, and tell the operator if it persists.',
+        );
       }
     }
     if (reply.sent) return;
     for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
-    reply.status(answer.status).header('Content-Type', 'application/json; charset=utf-8').header('Cache-Control', 'no-store').send(answer.body);
+    reply
+      .status(answer.status)
+      .header('Content-Type', 'application/json; charset=utf-8')
+      .header('Cache-Control', 'no-store')
+      .send(answer.body);
   }
 }

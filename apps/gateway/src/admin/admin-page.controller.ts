@@ -32,7 +32,10 @@ export class AdminPageController {
   @Get(['admin', 'admin/sign-in', 'admin/connection', 'admin/notifications', 'admin/domains', 'admin/activity'])
   page(@Res() reply: FastifyReply): void {
     if (!this.html) {
-      reply.status(503).header('Content-Type', 'text/plain; charset=utf-8').send('The admin console has not been built: run "npm run build".');
+      reply
+        .status(503)
+        .header('Content-Type', 'text/plain; charset=utf-8')
+        .send('The admin console has not been built: run "npm run build".');
       return;
     }
     reply.status(200).headers(PAGE_HEADERS).send(this.html);

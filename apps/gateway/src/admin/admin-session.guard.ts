@@ -65,7 +65,10 @@ export class AdminSessionGuard implements CanActivate {
       assertSameOrigin(request, this.config.publicUrl);
       const token = request.headers[CSRF_HEADER];
       if (typeof token !== 'string' || !sameSecret(token, session.csrfToken)) {
-        throw new AdminApiException(403, 'The request was refused: its CSRF token is missing or wrong. Reload the page and try again.');
+        throw new AdminApiException(
+          403,
+          'The request was refused: its CSRF token is missing or wrong. Reload the page and try again.',
+        );
       }
     }
     request.adminSession = session;

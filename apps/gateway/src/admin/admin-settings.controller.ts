@@ -26,7 +26,10 @@ export class AdminSettingsController {
 
   @Get('notifications')
   async notifications(@Session() session: AdminSession): Promise<NotificationSettings> {
-    const [tenant, latestDigest] = await Promise.all([this.tenants.get(session.tenantId), this.digests.latest(session.tenantId)]);
+    const [tenant, latestDigest] = await Promise.all([
+      this.tenants.get(session.tenantId),
+      this.digests.latest(session.tenantId),
+    ]);
     return { email: tenant.notifyEmail, enabled: tenant.notifyOnFailure, latestDigest };
   }
 
@@ -34,7 +37,8 @@ export class AdminSettingsController {
   async saveNotifications(@Session() session: AdminSession, @Body() body: unknown): Promise<NotificationSettings> {
     const changes = NotificationsBody.parse(body);
     const email = changes.email === null || changes.email === '' ? null : changes.email;
-    if (changes.enabled && email === null) throw new AdminApiException(400, 'Enter a notification email to turn failure emails on.');
+    if (changes.enabled && email === null)
+      throw new AdminApiException(400, 'Enter a notification email to turn failure emails on.');
     await this.tenants.update(session.tenantId, { notifyEmail: email, notifyOnFailure: changes.enabled });
     return this.notifications(session);
   }
@@ -44,7 +48,8 @@ export class AdminSettingsController {
   @HttpCode(202)
   async sendTestEmail(@Session() session: AdminSession): Promise<TestEmailQueued> {
     const tenant = await this.tenants.get(session.tenantId);
-    if (!tenant.notifyEmail) throw new AdminApiException(400, 'Save a notification email first, then send the test email to it.');
+    if (!tenant.notifyEmail)
+      throw new AdminApiException(400, 'Save a notification email first, then send the test email to it.');
     const id = await this.mail.sendTestEmail({
       tenantId: tenant.id,
       tenantName: tenant.name,

@@ -44,9 +44,17 @@ export const ADMIN_CONTROLLERS = [
 ];
 
 export const ADMIN_PROVIDERS: Provider[] = [
-  { provide: AdminSessionRepository, useFactory: (ds: DataSource) => new AdminSessionRepository(ds), inject: [DataSource] },
+  {
+    provide: AdminSessionRepository,
+    useFactory: (ds: DataSource) => new AdminSessionRepository(ds),
+    inject: [DataSource],
+  },
   { provide: ActivityRepository, useFactory: (ds: DataSource) => new ActivityRepository(ds), inject: [DataSource] },
-  { provide: DigestHistoryRepository, useFactory: (ds: DataSource) => new DigestHistoryRepository(ds), inject: [DataSource] },
+  {
+    provide: DigestHistoryRepository,
+    useFactory: (ds: DataSource) => new DigestHistoryRepository(ds),
+    inject: [DataSource],
+  },
   AdminAssets,
   AdminSessionGuard,
   AdminExceptionFilter,

@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { TenantRepository } from '@scim/directory';
 
 /** Entra's Test Connection: `GET /Users?filter=userName eq "<random guid>"` (quoted or not). */
-const TEST_CONNECTION_FILTER = /^\s*userName\s+eq\s+"?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"?\s*$/i;
+const TEST_CONNECTION_FILTER =
+  /^\s*userName\s+eq\s+"?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"?\s*$/i;
 /** At most one write per tenant this often, however often the query comes. */
 const MIN_INTERVAL_MS = 5000;
 

@@ -30,7 +30,11 @@ export class ConsoleMailClient implements OnApplicationShutdown {
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
     // No offline queue: with Redis down a request fails at once instead of hanging.
-    this.redis = new IORedis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'scim-gateway-console' });
+    this.redis = new IORedis(config.redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectionName: 'scim-gateway-console',
+    });
     this.redis.on('error', () => undefined);
     this.queue = new Queue(NOTIFICATIONS_QUEUE, { connection: this.redis, prefix: config.queuePrefix });
     this.queue.on('error', () => undefined);
@@ -61,7 +65,11 @@ export class ConsoleMailClient implements OnApplicationShutdown {
     this.redis.disconnect();
   }
 
-  private async add<N extends NotificationJobName>(name: N, data: NotificationJobData<N>, options: object): Promise<string> {
+  private async add<N extends NotificationJobName>(
+    name: N,
+    data: NotificationJobData<N>,
+    options: object,
+  ): Promise<string> {
     const jobId = randomUUID();
     await this.queue.add(name, data, { ...options, jobId });
     return jobId;

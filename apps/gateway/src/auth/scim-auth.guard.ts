@@ -25,11 +25,17 @@ export class ScimAuthGuard implements CanActivate {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) {
-      throw new ScimError(401, 'Authentication required: send the tenant\'s SCIM token as "Authorization: Bearer <token>".');
+      throw new ScimError(
+        401,
+        'Authentication required: send the tenant\'s SCIM token as "Authorization: Bearer <token>".',
+      );
     }
     const tenant = await this.auth.authenticate(match[1]!);
     if (!tenant) {
-      throw new ScimError(401, 'The bearer token is not valid: it is unknown, expired or revoked. Issue a new token with the tenant CLI and update it in Entra.');
+      throw new ScimError(
+        401,
+        'The bearer token is not valid: it is unknown, expired or revoked. Issue a new token with the tenant CLI and update it in Entra.',
+      );
     }
     request.tenant = tenant;
     await this.throttle.admit(tenant);

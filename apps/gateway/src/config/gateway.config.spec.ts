@@ -13,13 +13,30 @@ describe('loadGatewayConfig: the connections and time limits of one gateway', ()
 
   it('refuses a pool too small to split', () => {
     expect(() => loadGatewayConfig({ DB_POOL_SIZE: '2' })).toThrow(ConfigError);
-    expect(() => loadGatewayConfig({ DB_POOL_SIZE: '2' })).toThrow(/DB_POOL_SIZE: the gateway needs at least 3 connections/);
+    expect(() => loadGatewayConfig({ DB_POOL_SIZE: '2' })).toThrow(
+      /DB_POOL_SIZE: the gateway needs at least 3 connections/,
+    );
   });
 
   it('reads the time limits and the caps on big member reads', () => {
-    expect(loadGatewayConfig({})).toMatchObject({ statementTimeoutMs: 5000, memberPageTimeoutMs: 15000, memberStreamsPerTenant: 2, memberStreamsPerProcess: 8 });
+    expect(loadGatewayConfig({})).toMatchObject({
+      statementTimeoutMs: 5000,
+      memberPageTimeoutMs: 15000,
+      memberStreamsPerTenant: 2,
+      memberStreamsPerProcess: 8,
+    });
     expect(
-      loadGatewayConfig({ DB_STATEMENT_TIMEOUT_MS: '2000', DB_MEMBER_PAGE_TIMEOUT_MS: '9000', MEMBER_STREAMS_PER_TENANT: '1', MEMBER_STREAMS_PER_PROCESS: '3' }),
-    ).toMatchObject({ statementTimeoutMs: 2000, memberPageTimeoutMs: 9000, memberStreamsPerTenant: 1, memberStreamsPerProcess: 3 });
+      loadGatewayConfig({
+        DB_STATEMENT_TIMEOUT_MS: '2000',
+        DB_MEMBER_PAGE_TIMEOUT_MS: '9000',
+        MEMBER_STREAMS_PER_TENANT: '1',
+        MEMBER_STREAMS_PER_PROCESS: '3',
+      }),
+    ).toMatchObject({
+      statementTimeoutMs: 2000,
+      memberPageTimeoutMs: 9000,
+      memberStreamsPerTenant: 1,
+      memberStreamsPerProcess: 3,
+    });
   });
 });

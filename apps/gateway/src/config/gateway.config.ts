@@ -32,15 +32,31 @@ export interface GatewayConfig {
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const e = loadEnv(
     [
-      'DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'PORT', 'PUBLIC_URL', 'WRITE_TIMEOUT_MS', 'DB_POOL_SIZE', 'LOG_LEVEL', 'LOG_FORMAT', 'METRICS',
-      'DB_STATEMENT_TIMEOUT_MS', 'DB_MEMBER_PAGE_TIMEOUT_MS', 'MEMBER_STREAMS_PER_TENANT', 'MEMBER_STREAMS_PER_PROCESS',
-      'RATE_LIMIT_PER_SECOND', 'RATE_LIMIT_BURST', 'OPERATOR_TOKEN',
+      'DATABASE_URL',
+      'REDIS_URL',
+      'QUEUE_PREFIX',
+      'PORT',
+      'PUBLIC_URL',
+      'WRITE_TIMEOUT_MS',
+      'DB_POOL_SIZE',
+      'LOG_LEVEL',
+      'LOG_FORMAT',
+      'METRICS',
+      'DB_STATEMENT_TIMEOUT_MS',
+      'DB_MEMBER_PAGE_TIMEOUT_MS',
+      'MEMBER_STREAMS_PER_TENANT',
+      'MEMBER_STREAMS_PER_PROCESS',
+      'RATE_LIMIT_PER_SECOND',
+      'RATE_LIMIT_BURST',
+      'OPERATOR_TOKEN',
     ],
     env,
   );
   // A bucket smaller than one second's worth would refuse a client that sends its rate all at once.
   if (e.RATE_LIMIT_BURST < e.RATE_LIMIT_PER_SECOND) {
-    throw new ConfigError([`RATE_LIMIT_BURST: must be at least RATE_LIMIT_PER_SECOND (${e.RATE_LIMIT_PER_SECOND}) (got ${e.RATE_LIMIT_BURST})`]);
+    throw new ConfigError([
+      `RATE_LIMIT_BURST: must be at least RATE_LIMIT_PER_SECOND (${e.RATE_LIMIT_PER_SECOND}) (got ${e.RATE_LIMIT_BURST})`,
+    ]);
   }
   const dbPoolSize = e.DB_POOL_SIZE ?? DEFAULT_GATEWAY_POOL_SIZE;
   if (dbPoolSize < GATEWAY_MIN_POOL_SIZE) {

@@ -32,8 +32,14 @@ export class DependencyProbe {
 
   async check(): Promise<DependencyStatus> {
     const [postgres, redis] = await Promise.all([
-      withTimeout(this.dataSource.query('SELECT 1'), HEALTH_CHECK_TIMEOUT_MS).then(() => 'up' as const, () => 'down' as const),
-      withTimeout(this.directory.redis.ping(), HEALTH_CHECK_TIMEOUT_MS).then(() => 'up' as const, () => 'down' as const),
+      withTimeout(this.dataSource.query('SELECT 1'), HEALTH_CHECK_TIMEOUT_MS).then(
+        () => 'up' as const,
+        () => 'down' as const,
+      ),
+      withTimeout(this.directory.redis.ping(), HEALTH_CHECK_TIMEOUT_MS).then(
+        () => 'up' as const,
+        () => 'down' as const,
+      ),
     ]);
     return { postgres, redis };
   }
@@ -48,7 +54,8 @@ export class DependencyProbe {
       redis: () => this.directory.redis.ping(),
       workers: async () => {
         const alive = await this.heartbeats.alive();
-        if (alive === 0) throw new Error(`no directory worker has sent a heartbeat in the last ${WORKER_HEARTBEAT_WINDOW_SECONDS} s`);
+        if (alive === 0)
+          throw new Error(`no directory worker has sent a heartbeat in the last ${WORKER_HEARTBEAT_WINDOW_SECONDS} s`);
       },
     });
   }
@@ -56,7 +63,9 @@ export class DependencyProbe {
   /** What is down, in words for an error detail ("the database and the queue"), or undefined. */
   async outage(): Promise<string | undefined> {
     const { postgres, redis } = await this.check();
-    const down = [postgres === 'down' ? 'the database' : undefined, redis === 'down' ? 'the queue' : undefined].filter(Boolean);
+    const down = [postgres === 'down' ? 'the database' : undefined, redis === 'down' ? 'the queue' : undefined].filter(
+      Boolean,
+    );
     return down.length > 0 ? down.join(' and ') : undefined;
   }
 }

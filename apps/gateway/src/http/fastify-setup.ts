@@ -26,7 +26,13 @@ export function registerScimBodyParsing(fastify: FastifyInstance): void {
   // Node answers an `Expect` other than 100-continue itself, with an empty 417, unless told how.
   fastify.server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) => {
     const body = scimErrorJson(417, 'The Expect header can only be "100-continue"; send the request without it.');
-    response.writeHead(417, { 'Content-Type': 'application/scim+json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' }).end(body);
+    response
+      .writeHead(417, {
+        'Content-Type': 'application/scim+json; charset=utf-8',
+        'Content-Length': Buffer.byteLength(body),
+        Connection: 'close',
+      })
+      .end(body);
   });
   // Node hands CONNECT to a 'connect' listener, and without one closes the socket with no answer.
   fastify.server.on('connect', (_request: IncomingMessage, socket: Socket) => {
@@ -38,7 +44,9 @@ export function registerScimBodyParsing(fastify: FastifyInstance): void {
     { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES },
     (request: FastifyRequest, body: string | Buffer, done: (error: Error | null, body?: unknown) => void) => {
       if (typeof body !== 'string' && !isUtf8(body)) {
-        return done(ScimError.badRequest('invalidSyntax', 'The request body is not valid UTF-8; send JSON encoded as UTF-8.'));
+        return done(
+          ScimError.badRequest('invalidSyntax', 'The request body is not valid UTF-8; send JSON encoded as UTF-8.'),
+        );
       }
       const text = typeof body === 'string' ? body : body.toString('utf8');
       if (text.trim() === '') return done(null, undefined);
@@ -57,7 +65,11 @@ export function registerScimBodyParsing(fastify: FastifyInstance): void {
   // (health, the admin console's API and the queue dashboard's stay application/json).
   fastify.addHook('onSend', async (_request, reply, payload) => {
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('application/json') && /^\/api\/scim(\/|\?|$)/i.test(reply.request.url)) {
+    if (
+      typeof type === 'string' &&
+      type.startsWith('application/json') &&
+      /^\/api\/scim(\/|\?|$)/i.test(reply.request.url)
+    ) {
       reply.header('content-type', 'application/scim+json; charset=utf-8');
     }
     return payload;
@@ -86,11 +98,18 @@ export function scimFrameworkErrors(error: FastifyError, request: FastifyRequest
   const [status, detail, scimType]: [number, string, ScimType | undefined] =
     badBytesIn(request.raw.url) ??
     (error.code === 'FST_ERR_BAD_URL'
-      ? [400, 'The URL path has a malformed percent-encoding (a "%" must be followed by two hexadecimal digits; write a literal "%" as %25).', 'invalidSyntax']
+      ? [
+          400,
+          'The URL path has a malformed percent-encoding (a "%" must be followed by two hexadecimal digits; write a literal "%" as %25).',
+          'invalidSyntax',
+        ]
       : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
         ? [414, 'A segment of the URL path (such as an id) is longer than 500 characters.', undefined]
         : [400, 'The request could not be routed.', 'invalidSyntax']);
-  reply.code(status).header('Content-Type', 'application/scim+json; charset=utf-8').send(scimErrorJson(status, detail, scimType));
+  reply
+    .code(status)
+    .header('Content-Type', 'application/scim+json; charset=utf-8')
+    .send(scimErrorJson(status, detail, scimType));
 }
 
 /**
@@ -103,7 +122,11 @@ export function scimClientErrorHandler(error: Error & { code?: string; reason?: 
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, detail, scimType]: [number, string, ScimType | undefined] =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'The request line and headers are larger than 16 KiB; send a shorter URL or fewer, smaller headers.', undefined]
+      ? [
+          431,
+          'The request line and headers are larger than 16 KiB; send a shorter URL or fewer, smaller headers.',
+          undefined,
+        ]
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'The request was not received in time; send it again.', undefined]
         : [400, `The request is not valid HTTP/1.1${error.reason ? ` (${error.reason})` : ''}.`, 'invalidSyntax'];

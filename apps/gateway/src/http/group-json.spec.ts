@@ -32,7 +32,14 @@ async function text(chunks: AsyncGenerator<string>): Promise<string> {
 
 describe('groupJson (streamed group JSON)', () => {
   it('streams members page by page, between the attributes and meta', async () => {
-    const body = JSON.parse(await text(groupJson(group, context([[{ id: U1, type: 'User', display: 'Ada' }], [{ id: U2, type: 'User', display: null }]]))));
+    const body = JSON.parse(
+      await text(
+        groupJson(
+          group,
+          context([[{ id: U1, type: 'User', display: 'Ada' }], [{ id: U2, type: 'User', display: null }]]),
+        ),
+      ),
+    );
     expect(body.members.map((m: { value: string }) => m.value)).toEqual([U1, U2]);
     expect(Object.keys(body)).toEqual(['schemas', 'id', 'displayName', 'members', 'meta']);
   });
@@ -40,12 +47,15 @@ describe('groupJson (streamed group JSON)', () => {
   it.each([
     ['no pages', []],
     ['one empty page', [[]]],
-  ])('leaves members out of a group without members (%s), as RFC 7643 §2.5 asks', async (_label, pages: MemberRow[][]) => {
-    const raw = await text(groupJson(group, context(pages)));
-    const body = JSON.parse(raw);
-    expect(body).not.toHaveProperty('members');
-    expect(Object.keys(body)).toEqual(['schemas', 'id', 'displayName', 'meta']);
-  });
+  ])(
+    'leaves members out of a group without members (%s), as RFC 7643 §2.5 asks',
+    async (_label, pages: MemberRow[][]) => {
+      const raw = await text(groupJson(group, context(pages)));
+      const body = JSON.parse(raw);
+      expect(body).not.toHaveProperty('members');
+      expect(Object.keys(body)).toEqual(['schemas', 'id', 'displayName', 'meta']);
+    },
+  );
 
   it('leaves members out of a list entry too', async () => {
     const body = JSON.parse(await text(groupListJson([group, { ...group, id: U1 }], 2, 1, context([]))));

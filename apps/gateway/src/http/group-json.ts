@@ -22,12 +22,18 @@ export interface GroupRenderContext {
 /** The member sub-attributes to keep, from `attributes=members.value` / `excludedAttributes=members.display`. */
 function memberFilter(projection: Projection): (member: JsonObject) => JsonObject {
   const subs = (names: string[] | undefined) =>
-    (names ?? []).filter((n) => n.toLowerCase().startsWith('members.')).map((n) => n.slice('members.'.length).toLowerCase());
+    (names ?? [])
+      .filter((n) => n.toLowerCase().startsWith('members.'))
+      .map((n) => n.slice('members.'.length).toLowerCase());
   const keep = subs(projection.attributes);
   const drop = subs(projection.excludedAttributes);
   if (keep.length === 0 && drop.length === 0) return (member) => member;
   return (member) =>
-    Object.fromEntries(Object.entries(member).filter(([key]) => (keep.length === 0 || keep.includes(key.toLowerCase())) && !drop.includes(key.toLowerCase())));
+    Object.fromEntries(
+      Object.entries(member).filter(
+        ([key]) => (keep.length === 0 || keep.includes(key.toLowerCase())) && !drop.includes(key.toLowerCase()),
+      ),
+    );
 }
 
 /**
@@ -58,7 +64,12 @@ export async function* groupJson(group: StoredResource, context: GroupRenderCont
 }
 
 /** A ListResponse of groups, streamed the same way. */
-export async function* groupListJson(groups: StoredResource[], totalResults: number, startIndex: number, context: GroupRenderContext): AsyncGenerator<string> {
+export async function* groupListJson(
+  groups: StoredResource[],
+  totalResults: number,
+  startIndex: number,
+  context: GroupRenderContext,
+): AsyncGenerator<string> {
   yield `{"schemas":${JSON.stringify([LIST_RESPONSE_SCHEMA])},"totalResults":${totalResults},"startIndex":${startIndex},"itemsPerPage":${groups.length},"Resources":[`;
   for (const [index, group] of groups.entries()) {
     if (index > 0) yield ',';

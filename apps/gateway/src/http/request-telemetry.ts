@@ -36,7 +36,11 @@ export class RefusalSampler {
  * only. Nothing of the URL's query, the headers or the body is logged: the route template names
  * the endpoint, the request id finds the rest.
  */
-export function registerRequestTelemetry(fastify: FastifyInstance, logger: Logger, metrics: HttpMetrics | undefined): void {
+export function registerRequestTelemetry(
+  fastify: FastifyInstance,
+  logger: Logger,
+  metrics: HttpMetrics | undefined,
+): void {
   const refusals = new RefusalSampler();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
@@ -55,7 +59,14 @@ export function registerRequestTelemetry(fastify: FastifyInstance, logger: Logge
       const tenantId = (request as ScimRequest).tenant?.tenantId ?? (request as AdminRequest).adminSession?.tenantId;
       const suppressed = status === 429 && tenantId ? refusals.admit(tenantId, Date.now()) : 0;
       if (suppressed !== undefined) {
-        const fields = { method: request.method, route, status, ms: Math.round(ms * 10) / 10, tenantId, requestId: request.id };
+        const fields = {
+          method: request.method,
+          route,
+          status,
+          ms: Math.round(ms * 10) / 10,
+          tenantId,
+          requestId: request.id,
+        };
         logger[level](suppressed > 0 ? { ...fields, suppressed } : fields, 'request');
       }
     }

@@ -29,7 +29,12 @@ export function answerFromWrite(result: WriteResult, render: (resource: StoredRe
   const resource = result.resource as StoredResource;
   const body = render(resource);
   const meta = body['meta'] as { location?: string } | undefined;
-  return { status: result.status, body, version: resource.version, ...(result.status === 201 && meta?.location ? { location: meta.location } : {}) };
+  return {
+    status: result.status,
+    body,
+    version: resource.version,
+    ...(result.status === 201 && meta?.location ? { location: meta.location } : {}),
+  };
 }
 
 /** A refused write becomes the ScimError the exception filter renders (with its Retry-After). */
@@ -39,7 +44,10 @@ export function throwIfRefused(result: WriteResult): asserts result is Extract<W
 }
 
 /** Like sendAnswer, for bodies written as a stream (groups with many members). */
-export function sendStream(reply: FastifyReply, answer: { status: number; body?: Readable; location?: string; version?: number }): Readable | undefined {
+export function sendStream(
+  reply: FastifyReply,
+  answer: { status: number; body?: Readable; location?: string; version?: number },
+): Readable | undefined {
   reply.status(answer.status);
   if (answer.location) reply.header('Location', answer.location);
   if (answer.version !== undefined) reply.header('ETag', etag(answer.version));
@@ -51,5 +59,8 @@ export function sendStream(reply: FastifyReply, answer: { status: number; body?:
 export function etagMatches(header: string | undefined, version: number): boolean {
   if (header === undefined) return false;
   const current = etag(version);
-  return header.split(',').map((t) => t.trim()).some((t) => t === '*' || t === current || `W/${t}` === current);
+  return header
+    .split(',')
+    .map((t) => t.trim())
+    .some((t) => t === '*' || t === current || `W/${t}` === current);
 }

@@ -2,7 +2,13 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Counter } from 'prom-client';
 import { DIRECTORY_QUEUE } from '@scim/queue';
-import { HttpMetrics, createMetricsRegistry, directoryQueueGauge, rateLimitedCounter, type Registry } from '@scim/telemetry';
+import {
+  HttpMetrics,
+  createMetricsRegistry,
+  directoryQueueGauge,
+  rateLimitedCounter,
+  type Registry,
+} from '@scim/telemetry';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { DirectoryClient } from '../queue/directory.client';
 

@@ -23,7 +23,14 @@ describe('redactJobPayload: what the queue dashboard shows of a job', () => {
   });
 
   it('hides PATCH bodies and member lists', () => {
-    expect(redactJobPayload({ userId: 'u-1', ifMatch: 'W/"2"', patch: { Operations: [{ op: 'replace', value: 'secret' }] }, members: [{ value: 'a' }, { value: 'b' }] })).toEqual({
+    expect(
+      redactJobPayload({
+        userId: 'u-1',
+        ifMatch: 'W/"2"',
+        patch: { Operations: [{ op: 'replace', value: 'secret' }] },
+        members: [{ value: 'a' }, { value: 'b' }],
+      }),
+    ).toEqual({
       userId: 'u-1',
       ifMatch: 'W/"2"',
       patch: '[redacted: 1 attribute]',
@@ -38,8 +45,19 @@ describe('redactJobPayload: what the queue dashboard shows of a job', () => {
       scimType: 'uniqueness',
       detail: 'userName "jdoe@acme.example" is already taken',
     };
-    expect(redactJobPayload(result)).toEqual({ ok: false, status: 409, scimType: 'uniqueness', detail: '[redacted string]' });
-    expect(redactJobPayload({ ok: true, status: 201, resource: { id: 'u-1', version: 1, data: { userName: 'x' }, created: '2026' } })).toEqual({
+    expect(redactJobPayload(result)).toEqual({
+      ok: false,
+      status: 409,
+      scimType: 'uniqueness',
+      detail: '[redacted string]',
+    });
+    expect(
+      redactJobPayload({
+        ok: true,
+        status: 201,
+        resource: { id: 'u-1', version: 1, data: { userName: 'x' }, created: '2026' },
+      }),
+    ).toEqual({
       ok: true,
       status: 201,
       resource: { id: 'u-1', version: 1, data: '[redacted: 1 attribute]' },
@@ -64,13 +82,36 @@ describe('redactJobPayload: what the queue dashboard shows of a job', () => {
     };
     const shown = redactJobPayload(notice);
     expect(JSON.stringify(shown)).not.toMatch(/jdoe|gmail/);
-    expect(shown).toMatchObject({ kind: 'create-user', status: 400, reason: 'WORK_EMAIL_REJECTED', resourceId: null, resourceName: '[redacted string]' });
+    expect(shown).toMatchObject({
+      kind: 'create-user',
+      status: 400,
+      reason: 'WORK_EMAIL_REJECTED',
+      resourceId: null,
+      resourceName: '[redacted string]',
+    });
   });
 
-  it('hides the one-time sign-in links and the addresses of the console\'s mails', () => {
-    const shown = redactJobPayload({ to: 'admin@acme.example', links: [{ tenantName: 'Acme', url: 'https://scim.example/admin/sign-in#link-secret', expiresAt: '2026-12-01T00:00:00Z' }] });
+  it("hides the one-time sign-in links and the addresses of the console's mails", () => {
+    const shown = redactJobPayload({
+      to: 'admin@acme.example',
+      links: [
+        {
+          tenantName: 'Acme',
+          url: 'https://scim.example/admin/sign-in#link-secret',
+          expiresAt: '2026-12-01T00:00:00Z',
+        },
+      ],
+    });
     expect(shown).toEqual({ to: '[redacted string]', links: '[redacted: 1 item]' });
-    expect(redactJobPayload({ tenantId: 't', tenantName: 'Acme', to: 'ops@acme.example', requestedBy: 'admin@acme.example', consoleUrl: 'https://x/admin' })).toEqual({
+    expect(
+      redactJobPayload({
+        tenantId: 't',
+        tenantName: 'Acme',
+        to: 'ops@acme.example',
+        requestedBy: 'admin@acme.example',
+        consoleUrl: 'https://x/admin',
+      }),
+    ).toEqual({
       tenantId: 't',
       tenantName: '[redacted string]',
       to: '[redacted string]',

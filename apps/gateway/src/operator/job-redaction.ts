@@ -46,7 +46,8 @@ export function redactJobPayload(payload: unknown): unknown {
   for (const [key, value] of Object.entries(payload)) {
     if (SHOWN.has(key) && (value === null || typeof value !== 'object')) shown[key] = value;
     // A write's result: which resource, at which version; never its document.
-    else if (key === 'resource' && isObject(value)) shown[key] = { id: value['id'], version: value['version'], data: shapeOf(value['data']) };
+    else if (key === 'resource' && isObject(value))
+      shown[key] = { id: value['id'], version: value['version'], data: shapeOf(value['data']) };
     else shown[key] = shapeOf(value);
   }
   return shown;

@@ -30,7 +30,9 @@ describe('operator session cookie', () => {
   });
 
   it('is an HttpOnly, SameSite=Strict cookie on the dashboard path, Secure behind https', () => {
-    expect(sessionCookie('v', '/admin/queues', false)).toBe(`scim_operator=v; Path=/admin/queues; Max-Age=${OPERATOR_SESSION_SECONDS}; HttpOnly; SameSite=Strict`);
+    expect(sessionCookie('v', '/admin/queues', false)).toBe(
+      `scim_operator=v; Path=/admin/queues; Max-Age=${OPERATOR_SESSION_SECONDS}; HttpOnly; SameSite=Strict`,
+    );
     expect(sessionCookie('v', '/admin/queues', true)).toMatch(/; Secure$/);
   });
 

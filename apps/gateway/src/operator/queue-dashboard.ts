@@ -52,9 +52,15 @@ export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
     const token = this.config.operatorToken;
     if (!token) return;
     // Its own connection: the dashboard's polling never queues behind (or in front of) SCIM writes.
-    this.connection = new IORedis(this.config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectionName: 'scim-gateway-dashboard' });
+    this.connection = new IORedis(this.config.redisUrl, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectionName: 'scim-gateway-dashboard',
+    });
     this.connection.on('error', () => undefined);
-    this.queues = [DIRECTORY_QUEUE, NOTIFICATIONS_QUEUE].map((name) => new Queue(name, { connection: this.connection!, prefix: this.config.queuePrefix }));
+    this.queues = [DIRECTORY_QUEUE, NOTIFICATIONS_QUEUE].map(
+      (name) => new Queue(name, { connection: this.connection!, prefix: this.config.queuePrefix }),
+    );
     const board = new BullBoardFastifyAdapter();
     board.setBasePath(QUEUE_DASHBOARD_PATH);
     createBullBoard({
@@ -72,9 +78,13 @@ export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
     // Not awaited: loading it now would boot Fastify before Nest has installed its handlers.
     void fastify.register(
       async (scope) => {
-        scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => {
-          done(null, parseQuery(String(body)));
-        });
+        scope.addContentTypeParser(
+          'application/x-www-form-urlencoded',
+          { parseAs: 'string', bodyLimit: 4096 },
+          (_request, body, done) => {
+            done(null, parseQuery(String(body)));
+          },
+        );
         scope.addHook('onSend', async (_request, reply, payload) => {
           reply.headers(SECURITY_HEADERS);
           return payload;
@@ -83,7 +93,11 @@ export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
           const path = request.url.split('?')[0]!.slice(QUEUE_DASHBOARD_PATH.length).replace(/\/+$/, '');
           if (path === '/login' || path === '/logout') return done();
           const session = cookieValue(request.headers.cookie, OPERATOR_COOKIE);
-          if (isOperatorBearer(token, request.headers.authorization) || isValidOperatorSession(token, session, Date.now())) return done();
+          if (
+            isOperatorBearer(token, request.headers.authorization) ||
+            isValidOperatorSession(token, session, Date.now())
+          )
+            return done();
           void this.refuse(request, reply, path);
         });
         scope.get('/login', (_request, reply) => this.page(reply, 200));
@@ -100,7 +114,10 @@ export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
             .redirect(`${QUEUE_DASHBOARD_PATH}/`, 303);
         });
         scope.get('/logout', (_request, reply) =>
-          reply.header('Set-Cookie', clearedSessionCookie(QUEUE_DASHBOARD_PATH, secure)).header('Cache-Control', 'no-store').redirect(`${QUEUE_DASHBOARD_PATH}/login`, 303),
+          reply
+            .header('Set-Cookie', clearedSessionCookie(QUEUE_DASHBOARD_PATH, secure))
+            .header('Cache-Control', 'no-store')
+            .redirect(`${QUEUE_DASHBOARD_PATH}/login`, 303),
         );
         await scope.register(board.registerPlugin());
       },
@@ -115,17 +132,28 @@ export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
 
   /** Without a session: the sign-in page for a browser opening a page, a 401 for the board's API and scripts. */
   private refuse(request: FastifyRequest, reply: FastifyReply, path: string): FastifyReply {
-    const wantsPage = request.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/static/') && (request.headers.accept ?? '').includes('text/html');
+    const wantsPage =
+      request.method === 'GET' &&
+      !path.startsWith('/api/') &&
+      !path.startsWith('/static/') &&
+      (request.headers.accept ?? '').includes('text/html');
     if (wantsPage) return this.page(reply, 401);
     return reply
       .code(401)
       .header('WWW-Authenticate', 'Bearer realm="operator"')
       .header('Cache-Control', 'no-store')
       .type('application/json; charset=utf-8')
-      .send({ status: '401', detail: `The queue dashboard needs the operator token: "Authorization: Bearer <OPERATOR_TOKEN>", or sign in at ${QUEUE_DASHBOARD_PATH}/login.` });
+      .send({
+        status: '401',
+        detail: `The queue dashboard needs the operator token: "Authorization: Bearer <OPERATOR_TOKEN>", or sign in at ${QUEUE_DASHBOARD_PATH}/login.`,
+      });
   }
 
   private page(reply: FastifyReply, status: number, problem?: string): FastifyReply {
-    return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(signInPage(QUEUE_DASHBOARD_PATH, problem));
+    return reply
+      .code(status)
+      .header('Cache-Control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(signInPage(QUEUE_DASHBOARD_PATH, problem));
   }
 }

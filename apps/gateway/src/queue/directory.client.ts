@@ -3,7 +3,13 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { DatabaseCircuit, FailureReason, OperationsLog, unavailableNotice, type DirectoryJobInput } from '@scim/directory';
+import {
+  DatabaseCircuit,
+  FailureReason,
+  OperationsLog,
+  unavailableNotice,
+  type DirectoryJobInput,
+} from '@scim/directory';
 import { ScimError } from '@scim/scim';
 import {
   DIRECTORY_JOB_OPTIONS,
@@ -20,7 +26,8 @@ import {
 } from '@scim/queue';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 
-type Payload<N extends DirectoryJobName> = Omit<DirectoryJobData<N>, keyof WriteEnvelope> & Pick<WriteEnvelope, 'tenantId' | 'requestId' | 'ifMatch'>;
+type Payload<N extends DirectoryJobName> = Omit<DirectoryJobData<N>, keyof WriteEnvelope> &
+  Pick<WriteEnvelope, 'tenantId' | 'requestId' | 'ifMatch'>;
 
 interface PendingWrite {
   job: DirectoryJobInput;
@@ -63,7 +70,11 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.log = new OperationsLog(dataSource);
     this.channel = replyChannel(config.queuePrefix, this.gatewayId);
-    this.producer = new IORedis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'scim-gateway' });
+    this.producer = new IORedis(config.redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectionName: 'scim-gateway',
+    });
     this.subscriber = new IORedis(config.redisUrl, {
       maxRetriesPerRequest: null,
       connectionName: 'scim-gateway-replies',
@@ -83,7 +94,11 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     // Postgres stopped answering: the workers cannot finish, so waiting writes are answered now.
     circuit.onOpen((reason) => {
       for (const operationId of [...this.pending.keys()]) {
-        void this.expire(operationId, `The write could not complete: ${reason}. It was not applied unless a later read shows it; retry the request.`, `The write was not applied: ${reason}.`);
+        void this.expire(
+          operationId,
+          `The write could not complete: ${reason}. It was not applied unless a later read shows it; retry the request.`,
+          `The write was not applied: ${reason}.`,
+        );
       }
     });
   }
@@ -96,7 +111,10 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     this.subscriber.on('message', (_channel: string, message: string) => this.dispatch(message));
     const subscribed = new Promise<void>((resolve) => {
       this.subscriber.on('ready', () => {
-        this.subscriber.subscribe(this.channel).then(() => resolve(), (error: Error) => this.logger.warn(`Reply channel: ${error.message}`));
+        this.subscriber.subscribe(this.channel).then(
+          () => resolve(),
+          (error: Error) => this.logger.warn(`Reply channel: ${error.message}`),
+        );
       });
     });
     this.subscriber.connect().catch(() => undefined);
@@ -138,23 +156,32 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     } catch {
       clearTimeout(timer);
       this.pending.delete(operationId);
-      throw new ScimError(503, 'The service is temporarily unavailable: the queue cannot be reached. The write was not applied; retry later.', undefined, RETRY_AFTER_SECONDS);
+      throw new ScimError(
+        503,
+        'The service is temporarily unavailable: the queue cannot be reached. The write was not applied; retry later.',
+        undefined,
+        RETRY_AFTER_SECONDS,
+      );
     }
     return result.finally(() => clearTimeout(timer));
   }
 
   /** Best effort: the notifier records the failure (when Postgres is back) and mails the tenant. */
   private async report(notice: FailureNotice): Promise<void> {
-    await this.notifications.add('record-failure', notice, { ...NOTIFICATION_JOB_OPTIONS, jobId: notice.operationId }).catch((error: Error) => {
-      this.logger.warn(`Could not report the failure of ${notice.operationId}: ${error.message}`);
-    });
+    await this.notifications
+      .add('record-failure', notice, { ...NOTIFICATION_JOB_OPTIONS, jobId: notice.operationId })
+      .catch((error: Error) => {
+        this.logger.warn(`Could not report the failure of ${notice.operationId}: ${error.message}`);
+      });
   }
 
   private settle(operationId: string, result: WriteResult): void {
     const waiting = this.pending.get(operationId);
     if (!waiting) return;
     this.pending.delete(operationId);
-    waiting.resolve(!result.ok && result.status === 503 ? { retryAfterSeconds: RETRY_AFTER_SECONDS, ...result } : result);
+    waiting.resolve(
+      !result.ok && result.status === 503 ? { retryAfterSeconds: RETRY_AFTER_SECONDS, ...result } : result,
+    );
   }
 
   /**

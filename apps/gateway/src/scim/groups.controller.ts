@@ -14,7 +14,11 @@ export class GroupsController {
   constructor(private readonly groups: ScimGroupsService) {}
 
   @Get()
-  async list(@TenantId() tenantId: string, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+  async list(
+    @TenantId() tenantId: string,
+    @Query() query: QueryParams,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return sendStream(reply, await this.groups.list(tenantId, query));
   }
 
@@ -24,27 +28,57 @@ export class GroupsController {
   }
 
   @Get(':id')
-  async get(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: QueryParams, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  async get(
+    @TenantId() tenantId: string,
+    @Param('id') id: string,
+    @Query() query: QueryParams,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return sendStream(reply, await this.groups.get(tenantId, id, query, ifNoneMatch));
   }
 
   @Post()
-  async create(@Caller() caller: Caller, @Body() body: unknown, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+  async create(
+    @Caller() caller: Caller,
+    @Body() body: unknown,
+    @Query() query: QueryParams,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return sendStream(reply, await this.groups.create(caller, body, query));
   }
 
   @Put(':id')
-  async replace(@Caller() caller: Caller, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+  async replace(
+    @Caller() caller: Caller,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Query() query: QueryParams,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return sendStream(reply, await this.groups.replace(caller, id, body, ifMatch, query));
   }
 
   @Patch(':id')
-  async patch(@Caller() caller: Caller, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+  async patch(
+    @Caller() caller: Caller,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Query() query: QueryParams,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return sendStream(reply, await this.groups.patch(caller, id, body, ifMatch, query));
   }
 
   @Delete(':id')
-  async delete(@Caller() caller: Caller, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  async delete(
+    @Caller() caller: Caller,
+    @Param('id') id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return sendStream(reply, await this.groups.delete(caller, id, ifMatch));
   }
 }

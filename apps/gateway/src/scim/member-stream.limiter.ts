@@ -31,7 +31,12 @@ export class MemberStreamLimiter {
       );
     }
     if (this.total >= this.config.memberStreamsPerProcess) {
-      throw new ScimError(503, 'The server is busy reading large groups for other requests. Retry in a few seconds.', undefined, RETRY_AFTER_SECONDS);
+      throw new ScimError(
+        503,
+        'The server is busy reading large groups for other requests. Retry in a few seconds.',
+        undefined,
+        RETRY_AFTER_SECONDS,
+      );
     }
     this.byTenant.set(tenantId, mine + 1);
     this.total++;

@@ -13,7 +13,11 @@ export class RootSearchController {
   constructor(private readonly search: ScimSearchService) {}
 
   @Post('.search')
-  async searchAll(@TenantId() tenantId: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+  async searchAll(
+    @TenantId() tenantId: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return sendStream(reply, await this.search.searchAll(tenantId, parseSearchRequest(body)));
   }
 }

@@ -63,7 +63,10 @@ export class ScimBulkService {
         case 'POST': {
           const answer = await this.users.create(caller, operation.data);
           const id = answer.body?.['id'];
-          return { ...outcomeOf(answer), ...(typeof id === 'string' ? { id } : { id: idFromLocation(answer.location) }) };
+          return {
+            ...outcomeOf(answer),
+            ...(typeof id === 'string' ? { id } : { id: idFromLocation(answer.location) }),
+          };
         }
         case 'PUT':
           return outcomeOf(await this.users.replace(caller, operation.id, operation.data, ifMatch));
@@ -94,10 +97,19 @@ export class ScimBulkService {
     if (refusal) return new ScimError(refusal.status, refusal.detail, refusal.scimType as ScimType | undefined);
     const down = await this.probe.outage();
     if (down) {
-      return new ScimError(503, `The service is temporarily unavailable (${down} cannot be reached); this operation and the ones after it were not applied. Retry them later.`);
+      return new ScimError(
+        503,
+        `The service is temporarily unavailable (${down} cannot be reached); this operation and the ones after it were not applied. Retry them later.`,
+      );
     }
-    this.logger.error(`Unexpected error in bulk operation ${operation.index} (${operation.method} /${operation.resource})`, error instanceof Error ? error.stack : String(error));
-    return new ScimError(500, 'An unexpected error occurred while applying this operation. It has been logged; read the resource to see whether it was applied, then retry.');
+    this.logger.error(
+      `Unexpected error in bulk operation ${operation.index} (${operation.method} /${operation.resource})`,
+      error instanceof Error ? error.stack : String(error),
+    );
+    return new ScimError(
+      500,
+      'An unexpected error occurred while applying this operation. It has been logged; read the resource to see whether it was applied, then retry.',
+    );
   }
 }
 

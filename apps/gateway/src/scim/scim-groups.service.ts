@@ -51,9 +51,17 @@ export class ScimGroupsService {
    * refused with 429/503 before anything is sent), held until the answer is written or the client
    * goes away. Smaller reads are one short query and need none.
    */
-  private async claimIfLarge(tenantId: string, groups: StoredResource[], projection: Projection): Promise<ReleaseSlot | undefined> {
+  private async claimIfLarge(
+    tenantId: string,
+    groups: StoredResource[],
+    projection: Projection,
+  ): Promise<ReleaseSlot | undefined> {
     if (groups.length === 0 || projectionExcludes(projection, 'members')) return undefined;
-    const large = await this.groups.hasMoreMembersThan(tenantId, groups.map((g) => g.id), MEMBER_PAGE_SIZE);
+    const large = await this.groups.hasMoreMembersThan(
+      tenantId,
+      groups.map((g) => g.id),
+      MEMBER_PAGE_SIZE,
+    );
     return large ? this.limiter.claim(tenantId) : undefined;
   }
 
@@ -74,7 +82,11 @@ export class ScimGroupsService {
     if (!group) throw ScimError.notFound(`No group with id "${id}" in this tenant.`);
     if (etagMatches(ifNoneMatch, group.version)) return { status: 304, version: group.version };
     const release = await this.claimIfLarge(tenantId, [group], projection);
-    return { status: 200, body: this.stream(groupJson(group, this.context(tenantId, projection)), release), version: group.version };
+    return {
+      status: 200,
+      body: this.stream(groupJson(group, this.context(tenantId, projection)), release),
+      version: group.version,
+    };
   }
 
   list(tenantId: string, params: QueryParams): Promise<GroupAnswer> {
@@ -85,28 +97,65 @@ export class ScimGroupsService {
   async search(tenantId: string, query: ListQuery): Promise<GroupAnswer> {
     const page = await this.groups.list(tenantId, query);
     const release = await this.claimIfLarge(tenantId, page.resources, query);
-    return { status: 200, body: this.stream(groupListJson(page.resources, page.totalResults, query.startIndex, this.context(tenantId, query)), release) };
+    return {
+      status: 200,
+      body: this.stream(
+        groupListJson(page.resources, page.totalResults, query.startIndex, this.context(tenantId, query)),
+        release,
+      ),
+    };
   }
 
   // Write answers honour `attributes` / `excludedAttributes` too (RFC 7644 §3.9).
   async create(caller: Caller, body: unknown, params: QueryParams = {}): Promise<GroupAnswer> {
     const { group, members } = parseGroup(body);
-    return this.answer(caller.tenantId, await this.directory.write('create-group', { ...caller, group, members }), parseListQuery(params));
+    return this.answer(
+      caller.tenantId,
+      await this.directory.write('create-group', { ...caller, group, members }),
+      parseListQuery(params),
+    );
   }
 
-  async replace(caller: Caller, groupId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<GroupAnswer> {
+  async replace(
+    caller: Caller,
+    groupId: string,
+    body: unknown,
+    ifMatch?: string,
+    params: QueryParams = {},
+  ): Promise<GroupAnswer> {
     const { group, members } = parseGroup(body);
-    return this.answer(caller.tenantId, await this.directory.write('replace-group', { ...caller, groupId, group, members, ...(ifMatch ? { ifMatch } : {}) }), parseListQuery(params));
+    return this.answer(
+      caller.tenantId,
+      await this.directory.write('replace-group', {
+        ...caller,
+        groupId,
+        group,
+        members,
+        ...(ifMatch ? { ifMatch } : {}),
+      }),
+      parseListQuery(params),
+    );
   }
 
   /**
    * Entra expects 204 for a group PATCH (the new version is still given as the ETag). A client
    * that asks for attributes gets 200 with the group, projected (RFC 7644 §3.5.2).
    */
-  async patch(caller: Caller, groupId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<GroupAnswer> {
+  async patch(
+    caller: Caller,
+    groupId: string,
+    body: unknown,
+    ifMatch?: string,
+    params: QueryParams = {},
+  ): Promise<GroupAnswer> {
     const patch = patchBodyForQueue(body);
     const projection = parseListQuery(params);
-    const result = await this.directory.write('patch-group', { ...caller, groupId, patch, ...(ifMatch ? { ifMatch } : {}) });
+    const result = await this.directory.write('patch-group', {
+      ...caller,
+      groupId,
+      patch,
+      ...(ifMatch ? { ifMatch } : {}),
+    });
     throwIfRefused(result);
     if (projection.attributes || projection.excludedAttributes) return this.answer(caller.tenantId, result, projection);
     return { status: 204, ...(result.ok && result.resource ? { version: result.resource.version } : {}) };

@@ -45,21 +45,36 @@ export class ScimSearchService {
     const groupTotal = (await this.groups.list(tenantId, { ...groupQuery, count: 0 })).totalResults;
     const first = query.startIndex;
     const userCount = Math.max(0, Math.min(query.count, userTotal - first + 1));
-    const users: StoredUser[] = userCount > 0
-      ? (await this.users.list(tenantId, { ...userQuery, startIndex: first, count: userCount }, { withGroups: !projectionExcludes(query, 'groups') })).resources
-      : [];
+    const users: StoredUser[] =
+      userCount > 0
+        ? (
+            await this.users.list(
+              tenantId,
+              { ...userQuery, startIndex: first, count: userCount },
+              { withGroups: !projectionExcludes(query, 'groups') },
+            )
+          ).resources
+        : [];
     const groupCount = query.count - users.length;
     const groupStart = Math.max(1, first - userTotal);
-    const groups: StoredResource[] = groupCount > 0 && groupStart <= groupTotal
-      ? (await this.groups.list(tenantId, { ...groupQuery, startIndex: groupStart, count: groupCount })).resources
-      : [];
+    const groups: StoredResource[] =
+      groupCount > 0 && groupStart <= groupTotal
+        ? (await this.groups.list(tenantId, { ...groupQuery, startIndex: groupStart, count: groupCount })).resources
+        : [];
     const baseUrl = this.baseUrl;
-    const context = { baseUrl, projection: query, members: (groupId: string) => this.groups.members(tenantId, groupId) };
+    const context = {
+      baseUrl,
+      projection: query,
+      members: (groupId: string) => this.groups.members(tenantId, groupId),
+    };
     async function* body(): AsyncGenerator<string> {
       yield `{"schemas":${JSON.stringify([LIST_RESPONSE_SCHEMA])},"totalResults":${userTotal + groupTotal},"startIndex":${first},"itemsPerPage":${users.length + groups.length},"Resources":[`;
       let index = 0;
       for (const user of users) {
-        yield (index++ > 0 ? ',' : '') + JSON.stringify(projectResource(renderUser(user, baseUrl), query, USER_RESOURCE_TYPE));
+        yield (
+          (index++ > 0 ? ',' : '') +
+          JSON.stringify(projectResource(renderUser(user, baseUrl), query, USER_RESOURCE_TYPE))
+        );
       }
       for (const group of groups) {
         if (index++ > 0) yield ',';

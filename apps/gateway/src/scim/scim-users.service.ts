@@ -42,7 +42,10 @@ export class ScimUsersService {
 
   /** A PUT or PATCH answer shows the user as a GET would, with its groups (a new user has none). */
   private async answerWithGroups(result: WriteResult, projection: Projection): Promise<ScimAnswer> {
-    const groups = result.ok && result.resource && !projectionExcludes(projection, 'groups') ? await this.users.groupsOf(result.resource.id) : undefined;
+    const groups =
+      result.ok && result.resource && !projectionExcludes(projection, 'groups')
+        ? await this.users.groupsOf(result.resource.id)
+        : undefined;
     return answerFromWrite(result, (resource) => this.render(groups ? { ...resource, groups } : resource, projection));
   }
 
@@ -66,7 +69,11 @@ export class ScimUsersService {
   /** GET /Users and POST /Users/.search. */
   async search(tenantId: string, query: ListQuery): Promise<ListResponse> {
     const page = await this.users.list(tenantId, query, { withGroups: !projectionExcludes(query, 'groups') });
-    return listResponse(page.resources.map((user) => this.render(user, query)), page.totalResults, query.startIndex);
+    return listResponse(
+      page.resources.map((user) => this.render(user, query)),
+      page.totalResults,
+      query.startIndex,
+    );
   }
 
   // Write answers honour `attributes` / `excludedAttributes` too (RFC 7644 §3.9).
@@ -76,16 +83,38 @@ export class ScimUsersService {
     return answerFromWrite(result, (resource) => this.render(resource, parseListQuery(params)));
   }
 
-  async replace(caller: Caller, userId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<ScimAnswer> {
+  async replace(
+    caller: Caller,
+    userId: string,
+    body: unknown,
+    ifMatch?: string,
+    params: QueryParams = {},
+  ): Promise<ScimAnswer> {
     const user = parseUser(body);
-    const result = await this.directory.write('replace-user', { ...caller, userId, user, ...(ifMatch ? { ifMatch } : {}) });
+    const result = await this.directory.write('replace-user', {
+      ...caller,
+      userId,
+      user,
+      ...(ifMatch ? { ifMatch } : {}),
+    });
     return this.answerWithGroups(result, parseListQuery(params));
   }
 
-  async patch(caller: Caller, userId: string, body: unknown, ifMatch?: string, params: QueryParams = {}): Promise<ScimAnswer> {
+  async patch(
+    caller: Caller,
+    userId: string,
+    body: unknown,
+    ifMatch?: string,
+    params: QueryParams = {},
+  ): Promise<ScimAnswer> {
     // Checked here so that a malformed PATCH (or a password) never reaches the queue; only the operations travel.
     const patch = patchBodyForQueue(body);
-    const result = await this.directory.write('patch-user', { ...caller, userId, patch, ...(ifMatch ? { ifMatch } : {}) });
+    const result = await this.directory.write('patch-user', {
+      ...caller,
+      userId,
+      patch,
+      ...(ifMatch ? { ifMatch } : {}),
+    });
     return this.answerWithGroups(result, parseListQuery(params));
   }
 

@@ -1,4 +1,19 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import { parseSearchRequest } from '@scim/scim';
 import type { FastifyReply } from 'fastify';
 import { ConnectionTestRecorder } from '../admin/connection-test.recorder';
@@ -30,27 +45,57 @@ export class UsersController {
   }
 
   @Get(':id')
-  async get(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: QueryParams, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  async get(
+    @TenantId() tenantId: string,
+    @Param('id') id: string,
+    @Query() query: QueryParams,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return sendAnswer(reply, await this.users.get(tenantId, id, query, ifNoneMatch));
   }
 
   @Post()
-  async create(@Caller() caller: Caller, @Body() body: unknown, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+  async create(
+    @Caller() caller: Caller,
+    @Body() body: unknown,
+    @Query() query: QueryParams,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return sendAnswer(reply, await this.users.create(caller, body, query));
   }
 
   @Put(':id')
-  async replace(@Caller() caller: Caller, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+  async replace(
+    @Caller() caller: Caller,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Query() query: QueryParams,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return sendAnswer(reply, await this.users.replace(caller, id, body, ifMatch, query));
   }
 
   @Patch(':id')
-  async patch(@Caller() caller: Caller, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Query() query: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
+  async patch(
+    @Caller() caller: Caller,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Query() query: QueryParams,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return sendAnswer(reply, await this.users.patch(caller, id, body, ifMatch, query));
   }
 
   @Delete(':id')
-  async delete(@Caller() caller: Caller, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  async delete(
+    @Caller() caller: Caller,
+    @Param('id') id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return sendAnswer(reply, await this.users.delete(caller, id, ifMatch));
   }
 }

@@ -62,7 +62,7 @@ describe('TenantRateLimiter (token bucket in real Redis)', () => {
     expect(answers.slice(0, 20).every((a) => a.allowed)).toBe(true);
   });
 
-  it('applies a tenant\'s own rate, keeping the default ratio of burst to rate', async () => {
+  it("applies a tenant's own rate, keeping the default ratio of burst to rate", async () => {
     const limiter = new TenantRateLimiter(redis, `${prefix}:e`, { perSecond: 50, burst: 100 });
     expect(limiter.limitFor(null)).toEqual({ perSecond: 50, burst: 100 });
     expect(limiter.limitFor(25)).toEqual({ perSecond: 25, burst: 50 });
@@ -73,7 +73,11 @@ describe('TenantRateLimiter (token bucket in real Redis)', () => {
   });
 
   it('lets requests through when Redis does not answer', async () => {
-    const down = new IORedis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    const down = new IORedis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+    });
     down.on('error', () => undefined);
     const limiter = new TenantRateLimiter(down, `${prefix}:f`, { perSecond: 25, burst: 25 });
     expect((await burst(limiter, randomUUID(), 30)).every((a) => a.allowed)).toBe(true);

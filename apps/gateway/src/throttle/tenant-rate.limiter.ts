@@ -54,7 +54,10 @@ export class TenantRateLimiter {
   /** A tenant's own rate keeps the default's ratio of burst to rate. */
   limitFor(tenantRate: number | null): RateLimit {
     if (tenantRate === null || tenantRate === this.defaults.perSecond) return this.defaults;
-    return { perSecond: tenantRate, burst: Math.max(tenantRate, Math.round((tenantRate * this.defaults.burst) / this.defaults.perSecond)) };
+    return {
+      perSecond: tenantRate,
+      burst: Math.max(tenantRate, Math.round((tenantRate * this.defaults.burst) / this.defaults.perSecond)),
+    };
   }
 
   async admit(tenantId: string, tenantRate: number | null): Promise<Admission> {

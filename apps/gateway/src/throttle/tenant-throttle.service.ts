@@ -40,7 +40,12 @@ export class TenantThrottle {
     const admission = await this.limiter.admit(tenant.tenantId, tenant.rateLimit);
     if (admission.allowed) return;
     this.metrics.rateLimited?.inc();
-    throw new ScimError(429, rateLimitDetail(admission.limit, admission.retryAfterSeconds), undefined, admission.retryAfterSeconds);
+    throw new ScimError(
+      429,
+      rateLimitDetail(admission.limit, admission.retryAfterSeconds),
+      undefined,
+      admission.retryAfterSeconds,
+    );
   }
 
   /**
@@ -77,7 +82,12 @@ export class TenantThrottle {
           .code(503)
           .header('Retry-After', String(GATE_RETRY_AFTER_SECONDS))
           .header('Content-Type', 'application/scim+json; charset=utf-8')
-          .send(scimErrorBody(503, `This tenant's earlier writes (${cap} at a time) did not finish within ${this.config.writeTimeoutMs} ms; this one was not applied. Retry later.`));
+          .send(
+            scimErrorBody(
+              503,
+              `This tenant's earlier writes (${cap} at a time) did not finish within ${this.config.writeTimeoutMs} ms; this one was not applied. Retry later.`,
+            ),
+          );
       }
       this.metrics.rateLimited?.inc();
       return reply

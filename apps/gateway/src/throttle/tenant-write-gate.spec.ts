@@ -2,7 +2,7 @@ import { TenantWriteGate } from './tenant-write-gate';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
-describe('TenantWriteGate: a cap on one tenant\'s writes in flight', () => {
+describe("TenantWriteGate: a cap on one tenant's writes in flight", () => {
   it('lets writes up to the cap through at once and queues the rest in arrival order', async () => {
     const gate = new TenantWriteGate();
     const releases = await Promise.all([gate.enter('a', 2, 1000), gate.enter('a', 2, 1000)]);

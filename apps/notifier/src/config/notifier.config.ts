@@ -21,7 +21,20 @@ export interface NotifierConfig {
 
 export function loadNotifierConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig {
   const e = loadEnv(
-    ['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL', 'NOTIFY_DIGEST_MS', 'NOTIFY_RETRY_MS', 'LOG_LEVEL', 'LOG_FORMAT', 'METRICS_PORT', 'METRICS'],
+    [
+      'DATABASE_URL',
+      'REDIS_URL',
+      'QUEUE_PREFIX',
+      'SMTP_URL',
+      'MAIL_FROM',
+      'PUBLIC_URL',
+      'NOTIFY_DIGEST_MS',
+      'NOTIFY_RETRY_MS',
+      'LOG_LEVEL',
+      'LOG_FORMAT',
+      'METRICS_PORT',
+      'METRICS',
+    ],
     env,
   );
   return {

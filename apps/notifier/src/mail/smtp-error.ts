@@ -25,7 +25,11 @@ const REASONS: Record<string, string> = {
 };
 
 export function describeSmtpError(error: unknown): SmtpFailure {
-  const { code, responseCode, response } = (error ?? {}) as { code?: unknown; responseCode?: unknown; response?: unknown };
+  const { code, responseCode, response } = (error ?? {}) as {
+    code?: unknown;
+    responseCode?: unknown;
+    response?: unknown;
+  };
   const message = error instanceof Error ? error.message : String(error);
   const failure: SmtpFailure = { reason: 'sending failed', message };
   if (typeof code === 'string') failure.code = code;
@@ -33,10 +37,15 @@ export function describeSmtpError(error: unknown): SmtpFailure {
   if (typeof response === 'string') failure.response = response.slice(0, 300);
   if (failure.code && REASONS[failure.code]) failure.reason = REASONS[failure.code]!;
   // nodemailer reports a refused or unroutable connection as a socket error.
-  if (failure.code === 'ESOCKET' && /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN/.test(message)) failure.reason = REASONS['ECONNECTION']!;
-  if (failure.responseCode !== undefined && (failure.code === undefined || failure.code === 'EENVELOPE' || failure.code === 'EMESSAGE')) {
+  if (failure.code === 'ESOCKET' && /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN/.test(message))
+    failure.reason = REASONS['ECONNECTION']!;
+  if (
+    failure.responseCode !== undefined &&
+    (failure.code === undefined || failure.code === 'EENVELOPE' || failure.code === 'EMESSAGE')
+  ) {
     if (failure.responseCode >= 500) failure.reason = `${failure.reason}: refused for good (${failure.responseCode})`;
-    else if (failure.responseCode >= 400) failure.reason = `${failure.reason}: refused for now (${failure.responseCode})`;
+    else if (failure.responseCode >= 400)
+      failure.reason = `${failure.reason}: refused for now (${failure.responseCode})`;
   }
   return failure;
 }

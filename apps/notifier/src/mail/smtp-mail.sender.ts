@@ -10,8 +10,16 @@ import type { MailSender, OutgoingMail } from '@scim/directory';
 export class SmtpMailSender implements MailSender {
   private readonly transport: Transporter;
 
-  constructor(smtpUrl: string, private readonly from: string) {
-    const options: SMTPTransport.Options & { url: string } = { url: smtpUrl, connectionTimeout: 10000, greetingTimeout: 10000, socketTimeout: 30000 };
+  constructor(
+    smtpUrl: string,
+    private readonly from: string,
+  ) {
+    const options: SMTPTransport.Options & { url: string } = {
+      url: smtpUrl,
+      connectionTimeout: 10000,
+      greetingTimeout: 10000,
+      socketTimeout: 30000,
+    };
     this.transport = createTransport(options);
   }
 

@@ -25,7 +25,12 @@ export class DigestTelemetry {
       return;
     }
     const smtp = describeSmtpError(report.error);
-    if (outcome === 'retry') this.logger.warn({ ...fields, retryInMs: report.retryInMs, smtp }, `digest not sent: ${smtp.reason}; will retry`);
-    else this.logger.error({ ...fields, smtp }, `digest given up after ${attempts} attempts: ${smtp.reason}; its failures stay in the operations log`);
+    if (outcome === 'retry')
+      this.logger.warn({ ...fields, retryInMs: report.retryInMs, smtp }, `digest not sent: ${smtp.reason}; will retry`);
+    else
+      this.logger.error(
+        { ...fields, smtp },
+        `digest given up after ${attempts} attempts: ${smtp.reason}; its failures stay in the operations log`,
+      );
   }
 }

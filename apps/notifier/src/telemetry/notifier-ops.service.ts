@@ -3,7 +3,15 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { NotificationStore } from '@scim/directory';
-import { NotificationMetrics, closeOpsServer, createMetricsRegistry, runHealthChecks, startOpsServer, type HealthReport, type Registry } from '@scim/telemetry';
+import {
+  NotificationMetrics,
+  closeOpsServer,
+  createMetricsRegistry,
+  runHealthChecks,
+  startOpsServer,
+  type HealthReport,
+  type Registry,
+} from '@scim/telemetry';
 import { NOTIFIER_CONFIG, type NotifierConfig } from '../config/notifier.config';
 
 /**
@@ -23,7 +31,12 @@ export class NotifierOps implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly dataSource: DataSource,
     store: NotificationStore,
   ) {
-    this.redis = new IORedis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true, connectionName: 'scim-notifier-ops' });
+    this.redis = new IORedis(config.redisUrl, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+      connectionName: 'scim-notifier-ops',
+    });
     this.redis.on('error', () => undefined);
     if (config.metrics) {
       this.registry = createMetricsRegistry();

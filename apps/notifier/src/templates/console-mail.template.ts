@@ -6,15 +6,23 @@ function utc(iso: string): string {
 }
 
 function escapeHtml(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
-const IGNORE_IF_NOT_YOU = 'If you did not ask for this, ignore this email: nobody can sign in without the link, and it stops working soon.';
+const IGNORE_IF_NOT_YOU =
+  'If you did not ask for this, ignore this email: nobody can sign in without the link, and it stops working soon.';
 
 /** The email an admin asked for on the console's sign-in page: one one-time link per tenant. */
 export function renderSignInLinks(mail: SignInLinksMail): RenderedEmail {
   const single = mail.links.length === 1;
-  const subject = single ? `[SCIM provisioning] Sign in to the admin console of ${mail.links[0]!.tenantName}` : '[SCIM provisioning] Sign in to the admin console';
+  const subject = single
+    ? `[SCIM provisioning] Sign in to the admin console of ${mail.links[0]!.tenantName}`
+    : '[SCIM provisioning] Sign in to the admin console';
   const intro = single
     ? 'Someone (hopefully you) asked to sign in to the SCIM provisioning admin console with this address. Open this link to sign in; it works once:'
     : 'Someone (hopefully you) asked to sign in to the SCIM provisioning admin console with this address, which administers several tenants. Each link signs in to one tenant and works once:';
@@ -29,7 +37,10 @@ export function renderSignInLinks(mail: SignInLinksMail): RenderedEmail {
     '<!doctype html><html><body style="font-family:sans-serif;font-size:14px">',
     `<p>${escapeHtml(intro)}</p>`,
     '<ul>',
-    ...mail.links.map((link) => `<li><a href="${escapeHtml(link.url)}">Sign in to ${escapeHtml(link.tenantName)}</a> (valid until ${escapeHtml(utc(link.expiresAt))})</li>`),
+    ...mail.links.map(
+      (link) =>
+        `<li><a href="${escapeHtml(link.url)}">Sign in to ${escapeHtml(link.tenantName)}</a> (valid until ${escapeHtml(utc(link.expiresAt))})</li>`,
+    ),
     '</ul>',
     `<p>${escapeHtml(IGNORE_IF_NOT_YOU)}</p>`,
     '</body></html>',
@@ -50,6 +61,10 @@ export function renderTestEmail(request: TestEmailRequest): RenderedEmail {
   return {
     subject,
     text: `${lines.join('\n\n')}\n`,
-    html: ['<!doctype html><html><body style="font-family:sans-serif;font-size:14px">', ...lines.map((line) => `<p>${escapeHtml(line)}</p>`), '</body></html>'].join('\n'),
+    html: [
+      '<!doctype html><html><body style="font-family:sans-serif;font-size:14px">',
+      ...lines.map((line) => `<p>${escapeHtml(line)}</p>`),
+      '</body></html>',
+    ].join('\n'),
   };
 }

@@ -27,16 +27,22 @@ function failure(overrides: Partial<DigestFailure> = {}): DigestFailure {
 describe('renderFailureDigest', () => {
   it('says how many failures for which tenant in the subject', () => {
     expect(renderFailureDigest(tenant, [failure()]).subject).toBe('[SCIM provisioning] 1 failure for tenant Acme');
-    expect(renderFailureDigest(tenant, [failure(), failure()]).subject).toBe('[SCIM provisioning] 2 failures for tenant Acme');
+    expect(renderFailureDigest(tenant, [failure(), failure()]).subject).toBe(
+      '[SCIM provisioning] 2 failures for tenant Acme',
+    );
   });
 
   it('lists each failure with time, operation, subject, reason and advice, in text and HTML', () => {
     const email = renderFailureDigest(tenant, [failure()]);
     expect(email.text).toContain('1. 2026-11-26 14:31:02 UTC · create user · User jdoe@example.org (externalId ext-1)');
     expect(email.text).toContain('Reason: The work email "jdoe@example.org" is not allowed.');
-    expect(email.text).toContain('What to do: Add example.org under Work domains in the admin console, or correct the user\'s mail attribute in Entra.');
+    expect(email.text).toContain(
+      "What to do: Add example.org under Work domains in the admin console, or correct the user's mail attribute in Entra.",
+    );
     expect(email.text).not.toContain('npm run');
-    expect(email.html).toContain('<td style="border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left">create user</td>');
+    expect(email.html).toContain(
+      '<td style="border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left">create user</td>',
+    );
     expect(email.html).toContain('The work email &quot;jdoe@example.org&quot; is not allowed.');
   });
 
@@ -68,7 +74,9 @@ describe('renderFailureDigest', () => {
   });
 
   it('escapes HTML in everything a client sent', () => {
-    const email = renderFailureDigest(tenant, [failure({ resourceName: '<script>alert(1)</script>', detail: 'a & b' })]);
+    const email = renderFailureDigest(tenant, [
+      failure({ resourceName: '<script>alert(1)</script>', detail: 'a & b' }),
+    ]);
     expect(email.html).not.toContain('<script>');
     expect(email.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(email.html).toContain('a &amp; b');

@@ -1,4 +1,12 @@
-import { adviceFor, operationLabel, reasonLabel, subjectLabel, type DigestFailure, type DigestTenant, type RenderedEmail } from '@scim/directory';
+import {
+  adviceFor,
+  operationLabel,
+  reasonLabel,
+  subjectLabel,
+  type DigestFailure,
+  type DigestTenant,
+  type RenderedEmail,
+} from '@scim/directory';
 
 /** A digest lists at most this many failures, then says how many more there were. */
 export const MAX_LISTED_FAILURES = 100;
@@ -8,13 +16,19 @@ function utc(date: Date): string {
 }
 
 function escapeHtml(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** Reasons with their counts, most frequent first. */
 function countsByReason(failures: DigestFailure[]): [string, number][] {
   const counts = new Map<string, number>();
-  for (const failure of failures) counts.set(reasonLabel(failure.reason), (counts.get(reasonLabel(failure.reason)) ?? 0) + 1);
+  for (const failure of failures)
+    counts.set(reasonLabel(failure.reason), (counts.get(reasonLabel(failure.reason)) ?? 0) + 1);
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
@@ -27,7 +41,11 @@ export function digestActivityUrl(publicUrl: string, digestId: string): string {
  * The failure digest of one tenant: what failed, for whom, why, and what to do, with a link to
  * these failures in the admin console. Pure: the same failures always give the same email.
  */
-export function renderFailureDigest(tenant: DigestTenant, failures: DigestFailure[], activityUrl: string): RenderedEmail {
+export function renderFailureDigest(
+  tenant: DigestTenant,
+  failures: DigestFailure[],
+  activityUrl: string,
+): RenderedEmail {
   const total = failures.length;
   const listed = failures.slice(0, MAX_LISTED_FAILURES);
   const more = total - listed.length;
@@ -35,10 +53,12 @@ export function renderFailureDigest(tenant: DigestTenant, failures: DigestFailur
   const last = failures[failures.length - 1]?.occurredAt;
   const plural = total === 1 ? 'failure' : 'failures';
   const subject = `[SCIM provisioning] ${total} ${plural} for tenant ${tenant.name}`;
-  const period = first && last ? (utc(first) === utc(last) ? `at ${utc(first)}` : `between ${utc(first)} and ${utc(last)}`) : '';
+  const period =
+    first && last ? (utc(first) === utc(last) ? `at ${utc(first)}` : `between ${utc(first)} and ${utc(last)}`) : '';
   const intro = `${total} provisioning ${total === 1 ? 'write' : 'writes'} for tenant "${tenant.name}" (id ${tenant.id}) failed ${period}. ${total === 1 ? 'Nothing' : 'None of them'} was saved.`;
   const counts = countsByReason(failures);
-  const closing = 'Entra retries failed objects in its next provisioning cycle (about every 40 minutes), so once the cause is fixed nothing else needs to be done.';
+  const closing =
+    'Entra retries failed objects in its next provisioning cycle (about every 40 minutes), so once the cause is fixed nothing else needs to be done.';
   const consoleLine = 'See these failures in the admin console (Activity):';
 
   const text = [

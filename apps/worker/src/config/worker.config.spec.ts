@@ -14,7 +14,10 @@ describe('loadWorkerConfig: the connection budget of one worker', () => {
   });
 
   it('takes an explicit DB_POOL_SIZE at or above the concurrency', () => {
-    expect(loadWorkerConfig({ WORKER_CONCURRENCY: '8', DB_POOL_SIZE: '8' })).toMatchObject({ concurrency: 8, dbPoolSize: 8 });
+    expect(loadWorkerConfig({ WORKER_CONCURRENCY: '8', DB_POOL_SIZE: '8' })).toMatchObject({
+      concurrency: 8,
+      dbPoolSize: 8,
+    });
     expect(loadWorkerConfig({ DB_POOL_SIZE: '40' })).toMatchObject({ concurrency: 16, dbPoolSize: 40 });
   });
 

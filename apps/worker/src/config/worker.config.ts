@@ -18,7 +18,21 @@ export interface WorkerConfig {
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const e = loadEnv(['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX', 'WORKER_CONCURRENCY', 'DB_POOL_SIZE', 'DB_STATEMENT_TIMEOUT_MS', 'LOG_LEVEL', 'LOG_FORMAT', 'METRICS_PORT', 'METRICS'], env);
+  const e = loadEnv(
+    [
+      'DATABASE_URL',
+      'REDIS_URL',
+      'QUEUE_PREFIX',
+      'WORKER_CONCURRENCY',
+      'DB_POOL_SIZE',
+      'DB_STATEMENT_TIMEOUT_MS',
+      'LOG_LEVEL',
+      'LOG_FORMAT',
+      'METRICS_PORT',
+      'METRICS',
+    ],
+    env,
+  );
   const concurrency = e.WORKER_CONCURRENCY ?? DEFAULT_WORKER_CONCURRENCY;
   // Each running job holds a connection; a smaller pool makes jobs queue for one and time out (1 s) as failures.
   if (e.DB_POOL_SIZE !== undefined && e.DB_POOL_SIZE < concurrency) {

@@ -1,12 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { DIRECTORY_QUEUE, WORKER_HEARTBEAT_INTERVAL_MS, WorkerHeartbeats } from '@scim/queue';
-import { WriteMetrics, closeOpsServer, createMetricsRegistry, directoryQueueGauge, runHealthChecks, startOpsServer, type HealthReport, type Registry } from '@scim/telemetry';
+import {
+  WriteMetrics,
+  closeOpsServer,
+  createMetricsRegistry,
+  directoryQueueGauge,
+  runHealthChecks,
+  startOpsServer,
+  type HealthReport,
+  type Registry,
+} from '@scim/telemetry';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker.config';
 
 /**
@@ -30,7 +46,11 @@ export class WorkerOps implements OnApplicationBootstrap, BeforeApplicationShutd
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     private readonly dataSource: DataSource,
   ) {
-    this.redis = new IORedis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectionName: 'scim-worker-ops' });
+    this.redis = new IORedis(config.redisUrl, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectionName: 'scim-worker-ops',
+    });
     this.redis.on('error', () => undefined);
     this.heartbeats = new WorkerHeartbeats(this.redis, config.queuePrefix);
     if (config.metrics) {
@@ -46,20 +66,26 @@ export class WorkerOps implements OnApplicationBootstrap, BeforeApplicationShutd
   /** After the processor has started consuming: from now on the worker says it is alive. */
   async onApplicationBootstrap(): Promise<void> {
     // The first beat should not be lost to a connection still being made (it does not queue commands).
-    if (this.redis.status !== 'ready') await Promise.race([once(this.redis, 'ready'), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    if (this.redis.status !== 'ready')
+      await Promise.race([once(this.redis, 'ready'), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     const beat = () => this.heartbeats.beat(this.workerId).catch(() => undefined);
     await beat();
     this.timer = setInterval(() => void beat(), WORKER_HEARTBEAT_INTERVAL_MS);
     this.timer.unref();
     if (this.config.metricsPort !== undefined) {
-      this.server = await startOpsServer(this.config.metricsPort, { registry: this.registry, ready: () => this.ready() });
+      this.server = await startOpsServer(this.config.metricsPort, {
+        registry: this.registry,
+        ready: () => this.ready(),
+      });
     }
   }
 
   /** A stopping worker takes no new jobs: it stops saying it is alive before it drains. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.heartbeats.leave(this.workerId).catch((error: Error) => this.logger.warn(`Could not remove the heartbeat: ${error.message}`));
+    await this.heartbeats
+      .leave(this.workerId)
+      .catch((error: Error) => this.logger.warn(`Could not remove the heartbeat: ${error.message}`));
   }
 
   async onApplicationShutdown(): Promise<void> {

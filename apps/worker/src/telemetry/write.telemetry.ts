@@ -20,7 +20,10 @@ export class WriteTelemetry {
     const ms = performance.now() - startedAt;
     this.ops.writes?.record(job.name, outcome, ms / 1000);
     if (!this.logger.isLevelEnabled('info')) return;
-    this.logger.info({ ...this.fields(job, outcome, ms), status: result.status, scimType: result.ok ? undefined : result.scimType }, 'write');
+    this.logger.info(
+      { ...this.fields(job, outcome, ms), status: result.status, scimType: result.ok ? undefined : result.scimType },
+      'write',
+    );
   }
 
   /** An error (not a refusal): BullMQ retries it unless this was the last attempt. */
@@ -29,7 +32,10 @@ export class WriteTelemetry {
     this.ops.writes?.record(job.name, 'failed', ms / 1000);
     const message = error instanceof Error ? error.message : String(error);
     const level = attempt >= attempts ? 'error' : 'warn';
-    this.logger[level]({ ...this.fields(job, 'failed', ms), attempt, attempts, error: message }, attempt >= attempts ? 'write failed, no attempts left' : 'write failed, will retry');
+    this.logger[level](
+      { ...this.fields(job, 'failed', ms), attempt, attempts, error: message },
+      attempt >= attempts ? 'write failed, no attempts left' : 'write failed, will retry',
+    );
   }
 
   private fields(job: DirectoryJobInput, outcome: WriteOutcome, ms: number) {

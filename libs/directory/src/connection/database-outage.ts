@@ -14,13 +14,15 @@ function isUnavailableState(code: string): boolean {
  */
 export function databaseOutage(error: unknown): string | undefined {
   const driverError = (error as { driverError?: unknown } | undefined)?.driverError ?? error;
-  if (driverError instanceof DatabaseUnavailableError) return `The service is temporarily unavailable: ${driverError.reason}. Retry later.`;
+  if (driverError instanceof DatabaseUnavailableError)
+    return `The service is temporarily unavailable: ${driverError.reason}. Retry later.`;
   const code = (driverError as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
   // Only the statement timeout cancels statements here.
   if (code === QUERY_CANCELED) {
     return 'The request took longer than the database time limit allows and was stopped. Retry later; if it keeps failing, ask for less (a narrower filter or a smaller count).';
   }
-  if (isUnavailableState(code)) return 'The service is temporarily unavailable: the database cannot take the request now. Retry later.';
+  if (isUnavailableState(code))
+    return 'The service is temporarily unavailable: the database cannot take the request now. Retry later.';
   return undefined;
 }

@@ -114,7 +114,9 @@ describe('GuardedPool', () => {
       const { error } = await failure(pool.rows('SELECT 1', []));
       holder.release();
       expect(error).toBeInstanceOf(DatabaseUnavailableError);
-      expect(databaseOutage(error)).toBe('The service is temporarily unavailable: no database connection became free within 1 s. Retry later.');
+      expect(databaseOutage(error)).toBe(
+        'The service is temporarily unavailable: no database connection became free within 1 s. Retry later.',
+      );
       // The database was up all along and still is: the classification does not depend on it.
       expect(await pool.rows('SELECT 1 AS one', [])).toEqual([{ one: 1 }]);
     } finally {
@@ -129,7 +131,9 @@ describe('GuardedPool', () => {
     try {
       const { error } = await failure(pool.rows('SELECT 1', []));
       expect(error).toBeInstanceOf(DatabaseUnavailableError);
-      expect(databaseOutage(error)).toBe('The service is temporarily unavailable: the database cannot be reached. Retry later.');
+      expect(databaseOutage(error)).toBe(
+        'The service is temporarily unavailable: the database cannot be reached. Retry later.',
+      );
     } finally {
       await pool.end();
     }
@@ -145,7 +149,9 @@ describe('GuardedPool', () => {
       expect(databaseOutage(running.error)).toMatch(/did not answer within 1\.5 s/);
       const connecting = await failure(pool.rows('SELECT 1', []));
       expect(connecting.error).toBeInstanceOf(DatabaseUnavailableError);
-      console.log(`frozen server: running query gave up after ${running.ms} ms, a new connection after ${connecting.ms} ms`);
+      console.log(
+        `frozen server: running query gave up after ${running.ms} ms, a new connection after ${connecting.ms} ms`,
+      );
     } finally {
       proxy.thaw();
       await pool.end();
@@ -176,7 +182,9 @@ describe('DatabaseCircuit and DatabaseWatchdog', () => {
       circuit.open('the database did not answer a health check within 1 s');
       // Ended by the circuit, not finished after 5 s: the error names the circuit's reason.
       const { error } = await running;
-      expect(databaseOutage(error)).toBe('The service is temporarily unavailable: the database did not answer a health check within 1 s. Retry later.');
+      expect(databaseOutage(error)).toBe(
+        'The service is temporarily unavailable: the database did not answer a health check within 1 s. Retry later.',
+      );
       const refused = await failure(pool.rows('SELECT 1', []));
       expect(refused.error).toBeInstanceOf(DatabaseUnavailableError);
       circuit.close();

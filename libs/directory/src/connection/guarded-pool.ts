@@ -57,13 +57,22 @@ class GuardedClient extends Client {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(...args: any[]): any {
     const callback: QueryCallback | undefined = typeof args[args.length - 1] === 'function' ? args.pop() : undefined;
-    if (typeof args[0]?.submit === 'function') return super.query(...(args as [never]), ...(callback ? [callback as never] : []));
+    if (typeof args[0]?.submit === 'function')
+      return super.query(...(args as [never]), ...(callback ? [callback as never] : []));
     this.running++;
-    const timer = this.deadlineMs > 0 ? setTimeout(() => this.abort(`the database did not answer within ${this.deadlineMs / 1000} s`), this.deadlineMs) : undefined;
+    const timer =
+      this.deadlineMs > 0
+        ? setTimeout(
+            () => this.abort(`the database did not answer within ${this.deadlineMs / 1000} s`),
+            this.deadlineMs,
+          )
+        : undefined;
     const settle = (error: unknown): unknown => {
       this.running--;
       clearTimeout(timer);
-      return this.lost !== undefined && !(error instanceof DatabaseError) ? new DatabaseUnavailableError(this.lost, error) : error;
+      return this.lost !== undefined && !(error instanceof DatabaseError)
+        ? new DatabaseUnavailableError(this.lost, error)
+        : error;
     };
     if (callback) {
       return super.query(...(args as [never]), ((error: Error | null, result?: unknown) => {
@@ -83,7 +92,11 @@ class GuardedClient extends Client {
   }
 }
 
-type ConnectCallback = (error: Error | undefined, client: PoolClient | undefined, release: (error?: Error | boolean) => void) => void;
+type ConnectCallback = (
+  error: Error | undefined,
+  client: PoolClient | undefined,
+  release: (error?: Error | boolean) => void,
+) => void;
 
 /**
  * A pg pool of GuardedClients. Every failure to get a connection (refused, connect timeout, no
@@ -93,7 +106,10 @@ type ConnectCallback = (error: Error | undefined, client: PoolClient | undefined
 export class GuardedPool extends Pool {
   private readonly guarded = new Set<GuardedClient>();
 
-  constructor(config: PoolConfig, private readonly circuit?: DatabaseCircuit) {
+  constructor(
+    config: PoolConfig,
+    private readonly circuit?: DatabaseCircuit,
+  ) {
     super({ ...config, Client: GuardedClient as unknown as PoolConfig['Client'] });
     this.on('connect', (client) => this.guarded.add(client as unknown as GuardedClient));
     this.on('remove', (client) => this.guarded.delete(client as unknown as GuardedClient));
@@ -104,7 +120,9 @@ export class GuardedPool extends Pool {
   override connect(callback: ConnectCallback): void;
   override connect(callback?: ConnectCallback): Promise<PoolClient> | void {
     if (!callback) {
-      return new Promise<PoolClient>((resolve, reject) => this.connect((error, client) => (error ? reject(error) : resolve(client!))));
+      return new Promise<PoolClient>((resolve, reject) =>
+        this.connect((error, client) => (error ? reject(error) : resolve(client!))),
+      );
     }
     const refusal = this.circuit?.refusal();
     if (refusal) return process.nextTick(() => callback(refusal, undefined, () => undefined));
@@ -112,8 +130,14 @@ export class GuardedPool extends Pool {
     const waits = this.idleCount === 0 && this.totalCount >= (this.options.max ?? 10);
     super.connect((error, client, release) => {
       if (error) {
-        const reason = waits ? `no database connection became free within ${(this.options.connectionTimeoutMillis ?? 0) / 1000} s` : 'the database cannot be reached';
-        return callback(error instanceof DatabaseUnavailableError ? error : new DatabaseUnavailableError(reason, error), undefined, release);
+        const reason = waits
+          ? `no database connection became free within ${(this.options.connectionTimeoutMillis ?? 0) / 1000} s`
+          : 'the database cannot be reached';
+        return callback(
+          error instanceof DatabaseUnavailableError ? error : new DatabaseUnavailableError(reason, error),
+          undefined,
+          release,
+        );
       }
       // The circuit opened while this request waited for a connection.
       const late = this.circuit?.refusal();

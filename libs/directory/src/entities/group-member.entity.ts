@@ -6,7 +6,14 @@ export class GroupMemberEntity {
   @PrimaryColumn({ name: 'group_id', type: 'uuid' })
   groupId!: string;
 
-  @PrimaryColumn({ name: 'member_id', type: 'uuid', generatedType: 'STORED', asExpression: 'COALESCE(user_id, member_group_id)', insert: false, update: false })
+  @PrimaryColumn({
+    name: 'member_id',
+    type: 'uuid',
+    generatedType: 'STORED',
+    asExpression: 'COALESCE(user_id, member_group_id)',
+    insert: false,
+    update: false,
+  })
   memberId!: string;
 
   @Column({ name: 'tenant_id', type: 'uuid' })
@@ -18,7 +25,14 @@ export class GroupMemberEntity {
   @Column({ name: 'member_group_id', type: 'uuid', nullable: true })
   memberGroupId!: string | null;
 
-  @Column({ name: 'member_type', type: 'text', generatedType: 'STORED', asExpression: "CASE WHEN user_id IS NOT NULL THEN 'User' ELSE 'Group' END", insert: false, update: false })
+  @Column({
+    name: 'member_type',
+    type: 'text',
+    generatedType: 'STORED',
+    asExpression: "CASE WHEN user_id IS NOT NULL THEN 'User' ELSE 'Group' END",
+    insert: false,
+    update: false,
+  })
   memberType!: 'User' | 'Group';
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -36,12 +36,19 @@ let users: UserRepository;
 let groups: GroupRepository;
 let tenantId: string;
 
-async function write(writer: DirectoryWriter, name: 'create-user' | 'create-group', document: JsonDocument, members: { value: string }[] = []): Promise<string> {
+async function write(
+  writer: DirectoryWriter,
+  name: 'create-user' | 'create-group',
+  document: JsonDocument,
+  members: { value: string }[] = [],
+): Promise<string> {
   const envelope = { operationId: randomUUID(), tenantId, replyTo: 'unused', deadline: Date.now() + 60_000 };
-  const result = name === 'create-user'
-    ? await writer.apply({ name, data: { ...envelope, user: document } })
-    : await writer.apply({ name, data: { ...envelope, group: document, members } });
-  if (!result.ok || !result.resource) throw new Error(`could not create ${JSON.stringify(document)}: ${JSON.stringify(result)}`);
+  const result =
+    name === 'create-user'
+      ? await writer.apply({ name, data: { ...envelope, user: document } })
+      : await writer.apply({ name, data: { ...envelope, group: document, members } });
+  if (!result.ok || !result.resource)
+    throw new Error(`could not create ${JSON.stringify(document)}: ${JSON.stringify(result)}`);
   return result.resource.id;
 }
 
@@ -58,21 +65,28 @@ beforeAll(async () => {
   const manager = await write(writer, 'create-user', { userName: 'boss@acme.com', active: true });
   const ids = [manager];
   for (let i = 0; i < 6; i++) {
-    ids.push(await write(writer, 'create-user', {
-      schemas: [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
-      userName: `user${i}@acme.com`,
-      externalId: `ext-${i}`,
-      active: i % 2 === 0,
-      displayName: `User ${i} Ünïcode 😀`,
-      title: i % 3 === 0 ? undefined : 'Engineer',
-      name: { givenName: `Given${i}`, familyName: `Family${i}`, formatted: `Given${i} Family${i}` },
-      emails: [{ type: 'work', value: `user${i}@acme.com`, primary: true }],
-      phoneNumbers: i % 2 ? [{ type: 'mobile', value: `+1 555 000${i}` }] : undefined,
-      addresses: [{ type: 'work', locality: 'Paris', country: 'FR' }],
-      [ENTERPRISE_USER_SCHEMA]: { department: 'Sales', employeeNumber: String(100 + i), manager: { value: manager } },
-    } as JsonDocument));
+    ids.push(
+      await write(writer, 'create-user', {
+        schemas: [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+        userName: `user${i}@acme.com`,
+        externalId: `ext-${i}`,
+        active: i % 2 === 0,
+        displayName: `User ${i} Ünïcode 😀`,
+        title: i % 3 === 0 ? undefined : 'Engineer',
+        name: { givenName: `Given${i}`, familyName: `Family${i}`, formatted: `Given${i} Family${i}` },
+        emails: [{ type: 'work', value: `user${i}@acme.com`, primary: true }],
+        phoneNumbers: i % 2 ? [{ type: 'mobile', value: `+1 555 000${i}` }] : undefined,
+        addresses: [{ type: 'work', locality: 'Paris', country: 'FR' }],
+        [ENTERPRISE_USER_SCHEMA]: { department: 'Sales', employeeNumber: String(100 + i), manager: { value: manager } },
+      } as JsonDocument),
+    );
   }
-  const team = await write(writer, 'create-group', { displayName: 'Team', externalId: 'g-1' }, ids.slice(0, 3).map((value) => ({ value })));
+  const team = await write(
+    writer,
+    'create-group',
+    { displayName: 'Team', externalId: 'g-1' },
+    ids.slice(0, 3).map((value) => ({ value })),
+  );
   await write(writer, 'create-group', { displayName: 'Nested' }, [{ value: team }, { value: ids[4]! }]);
   await write(writer, 'create-group', { displayName: 'Empty' });
 });
@@ -88,7 +102,10 @@ afterAll(async () => {
 
 function pathsOf(attributes: readonly AttributeDefinition[], uri?: string): string[] {
   const prefix = uri ? `${uri}:` : '';
-  return attributes.flatMap((a) => [`${prefix}${a.name}`, ...(a.subAttributes ?? []).map((s) => `${prefix}${a.name}.${s.name}`)]);
+  return attributes.flatMap((a) => [
+    `${prefix}${a.name}`,
+    ...(a.subAttributes ?? []).map((s) => `${prefix}${a.name}.${s.name}`),
+  ]);
 }
 
 const ATTRIBUTE_PATHS = [
@@ -100,25 +117,92 @@ const ATTRIBUTE_PATHS = [
     ...pathsOf(GROUP_RESOURCE_TYPE.schema.attributes),
     ...pathsOf(GROUP_RESOURCE_TYPE.schema.attributes, GROUP_SCHEMA),
     ...pathsOf(COMMON_ATTRIBUTES),
-    'schemas', 'members.value', 'members.display', 'members.type', 'groups.value', 'password',
-    'unknown', 'name.unknown', 'userName.x', `${ENTERPRISE_USER_SCHEMA}:unknown`, 'urn:x:y:z', '$ref', 'a-b_c', 'x.y.z',
+    'schemas',
+    'members.value',
+    'members.display',
+    'members.type',
+    'groups.value',
+    'password',
+    'unknown',
+    'name.unknown',
+    'userName.x',
+    `${ENTERPRISE_USER_SCHEMA}:unknown`,
+    'urn:x:y:z',
+    '$ref',
+    'a-b_c',
+    'x.y.z',
   ]),
 ];
 
-const MULTI_OR_COMPLEX = ['emails', 'phoneNumbers', 'addresses', 'members', 'groups', 'name', 'manager', 'userName', 'meta', 'roles', 'x509Certificates', 'unknown', `${ENTERPRISE_USER_SCHEMA}:manager`];
-const SUB_ATTRIBUTES = [...new Set([...ATTRIBUTE_PATHS.filter((p) => !p.includes(':') && p.includes('.')).map((p) => p.split('.')[1]!), 'value', 'type', 'x'])];
+const MULTI_OR_COMPLEX = [
+  'emails',
+  'phoneNumbers',
+  'addresses',
+  'members',
+  'groups',
+  'name',
+  'manager',
+  'userName',
+  'meta',
+  'roles',
+  'x509Certificates',
+  'unknown',
+  `${ENTERPRISE_USER_SCHEMA}:manager`,
+];
+const SUB_ATTRIBUTES = [
+  ...new Set([
+    ...ATTRIBUTE_PATHS.filter((p) => !p.includes(':') && p.includes('.')).map((p) => p.split('.')[1]!),
+    'value',
+    'type',
+    'x',
+  ]),
+];
 const OPERATORS = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le', 'EQ', 'Ne', 'cO'];
 
 const anyText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 12 }),
   fc.string({ unit: 'grapheme-ascii', maxLength: 12 }),
-  fc.constantFrom('\u0000', '\uD800', '\uDC00', '😀', 'é', '\\', '"', '%', '_', "'", ';--', '$1', '\\u0000', '\\ud800', '\\"'),
+  fc.constantFrom(
+    '\u0000',
+    '\uD800',
+    '\uDC00',
+    '😀',
+    'é',
+    '\\',
+    '"',
+    '%',
+    '_',
+    "'",
+    ';--',
+    '$1',
+    '\\u0000',
+    '\\ud800',
+    '\\"',
+  ),
 );
 
 const value = fc.oneof(
   anyText.map((s) => JSON.stringify(s)),
   anyText.map((s) => `"${s}"`),
-  fc.constantFrom('true', 'false', 'null', 'True', '0', '-1', '1e308', '1e999', '3.14', '-0', '"2026-01-01T00:00:00Z"', '"2026-13-45"', '"1"', '"+275760-09-13T00:00:00.000Z"', '"yesterday"', '"boss@acme.com"', '"ext-1"'),
+  fc.constantFrom(
+    'true',
+    'false',
+    'null',
+    'True',
+    '0',
+    '-1',
+    '1e308',
+    '1e999',
+    '3.14',
+    '-0',
+    '"2026-01-01T00:00:00Z"',
+    '"2026-13-45"',
+    '"1"',
+    '"+275760-09-13T00:00:00.000Z"',
+    '"yesterday"',
+    '"boss@acme.com"',
+    '"ext-1"',
+  ),
   fc.integer().map(String),
   fc.double().map(String),
   fc.uuid().map((u) => `"${u}"`),
@@ -132,11 +216,17 @@ const attributePath = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(...ATTRIBUTE_PATHS).map((p) => p.toUpperCase()) },
   { weight: 1, arbitrary: attributeName },
 );
-const subAttribute = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...SUB_ATTRIBUTES) }, { weight: 1, arbitrary: attributeName });
+const subAttribute = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...SUB_ATTRIBUTES) },
+  { weight: 1, arbitrary: attributeName },
+);
 
 const comparisonOn = (path: fc.Arbitrary<string>) =>
   fc.oneof(
-    { weight: 4, arbitrary: fc.tuple(path, fc.constantFrom(...OPERATORS), value).map(([p, op, v]) => `${p} ${op} ${v}`) },
+    {
+      weight: 4,
+      arbitrary: fc.tuple(path, fc.constantFrom(...OPERATORS), value).map(([p, op, v]) => `${p} ${op} ${v}`),
+    },
     { weight: 1, arbitrary: path.map((p) => `${p} pr`) },
   );
 
@@ -154,27 +244,47 @@ const logicOver = (leaf: fc.Arbitrary<string>) =>
 
 /** A value path `attr[inner]`, optionally with Entra's `.sub op value` suffix. */
 const valuePath = fc
-  .tuple(fc.constantFrom(...MULTI_OR_COMPLEX), logicOver(comparisonOn(subAttribute)), fc.option(comparisonOn(subAttribute), { nil: undefined }))
+  .tuple(
+    fc.constantFrom(...MULTI_OR_COMPLEX),
+    logicOver(comparisonOn(subAttribute)),
+    fc.option(comparisonOn(subAttribute), { nil: undefined }),
+  )
   .map(([p, inner, suffix]) => `${p}[${inner}]${suffix ? `.${suffix}` : ''}`);
 
-const filter = logicOver(fc.oneof({ weight: 4, arbitrary: comparisonOn(attributePath) }, { weight: 1, arbitrary: valuePath }));
+const filter = logicOver(
+  fc.oneof({ weight: 4, arbitrary: comparisonOn(attributePath) }, { weight: 1, arbitrary: valuePath }),
+);
 
 /** Grammar filters, some with a character inserted or removed, and arbitrary text. */
 const filterText = fc.oneof(
   { weight: 6, arbitrary: filter },
-  { weight: 2, arbitrary: fc.tuple(filter, fc.nat(), anyText).map(([f, at, s]) => f.slice(0, at % (f.length + 1)) + s + f.slice(at % (f.length + 1))) },
-  { weight: 1, arbitrary: fc.tuple(filter, fc.nat(), fc.nat(5)).map(([f, at, n]) => f.slice(0, at % (f.length + 1)) + f.slice((at % (f.length + 1)) + n)) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(filter, fc.nat(), anyText)
+      .map(([f, at, s]) => f.slice(0, at % (f.length + 1)) + s + f.slice(at % (f.length + 1))),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(filter, fc.nat(), fc.nat(5))
+      .map(([f, at, n]) => f.slice(0, at % (f.length + 1)) + f.slice((at % (f.length + 1)) + n)),
+  },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
 );
 
 /** Mostly valid list parameters, so that most runs reach the database. */
-const rarely = <T>(usual: fc.Arbitrary<T>, odd: fc.Arbitrary<T>) => fc.oneof({ weight: 9, arbitrary: usual }, { weight: 1, arbitrary: odd });
+const rarely = <T>(usual: fc.Arbitrary<T>, odd: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 9, arbitrary: usual }, { weight: 1, arbitrary: odd });
 const listParams = fc.record(
   {
     filter: filterText,
     sortBy: rarely(fc.constantFrom(...ATTRIBUTE_PATHS), fc.string({ maxLength: 10 })),
     sortOrder: rarely(fc.constantFrom('ascending', 'descending', 'DESCENDING'), fc.constantFrom('sideways', '')),
-    startIndex: rarely(fc.integer({ min: -5, max: 20 }).map(String), fc.constantFrom('99999999999999999999', '1.5', 'x', String(2 ** 53))),
+    startIndex: rarely(
+      fc.integer({ min: -5, max: 20 }).map(String),
+      fc.constantFrom('99999999999999999999', '1.5', 'x', String(2 ** 53)),
+    ),
     count: rarely(fc.integer({ min: -1, max: 1001 }).map(String), fc.constantFrom('1e3', '', '-99999999999999999999')),
   },
   { requiredKeys: ['filter'] },
@@ -215,11 +325,16 @@ async function runList(params: Record<string, string>): Promise<void> {
 
 describe('fuzz: filter parser and SQL translation', () => {
   afterAll(() => {
-    console.log(`filter fuzz: ${RUNS} runs; ${tally.queries} SQL queries ran, ${tally.parseErrors} parse errors and ${tally.translationErrors} translation errors answered 400`);
+    console.log(
+      `filter fuzz: ${RUNS} runs; ${tally.queries} SQL queries ran, ${tally.parseErrors} parse errors and ${tally.translationErrors} translation errors answered 400`,
+    );
   });
 
   it('answers any filter, sortBy and paging with a SCIM 400 or SQL that runs', async () => {
-    await fc.assert(fc.asyncProperty(listParams, async (params) => runList(params as Record<string, string>)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(listParams, async (params) => runList(params as Record<string, string>)),
+      { numRuns: RUNS },
+    );
     // The property is only meaningful if both outcomes happened.
     expect(tally.queries).toBeGreaterThan(0);
     expect(tally.parseErrors + tally.translationErrors).toBeGreaterThan(0);

@@ -82,10 +82,22 @@ function resolve(mapping: SqlResourceMapping, path: AttrPath): ResolvedAttribute
   return resolveAttribute(mapping.resourceType, path);
 }
 
-function attributeCondition(filter: Extract<Filter, { type: 'present' | 'compare' }>, mapping: SqlResourceMapping, params: SqlParams): string {
-  if (filter.path.uri === undefined && filter.path.subAttr === undefined && filter.path.name.toLowerCase() === 'schemas') {
+function attributeCondition(
+  filter: Extract<Filter, { type: 'present' | 'compare' }>,
+  mapping: SqlResourceMapping,
+  params: SqlParams,
+): string {
+  if (
+    filter.path.uri === undefined &&
+    filter.path.subAttr === undefined &&
+    filter.path.name.toLowerCase() === 'schemas'
+  ) {
     // `schemas` is not a schema attribute but is filterable (RFC 7644 §3.4.2.2 example): any URN matches.
-    const element = scalarCondition(filter, { kind: 'scalar', expression: 's.v', valueKind: 'text', caseExact: false }, params);
+    const element = scalarCondition(
+      filter,
+      { kind: 'scalar', expression: 's.v', valueKind: 'text', caseExact: false },
+      params,
+    );
     return `EXISTS (SELECT 1 FROM unnest(${mapping.schemas(params)}) AS s(v) WHERE ${element})`;
   }
   const resolved = resolve(mapping, filter.path);
@@ -111,7 +123,11 @@ function attributeCondition(filter: Extract<Filter, { type: 'present' | 'compare
 function valuePathCondition(path: AttrPath, inner: Filter, mapping: SqlResourceMapping, params: SqlParams): string {
   const resolved = resolve(mapping, path);
   if (!resolved || resolved.subAttribute) {
-    if (resolved?.subAttribute) throw ScimError.badRequest('invalidFilter', `A value filter applies to a multi-valued attribute, not to "${path.name}.${path.subAttr}".`);
+    if (resolved?.subAttribute)
+      throw ScimError.badRequest(
+        'invalidFilter',
+        `A value filter applies to a multi-valued attribute, not to "${path.name}.${path.subAttr}".`,
+      );
     return 'FALSE';
   }
   const attribute = resolved.attribute;
@@ -137,7 +153,12 @@ export type ElementScalars = (subAttribute: string) => SqlScalar | undefined;
  * A filter evaluated against one element of a multi-valued attribute (`emails[...]`,
  * `members[...]`): its paths name sub-attributes, which `scalars` maps to SQL.
  */
-export function elementFilterToSql(filter: Filter, scalars: ElementScalars, parentName: string, params: SqlParams): string {
+export function elementFilterToSql(
+  filter: Filter,
+  scalars: ElementScalars,
+  parentName: string,
+  params: SqlParams,
+): string {
   switch (filter.type) {
     case 'and':
       return `(${elementFilterToSql(filter.left, scalars, parentName, params)} AND ${elementFilterToSql(filter.right, scalars, parentName, params)})`;
@@ -175,9 +196,12 @@ function elementScalar(element: string, sub: AttributeDefinition | undefined, pa
 
 function jsonScalar(expression: string, definition: AttributeDefinition): SqlScalar {
   const valueKind: SqlValueKind =
-    definition.type === 'boolean' ? 'boolean'
-      : definition.type === 'dateTime' ? 'timestamp'
-        : definition.type === 'integer' || definition.type === 'decimal' ? 'number'
+    definition.type === 'boolean'
+      ? 'boolean'
+      : definition.type === 'dateTime'
+        ? 'timestamp'
+        : definition.type === 'integer' || definition.type === 'decimal'
+          ? 'number'
           : 'text';
   return { kind: 'scalar', expression, valueKind, caseExact: definition.caseExact };
 }
@@ -199,10 +223,18 @@ function documentPath(resolved: ResolvedAttribute, params: SqlParams, document: 
   return { json: `(${document} #> ${placeholder})`, text: `(${document} #>> ${placeholder})` };
 }
 
-function documentTarget(resolved: ResolvedAttribute, mapping: SqlResourceMapping, params: SqlParams): SqlScalar | SqlArray {
+function documentTarget(
+  resolved: ResolvedAttribute,
+  mapping: SqlResourceMapping,
+  params: SqlParams,
+): SqlScalar | SqlArray {
   if (resolved.attribute.multiValued) {
     const array = documentPath({ ...resolved, subAttribute: undefined }, params, mapping.document).json;
-    return { kind: 'array', array: `CASE WHEN jsonb_typeof(${array}) = 'array' THEN ${array} ELSE '[]'::jsonb END`, attribute: resolved.attribute };
+    return {
+      kind: 'array',
+      array: `CASE WHEN jsonb_typeof(${array}) = 'array' THEN ${array} ELSE '[]'::jsonb END`,
+      attribute: resolved.attribute,
+    };
   }
   if (resolved.attribute.type === 'complex' && !resolved.subAttribute) {
     // `manager eq "id"`: a complex attribute compared as a whole means its `value`.
@@ -215,7 +247,11 @@ function documentTarget(resolved: ResolvedAttribute, mapping: SqlResourceMapping
 }
 
 /** The condition for one comparison against one scalar expression. Missing values give FALSE. */
-export function scalarCondition(filter: Extract<Filter, { type: 'present' | 'compare' }>, target: SqlScalar, params: SqlParams): string {
+export function scalarCondition(
+  filter: Extract<Filter, { type: 'present' | 'compare' }>,
+  target: SqlScalar,
+  params: SqlParams,
+): string {
   const x = target.expression;
   if (filter.type === 'present') {
     return target.valueKind === 'text' ? `(${x} <> '')` : `(${x} IS NOT NULL)`;
@@ -241,13 +277,25 @@ export function scalarCondition(filter: Extract<Filter, { type: 'present' | 'com
 }
 
 function booleanCondition(x: string, op: CompareOperator, value: FilterValue, params: SqlParams): string {
-  const bool = typeof value === 'boolean' ? value : typeof value === 'string' && /^(true|false)$/i.test(value) ? value.toLowerCase() === 'true' : undefined;
-  if (bool === undefined) throw ScimError.badRequest('invalidFilter', `A boolean attribute compares with true or false, not ${JSON.stringify(value)}.`);
+  const bool =
+    typeof value === 'boolean'
+      ? value
+      : typeof value === 'string' && /^(true|false)$/i.test(value)
+        ? value.toLowerCase() === 'true'
+        : undefined;
+  if (bool === undefined)
+    throw ScimError.badRequest(
+      'invalidFilter',
+      `A boolean attribute compares with true or false, not ${JSON.stringify(value)}.`,
+    );
   const p = `${params.add(bool)}::boolean`;
   const cast = `(${x})::boolean`;
   if (op === 'eq') return `(${cast} = ${p})`;
   if (op === 'ne') return `(${cast} <> ${p})`;
-  throw ScimError.badRequest('invalidFilter', `The operator "${op}" does not apply to a boolean attribute; use eq or ne.`);
+  throw ScimError.badRequest(
+    'invalidFilter',
+    `The operator "${op}" does not apply to a boolean attribute; use eq or ne.`,
+  );
 }
 
 /**
@@ -258,14 +306,21 @@ function dateValue(value: FilterValue): string {
   const time = typeof value === 'string' ? Date.parse(value) : NaN;
   const year = new Date(time).getUTCFullYear();
   if (Number.isNaN(time) || year < 1 || year > 9999) {
-    throw ScimError.badRequest('invalidFilter', `A dateTime attribute compares with a date such as "2026-01-01T00:00:00Z", not ${JSON.stringify(value)}.`);
+    throw ScimError.badRequest(
+      'invalidFilter',
+      `A dateTime attribute compares with a date such as "2026-01-01T00:00:00Z", not ${JSON.stringify(value)}.`,
+    );
   }
   return new Date(time).toISOString();
 }
 
 function numberCondition(x: string, op: CompareOperator, value: FilterValue, params: SqlParams): string {
   const number = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(number)) throw ScimError.badRequest('invalidFilter', `A number attribute compares with a number, not ${JSON.stringify(value)}.`);
+  if (!Number.isFinite(number))
+    throw ScimError.badRequest(
+      'invalidFilter',
+      `A number attribute compares with a number, not ${JSON.stringify(value)}.`,
+    );
   return orderedCondition(`(${x})::numeric`, op, `${params.add(number)}::numeric`, 'a number');
 }
 
@@ -281,7 +336,12 @@ function uuidCondition(x: string, op: CompareOperator, value: FilterValue, param
   if (op === 'eq') return isResourceId(text) ? `(${x} = ${params.add(text.toLowerCase())}::uuid)` : 'FALSE';
   if (op === 'ne') return isResourceId(text) ? `(${x} <> ${params.add(text.toLowerCase())}::uuid)` : 'TRUE';
   // ids are compared case-exactly as text for the substring and ordering operators.
-  return textCondition({ kind: 'scalar', expression: `(${x})::text`, valueKind: 'text', caseExact: true }, op, text, params);
+  return textCondition(
+    { kind: 'scalar', expression: `(${x})::text`, valueKind: 'text', caseExact: true },
+    op,
+    text,
+    params,
+  );
 }
 
 function textCondition(target: SqlScalar, op: CompareOperator, value: string, params: SqlParams): string {
@@ -289,15 +349,24 @@ function textCondition(target: SqlScalar, op: CompareOperator, value: string, pa
   const p = target.caseExact ? params.add(value) : `lower(${params.add(value)})`;
   const condition = (() => {
     switch (op) {
-      case 'eq': return `${x} = ${p}`;
-      case 'ne': return `${x} <> ${p}`;
-      case 'co': return `strpos(${x}, ${p}) > 0`;
-      case 'sw': return `starts_with(${x}, ${p})`;
-      case 'ew': return `right(${x}, char_length(${p})) = ${p}`;
-      case 'gt': return `${x} > ${p} COLLATE "C"`;
-      case 'ge': return `${x} >= ${p} COLLATE "C"`;
-      case 'lt': return `${x} < ${p} COLLATE "C"`;
-      case 'le': return `${x} <= ${p} COLLATE "C"`;
+      case 'eq':
+        return `${x} = ${p}`;
+      case 'ne':
+        return `${x} <> ${p}`;
+      case 'co':
+        return `strpos(${x}, ${p}) > 0`;
+      case 'sw':
+        return `starts_with(${x}, ${p})`;
+      case 'ew':
+        return `right(${x}, char_length(${p})) = ${p}`;
+      case 'gt':
+        return `${x} > ${p} COLLATE "C"`;
+      case 'ge':
+        return `${x} >= ${p} COLLATE "C"`;
+      case 'lt':
+        return `${x} < ${p} COLLATE "C"`;
+      case 'le':
+        return `${x} <= ${p} COLLATE "C"`;
     }
   })();
   return `(${condition})`;
@@ -313,24 +382,33 @@ function textCondition(target: SqlScalar, op: CompareOperator, value: string, pa
 export function sortExpression(path: AttrPath, mapping: SqlResourceMapping, params: SqlParams): string | undefined {
   const resolved = resolve(mapping, path);
   const name = path.subAttr === undefined ? path.name : `${path.name}.${path.subAttr}`;
-  if (!resolved) throw ScimError.badRequest('invalidValue', `sortBy names "${name}", which ${mapping.resourceType.name} resources do not have.`);
+  if (!resolved)
+    throw ScimError.badRequest(
+      'invalidValue',
+      `sortBy names "${name}", which ${mapping.resourceType.name} resources do not have.`,
+    );
   if (!resolved.extension && mapping.relation?.(resolved.attribute)) {
     throw ScimError.badRequest('invalidValue', `Resources cannot be sorted by "${name}".`);
   }
   const column = mapping.column(resolved, params);
-  const target = column === 'always-false' ? undefined : column ?? documentTarget(resolved, mapping, params);
+  const target = column === 'always-false' ? undefined : (column ?? documentTarget(resolved, mapping, params));
   if (!target) return undefined;
   if (target.kind === 'array') {
     const sub = resolved.subAttribute ?? subAttributeValue(target.attribute);
     const element = elementScalar('e.v', sub, params);
-    const value = element.caseExact || element.valueKind !== 'text' ? element.expression : `lower(${element.expression})`;
+    const value =
+      element.caseExact || element.valueKind !== 'text' ? element.expression : `lower(${element.expression})`;
     const collated = element.valueKind === 'text' ? ' COLLATE "C"' : '';
     return `(SELECT ${value} FROM jsonb_array_elements(${target.array}) WITH ORDINALITY AS e(v, n) ORDER BY (e.v ->> 'primary') = 'true' DESC, e.n LIMIT 1)${collated}`;
   }
-  const typed = target.valueKind === 'timestamp' ? `(${target.expression})::timestamptz`
-    : target.valueKind === 'number' ? `(${target.expression})::numeric`
-      : target.valueKind === 'boolean' ? `(${target.expression})::boolean`
-        : target.expression;
+  const typed =
+    target.valueKind === 'timestamp'
+      ? `(${target.expression})::timestamptz`
+      : target.valueKind === 'number'
+        ? `(${target.expression})::numeric`
+        : target.valueKind === 'boolean'
+          ? `(${target.expression})::boolean`
+          : target.expression;
   // Strings sort by code point (COLLATE "C"), as gt/lt compare them: the same on every server.
   if (target.valueKind !== 'text') return typed;
   return `${target.caseExact ? typed : `lower(${typed})`} COLLATE "C"`;
@@ -344,7 +422,11 @@ export function sqlScalar(expression: string, valueKind: SqlValueKind, caseExact
  * The columns every resource table has (`<alias>.id`, `external_id`, `created_at`, `updated_at`)
  * for the common attributes id, externalId and meta; undefined for any other attribute.
  */
-export function commonColumn(alias: string, resourceTypeName: string, resolved: ResolvedAttribute): SqlScalar | 'always-false' | undefined {
+export function commonColumn(
+  alias: string,
+  resourceTypeName: string,
+  resolved: ResolvedAttribute,
+): SqlScalar | 'always-false' | undefined {
   if (resolved.extension) return undefined;
   switch (resolved.attribute.name) {
     case 'id':

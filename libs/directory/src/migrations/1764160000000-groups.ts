@@ -23,7 +23,9 @@ export class Groups1764160000000 implements MigrationInterface {
         CONSTRAINT groups_tenant_id_key UNIQUE (tenant_id, id)
       )`);
     // displayName is unique per tenant, compared case-insensitively.
-    await queryRunner.query(`CREATE UNIQUE INDEX groups_tenant_display_name_key ON groups (tenant_id, lower(display_name))`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX groups_tenant_display_name_key ON groups (tenant_id, lower(display_name))`,
+    );
     await queryRunner.query(`CREATE INDEX groups_tenant_external_id_idx ON groups (tenant_id, external_id)`);
     await queryRunner.query(`CREATE INDEX groups_tenant_seq_idx ON groups (tenant_id, seq)`);
     await queryRunner.query(`
@@ -44,7 +46,9 @@ export class Groups1764160000000 implements MigrationInterface {
       )`);
     // A user's groups, and the cascades when a user or a member group is deleted.
     await queryRunner.query(`CREATE INDEX group_members_user_idx ON group_members (user_id) WHERE user_id IS NOT NULL`);
-    await queryRunner.query(`CREATE INDEX group_members_member_group_idx ON group_members (member_group_id) WHERE member_group_id IS NOT NULL`);
+    await queryRunner.query(
+      `CREATE INDEX group_members_member_group_idx ON group_members (member_group_id) WHERE member_group_id IS NOT NULL`,
+    );
     // A user's direct groups as the SCIM `groups` value. PL/pgSQL keeps the plan of its query per
     // connection, so adding it to the (hot) user list queries costs almost no planning time.
     await queryRunner.query(`

@@ -28,19 +28,25 @@ export class FailureNotifications1764170000000 implements MigrationInterface {
         sent_at timestamptz,
         CONSTRAINT notification_digests_message_id_key UNIQUE (message_id)
       )`);
-    await queryRunner.query(`CREATE INDEX notification_digests_due_idx ON notification_digests (next_attempt_at) WHERE status = 'pending'`);
+    await queryRunner.query(
+      `CREATE INDEX notification_digests_due_idx ON notification_digests (next_attempt_at) WHERE status = 'pending'`,
+    );
     await queryRunner.query(`ALTER TABLE operations
       ADD COLUMN reason text,
       ADD COLUMN context jsonb,
       ADD COLUMN notification text CHECK (notification IN ('pending', 'gathered', 'sent', 'undeliverable')),
       ADD COLUMN digest_id uuid REFERENCES notification_digests(id) ON DELETE SET NULL,
       ADD COLUMN notified_at timestamptz`);
-    await queryRunner.query(`CREATE INDEX operations_pending_notification_idx ON operations (tenant_id, created_at) WHERE notification = 'pending'`);
+    await queryRunner.query(
+      `CREATE INDEX operations_pending_notification_idx ON operations (tenant_id, created_at) WHERE notification = 'pending'`,
+    );
     await queryRunner.query(`CREATE INDEX operations_digest_idx ON operations (digest_id) WHERE digest_id IS NOT NULL`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE operations DROP COLUMN notified_at, DROP COLUMN digest_id, DROP COLUMN notification, DROP COLUMN context, DROP COLUMN reason`);
+    await queryRunner.query(
+      `ALTER TABLE operations DROP COLUMN notified_at, DROP COLUMN digest_id, DROP COLUMN notification, DROP COLUMN context, DROP COLUMN reason`,
+    );
     await queryRunner.query(`DROP TABLE notification_digests`);
   }
 }

@@ -37,7 +37,9 @@ export class AdminConsole1764180000000 implements MigrationInterface {
       )`);
     await queryRunner.query(`CREATE INDEX admin_sessions_tenant_idx ON admin_sessions (tenant_id)`);
     // The console's activity view filters by outcome and resource type within a tenant, newest first.
-    await queryRunner.query(`CREATE INDEX operations_tenant_failed_idx ON operations (tenant_id, created_at DESC) WHERE outcome = 'failed'`);
+    await queryRunner.query(
+      `CREATE INDEX operations_tenant_failed_idx ON operations (tenant_id, created_at DESC) WHERE outcome = 'failed'`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

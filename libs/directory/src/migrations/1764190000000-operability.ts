@@ -10,7 +10,9 @@ export class Operability1764190000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE operations ADD COLUMN request_id text`);
-    await queryRunner.query(`ALTER TABLE tenants ADD COLUMN rate_limit integer CONSTRAINT tenants_rate_limit_check CHECK (rate_limit >= 25)`);
+    await queryRunner.query(
+      `ALTER TABLE tenants ADD COLUMN rate_limit integer CONSTRAINT tenants_rate_limit_check CHECK (rate_limit >= 25)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -18,12 +18,20 @@ export class DigestHistoryRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async latest(tenantId: string): Promise<DigestStatus | null> {
-    const rows: { status: 'pending' | 'sent' | 'undeliverable'; recipient: string; failure_count: number; created_at: Date; sent_at: Date | null; attempts: number; last_error: string | null; next_attempt_at: Date }[] =
-      await this.dataSource.query(
-        `SELECT status, recipient, failure_count, created_at, sent_at, attempts, last_error, next_attempt_at
+    const rows: {
+      status: 'pending' | 'sent' | 'undeliverable';
+      recipient: string;
+      failure_count: number;
+      created_at: Date;
+      sent_at: Date | null;
+      attempts: number;
+      last_error: string | null;
+      next_attempt_at: Date;
+    }[] = await this.dataSource.query(
+      `SELECT status, recipient, failure_count, created_at, sent_at, attempts, last_error, next_attempt_at
            FROM notification_digests WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT 1`,
-        [tenantId],
-      );
+      [tenantId],
+    );
     const row = rows[0];
     if (!row) return null;
     const pending = row.status === 'pending';

@@ -1,13 +1,20 @@
 import { adviceFor, operationLabel, subjectLabel, type AdvisedFailure } from './failure-advice';
 
 function failure(overrides: Partial<AdvisedFailure> = {}): AdvisedFailure {
-  return { reason: 'WORK_EMAIL_REJECTED', context: { address: 'jdoe@example.org', domain: 'example.org' }, resourceName: 'jdoe@example.org', ...overrides };
+  return {
+    reason: 'WORK_EMAIL_REJECTED',
+    context: { address: 'jdoe@example.org', domain: 'example.org' },
+    resourceName: 'jdoe@example.org',
+    ...overrides,
+  };
 }
 
 describe('adviceFor (the failure email and the console show the same text)', () => {
   it('names the console action for a rejected work email, never an operator command', () => {
     const advice = adviceFor(failure());
-    expect(advice).toBe('Add example.org under Work domains in the admin console, or correct the user\'s mail attribute in Entra.');
+    expect(advice).toBe(
+      "Add example.org under Work domains in the admin console, or correct the user's mail attribute in Entra.",
+    );
     expect(advice).not.toMatch(/npm|--tenant/);
   });
 
@@ -30,7 +37,11 @@ describe('adviceFor (the failure email and the console show the same text)', () 
   it('labels operations and subjects', () => {
     expect(operationLabel('patch-group')).toBe('update group');
     expect(operationLabel('delete-user')).toBe('delete user');
-    expect(subjectLabel({ resourceType: 'Group', resourceName: 'Sales', externalId: null, resourceId: 'g1' })).toBe('Group Sales (id g1)');
-    expect(subjectLabel({ resourceType: 'User', resourceName: null, externalId: null, resourceId: null })).toBe('User (user without a name)');
+    expect(subjectLabel({ resourceType: 'Group', resourceName: 'Sales', externalId: null, resourceId: 'g1' })).toBe(
+      'Group Sales (id g1)',
+    );
+    expect(subjectLabel({ resourceType: 'User', resourceName: null, externalId: null, resourceId: null })).toBe(
+      'User (user without a name)',
+    );
   });
 });

@@ -41,7 +41,7 @@ export function adviceFor(failure: AdvisedFailure): string {
   switch (failure.reason) {
     case 'WORK_EMAIL_REJECTED': {
       const domain = text(context['domain']);
-      if (!domain) return 'Correct the user\'s mail attribute in Entra: it is not a valid email address.';
+      if (!domain) return "Correct the user's mail attribute in Entra: it is not a valid email address.";
       return `Add ${domain} under Work domains in the admin console, or correct the user's mail attribute in Entra.`;
     }
     case 'USER_NAME_TAKEN': {
@@ -78,7 +78,9 @@ export function operationLabel(kind: string): string {
 }
 
 /** The user or group a failure is about: its name, externalId and id, as far as known. */
-export function subjectLabel(failure: Pick<DigestFailure, 'resourceName' | 'resourceType' | 'externalId' | 'resourceId'>): string {
+export function subjectLabel(
+  failure: Pick<DigestFailure, 'resourceName' | 'resourceType' | 'externalId' | 'resourceId'>,
+): string {
   const parts = [failure.resourceName ?? `(${failure.resourceType.toLowerCase()} without a name)`];
   if (failure.externalId) parts.push(`externalId ${failure.externalId}`);
   if (failure.resourceId) parts.push(`id ${failure.resourceId}`);

@@ -10,7 +10,11 @@ let drop: () => Promise<void>;
 let store: NotificationStore;
 let tenants: TenantRepository;
 
-const render = (tenant: { name: string }, failures: unknown[]) => ({ subject: `${failures.length} for ${tenant.name}`, text: 't', html: 'h' });
+const render = (tenant: { name: string }, failures: unknown[]) => ({
+  subject: `${failures.length} for ${tenant.name}`,
+  text: 't',
+  html: 'h',
+});
 const policy = { retryMs: 100, maxRetryDelayMs: 1000, giveUpAfterMs: 60_000 };
 
 beforeAll(async () => {
@@ -30,8 +34,19 @@ afterAll(async () => {
 async function failureFor(tenantId: string, occurredAt = new Date(Date.now() - 10_000)): Promise<string> {
   const operationId = randomUUID();
   await store.recordNotice({
-    tenantId, operationId, kind: 'create-user', resourceType: 'User', resourceId: null, resourceName: 'u', externalId: null,
-    status: 400, scimType: 'invalidValue', detail: 'no', reason: 'WORK_EMAIL_REJECTED', context: { domain: 'x.org' }, occurredAt: occurredAt.toISOString(),
+    tenantId,
+    operationId,
+    kind: 'create-user',
+    resourceType: 'User',
+    resourceId: null,
+    resourceName: 'u',
+    externalId: null,
+    status: 400,
+    scimType: 'invalidValue',
+    detail: 'no',
+    reason: 'WORK_EMAIL_REJECTED',
+    context: { domain: 'x.org' },
+    occurredAt: occurredAt.toISOString(),
   });
   return operationId;
 }
@@ -51,9 +66,28 @@ describe('NotificationStore', () => {
     const on = (await tenants.create({ name: 'on', notifyEmail: 'on@x.test' })).tenant.id;
     const off = (await tenants.create({ name: 'off', notifyEmail: 'off@x.test', notifyOnFailure: false })).tenant.id;
     const id = await failureFor(on);
-    expect(await store.recordNotice({ tenantId: on, operationId: id, kind: 'create-user', resourceType: 'User', resourceId: null, resourceName: 'u', externalId: null, status: 400, scimType: null, detail: 'no', reason: 'X', context: null, occurredAt: new Date().toISOString() })).toBe(false);
+    expect(
+      await store.recordNotice({
+        tenantId: on,
+        operationId: id,
+        kind: 'create-user',
+        resourceType: 'User',
+        resourceId: null,
+        resourceName: 'u',
+        externalId: null,
+        status: 400,
+        scimType: null,
+        detail: 'no',
+        reason: 'X',
+        context: null,
+        occurredAt: new Date().toISOString(),
+      }),
+    ).toBe(false);
     await failureFor(off);
-    const rows: { tenant_id: string; notification: string | null }[] = await ds.query(`SELECT tenant_id, notification FROM operations WHERE tenant_id = ANY($1::uuid[])`, [[on, off]]);
+    const rows: { tenant_id: string; notification: string | null }[] = await ds.query(
+      `SELECT tenant_id, notification FROM operations WHERE tenant_id = ANY($1::uuid[])`,
+      [[on, off]],
+    );
     expect(rows.find((r) => r.tenant_id === on)!.notification).toBe('pending');
     expect(rows.find((r) => r.tenant_id === off)!.notification).toBeNull();
   });
@@ -69,16 +103,30 @@ describe('NotificationStore', () => {
   it('gathers a tenant once when two replicas gather at the same time, and sends each digest once', async () => {
     const tenantId = (await tenants.create({ name: 'race', notifyEmail: 'race@x.test' })).tenant.id;
     for (let i = 0; i < 5; i++) await failureFor(tenantId);
-    await Promise.all([store.gatherDue(1000, 'x.test', render), store.gatherDue(1000, 'x.test', render), store.gatherDue(1000, 'x.test', render)]);
-    const digests: { id: string; failure_count: number; message_id: string }[] = await ds.query(`SELECT id, failure_count, message_id FROM notification_digests WHERE tenant_id = $1`, [tenantId]);
+    await Promise.all([
+      store.gatherDue(1000, 'x.test', render),
+      store.gatherDue(1000, 'x.test', render),
+      store.gatherDue(1000, 'x.test', render),
+    ]);
+    const digests: { id: string; failure_count: number; message_id: string }[] = await ds.query(
+      `SELECT id, failure_count, message_id FROM notification_digests WHERE tenant_id = $1`,
+      [tenantId],
+    );
     expect(digests).toHaveLength(1);
     expect(digests[0]!.failure_count).toBe(5);
     expect(digests[0]!.message_id).toBe(`<digest-${digests[0]!.id}@x.test>`);
 
     const sender = new CountingSender();
-    await Promise.all([store.sendNextDue(sender, policy), store.sendNextDue(sender, policy), store.sendNextDue(sender, policy)]);
+    await Promise.all([
+      store.sendNextDue(sender, policy),
+      store.sendNextDue(sender, policy),
+      store.sendNextDue(sender, policy),
+    ]);
     expect(sender.sent.filter((m) => m.to === 'race@x.test')).toHaveLength(1);
-    const ops: { notification: string; notified_at: Date | null }[] = await ds.query(`SELECT notification, notified_at FROM operations WHERE tenant_id = $1`, [tenantId]);
+    const ops: { notification: string; notified_at: Date | null }[] = await ds.query(
+      `SELECT notification, notified_at FROM operations WHERE tenant_id = $1`,
+      [tenantId],
+    );
     expect(ops.every((o) => o.notification === 'sent' && o.notified_at instanceof Date)).toBe(true);
   });
 
@@ -88,14 +136,36 @@ describe('NotificationStore', () => {
     await store.gatherDue(1000, 'x.test', render);
     const sender = new CountingSender();
     sender.failing = true;
-    const digestId: string = (await ds.query(`SELECT id FROM notification_digests WHERE tenant_id = $1`, [tenantId]))[0].id;
-    expect(await store.sendNextDue(sender, policy)).toEqual({ outcome: 'retry', digestId, tenantId, attempts: 1, failureCount: 1, error: new Error('SMTP down'), retryInMs: 100 });
-    const [after] = await ds.query(`SELECT attempts, next_attempt_at > now() AS later, last_error FROM notification_digests WHERE tenant_id = $1`, [tenantId]);
+    const digestId: string = (await ds.query(`SELECT id FROM notification_digests WHERE tenant_id = $1`, [tenantId]))[0]
+      .id;
+    expect(await store.sendNextDue(sender, policy)).toEqual({
+      outcome: 'retry',
+      digestId,
+      tenantId,
+      attempts: 1,
+      failureCount: 1,
+      error: new Error('SMTP down'),
+      retryInMs: 100,
+    });
+    const [after] = await ds.query(
+      `SELECT attempts, next_attempt_at > now() AS later, last_error FROM notification_digests WHERE tenant_id = $1`,
+      [tenantId],
+    );
     expect(after).toEqual({ attempts: 1, later: true, last_error: 'SMTP down' });
     expect(await store.sendNextDue(sender, policy)).toEqual({ outcome: 'idle' });
-    await ds.query(`UPDATE notification_digests SET next_attempt_at = now(), created_at = now() - interval '2 minutes' WHERE tenant_id = $1`, [tenantId]);
-    expect(await store.sendNextDue(sender, policy)).toMatchObject({ outcome: 'undeliverable', digestId, tenantId, attempts: 2 });
-    const ops: { notification: string }[] = await ds.query(`SELECT notification FROM operations WHERE tenant_id = $1`, [tenantId]);
+    await ds.query(
+      `UPDATE notification_digests SET next_attempt_at = now(), created_at = now() - interval '2 minutes' WHERE tenant_id = $1`,
+      [tenantId],
+    );
+    expect(await store.sendNextDue(sender, policy)).toMatchObject({
+      outcome: 'undeliverable',
+      digestId,
+      tenantId,
+      attempts: 2,
+    });
+    const ops: { notification: string }[] = await ds.query(`SELECT notification FROM operations WHERE tenant_id = $1`, [
+      tenantId,
+    ]);
     expect(ops).toEqual([{ notification: 'undeliverable' }]);
   });
 
@@ -104,11 +174,14 @@ describe('NotificationStore', () => {
     await failureFor(tenantId);
     await tenants.update(tenantId, { notifyOnFailure: false });
     expect(await store.gatherDue(1000, 'x.test', render)).toBe(0);
-    const ops: { notification: string | null }[] = await ds.query(`SELECT notification FROM operations WHERE tenant_id = $1`, [tenantId]);
+    const ops: { notification: string | null }[] = await ds.query(
+      `SELECT notification FROM operations WHERE tenant_id = $1`,
+      [tenantId],
+    );
     expect(ops).toEqual([{ notification: null }]);
   });
 
-  it('lists a tenant\'s digests with state, attempts and the last SMTP error, and counts pending failures', async () => {
+  it("lists a tenant's digests with state, attempts and the last SMTP error, and counts pending failures", async () => {
     const tenantId = (await tenants.create({ name: 'listed', notifyEmail: 'listed@x.test' })).tenant.id;
     const pendingBefore = await store.pendingFailures();
     await failureFor(tenantId);
@@ -135,8 +208,15 @@ describe('NotificationStore', () => {
     ]);
     await ds.query(`UPDATE notification_digests SET next_attempt_at = now() WHERE tenant_id = $1`, [tenantId]);
     sender.failing = false;
-    expect(await store.sendNextDue(sender, policy)).toMatchObject({ outcome: 'sent', tenantId, attempts: 2, failureCount: 2 });
-    expect(await store.digests(tenantId)).toMatchObject([{ state: 'sent', attempts: 2, lastError: null, nextAttemptAt: null, sentAt: expect.any(String) }]);
+    expect(await store.sendNextDue(sender, policy)).toMatchObject({
+      outcome: 'sent',
+      tenantId,
+      attempts: 2,
+      failureCount: 2,
+    });
+    expect(await store.digests(tenantId)).toMatchObject([
+      { state: 'sent', attempts: 2, lastError: null, nextAttemptAt: null, sentAt: expect.any(String) },
+    ]);
     expect(await store.digests(randomUUID())).toEqual([]);
   });
 });

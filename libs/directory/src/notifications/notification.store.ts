@@ -57,7 +57,15 @@ export type DeliveryOutcome = 'sent' | 'retry' | 'undeliverable' | 'idle';
 /** One send attempt, for the notifier's log line and metrics; `error` is what the sender threw. */
 export type DeliveryReport =
   | { outcome: 'idle' }
-  | { outcome: 'sent' | 'retry' | 'undeliverable'; digestId: string; tenantId: string; attempts: number; failureCount: number; error?: unknown; retryInMs?: number };
+  | {
+      outcome: 'sent' | 'retry' | 'undeliverable';
+      digestId: string;
+      tenantId: string;
+      attempts: number;
+      failureCount: number;
+      error?: unknown;
+      retryInMs?: number;
+    };
 
 /** A digest as `npm run tenant -- digests` shows it. */
 export interface DigestRecord {
@@ -110,8 +118,19 @@ export class NotificationStore {
          FROM tenants t WHERE t.id = $2
        ON CONFLICT (id) DO NOTHING RETURNING id`,
       [
-        notice.operationId, notice.tenantId, notice.kind, notice.resourceType, notice.resourceId, notice.resourceName, notice.externalId,
-        notice.status, notice.scimType, notice.detail, notice.reason, notice.context ? JSON.stringify(notice.context) : null, notice.occurredAt,
+        notice.operationId,
+        notice.tenantId,
+        notice.kind,
+        notice.resourceType,
+        notice.resourceId,
+        notice.resourceName,
+        notice.externalId,
+        notice.status,
+        notice.scimType,
+        notice.detail,
+        notice.reason,
+        notice.context ? JSON.stringify(notice.context) : null,
+        notice.occurredAt,
         notice.requestId ?? null,
       ],
     );
@@ -131,7 +150,9 @@ export class NotificationStore {
     );
     let created = 0;
     for (const { tenant_id: tenantId } of due) {
-      const made = await this.dataSource.transaction((manager) => this.gatherTenant(manager, tenantId, messageIdDomain, render));
+      const made = await this.dataSource.transaction((manager) =>
+        this.gatherTenant(manager, tenantId, messageIdDomain, render),
+      );
       if (made) created++;
     }
     return created;
@@ -143,7 +164,13 @@ export class NotificationStore {
     messageIdDomain: string,
     render: DigestRenderer,
   ): Promise<boolean> {
-    const tenants: { id: string; name: string; notify_email: string | null; notify_on_failure: boolean; work_domains: string[] }[] = await manager.query(
+    const tenants: {
+      id: string;
+      name: string;
+      notify_email: string | null;
+      notify_on_failure: boolean;
+      work_domains: string[];
+    }[] = await manager.query(
       `SELECT id, name, notify_email, notify_on_failure, work_domains FROM tenants WHERE id = $1 FOR UPDATE SKIP LOCKED`,
       [tenantId],
     );
@@ -162,13 +189,29 @@ export class NotificationStore {
       return false;
     }
     const digestId = randomUUID();
-    const email = render({ id: tenant.id, name: tenant.name, workDomains: tenant.work_domains }, rows.map(toDigestFailure), digestId);
+    const email = render(
+      { id: tenant.id, name: tenant.name, workDomains: tenant.work_domains },
+      rows.map(toDigestFailure),
+      digestId,
+    );
     await manager.query(
       `INSERT INTO notification_digests (id, tenant_id, recipient, message_id, subject, text_body, html_body, failure_count)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [digestId, tenantId, tenant.notify_email, `<digest-${digestId}@${messageIdDomain}>`, email.subject, email.text, email.html, rows.length],
+      [
+        digestId,
+        tenantId,
+        tenant.notify_email,
+        `<digest-${digestId}@${messageIdDomain}>`,
+        email.subject,
+        email.text,
+        email.html,
+        rows.length,
+      ],
     );
-    await manager.query(`UPDATE operations SET notification = 'gathered', digest_id = $2 WHERE id = ANY($1::uuid[])`, [ids, digestId]);
+    await manager.query(`UPDATE operations SET notification = 'gathered', digest_id = $2 WHERE id = ANY($1::uuid[])`, [
+      ids,
+      digestId,
+    ]);
     return true;
   }
 
@@ -191,23 +234,30 @@ export class NotificationStore {
         failure_count: number;
         created_at: Date;
       }[] = await manager.query(
-          `SELECT id, tenant_id, recipient, message_id, subject, text_body, html_body, attempts, failure_count, created_at FROM notification_digests
+        `SELECT id, tenant_id, recipient, message_id, subject, text_body, html_body, attempts, failure_count, created_at FROM notification_digests
             WHERE status = 'pending' AND next_attempt_at <= now()
             ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
-        );
+      );
       const digest = digests[0];
       if (!digest) return { outcome: 'idle' };
       const about = { digestId: digest.id, tenantId: digest.tenant_id, failureCount: digest.failure_count };
       try {
         await sender.send({
-          to: digest.recipient, messageId: digest.message_id, subject: digest.subject, text: digest.text_body, html: digest.html_body,
+          to: digest.recipient,
+          messageId: digest.message_id,
+          subject: digest.subject,
+          text: digest.text_body,
+          html: digest.html_body,
           headers: { 'X-SCIM-Digest': digest.message_id },
         });
       } catch (error) {
         const attempts = digest.attempts + 1;
         const message = error instanceof Error ? error.message : String(error);
         if (Date.now() - digest.created_at.getTime() >= policy.giveUpAfterMs) {
-          await manager.query(`UPDATE notification_digests SET status = 'undeliverable', attempts = $2, last_error = $3 WHERE id = $1`, [digest.id, attempts, message]);
+          await manager.query(
+            `UPDATE notification_digests SET status = 'undeliverable', attempts = $2, last_error = $3 WHERE id = $1`,
+            [digest.id, attempts, message],
+          );
           await manager.query(`UPDATE operations SET notification = 'undeliverable' WHERE digest_id = $1`, [digest.id]);
           return { outcome: 'undeliverable', ...about, attempts, error };
         }
@@ -218,15 +268,22 @@ export class NotificationStore {
         );
         return { outcome: 'retry', ...about, attempts, error, retryInMs: delay };
       }
-      await manager.query(`UPDATE notification_digests SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1`, [digest.id]);
-      await manager.query(`UPDATE operations SET notification = 'sent', notified_at = now() WHERE digest_id = $1`, [digest.id]);
+      await manager.query(
+        `UPDATE notification_digests SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1`,
+        [digest.id],
+      );
+      await manager.query(`UPDATE operations SET notification = 'sent', notified_at = now() WHERE digest_id = $1`, [
+        digest.id,
+      ]);
       return { outcome: 'sent', ...about, attempts: digest.attempts + 1 };
     });
   }
 
   /** Failed writes waiting to be gathered into a digest (all tenants). */
   async pendingFailures(): Promise<number> {
-    const rows: { n: string }[] = await this.dataSource.query(`SELECT count(*) AS n FROM operations WHERE notification = 'pending'`);
+    const rows: { n: string }[] = await this.dataSource.query(
+      `SELECT count(*) AS n FROM operations WHERE notification = 'pending'`,
+    );
     return Number(rows[0]?.n ?? 0);
   }
 

@@ -121,7 +121,10 @@ export class ActivityRepository {
   /** One operation of this tenant; undefined for another tenant's (or no) operation. */
   async get(tenantId: string, operationId: string): Promise<ActivityRecord | undefined> {
     if (!isResourceId(operationId)) return undefined;
-    const rows: ActivityRow[] = await this.dataSource.query(`SELECT ${COLUMNS} FROM operations WHERE tenant_id = $1 AND id = $2`, [tenantId, operationId]);
+    const rows: ActivityRow[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM operations WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, operationId],
+    );
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
@@ -151,7 +154,11 @@ export class ActivityRepository {
       groups: Number(totals?.groups ?? 0),
       writes24h: Number(totals?.writes ?? 0),
       failures24h: Number(totals?.failures ?? 0),
-      hourly: hours.map((h) => ({ hour: h.hour.toISOString(), writes: Number(h.writes), failures: Number(h.failures) })),
+      hourly: hours.map((h) => ({
+        hour: h.hour.toISOString(),
+        writes: Number(h.writes),
+        failures: Number(h.failures),
+      })),
     };
   }
 }

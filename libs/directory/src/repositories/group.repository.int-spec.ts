@@ -57,12 +57,18 @@ async function createUser(tenantId: string, userName: string, displayName?: stri
   return result.resource.id;
 }
 
-async function createGroup(tenantId: string, displayName: string, externalId: string | undefined, members: string[]): Promise<StoredResource> {
+async function createGroup(
+  tenantId: string,
+  displayName: string,
+  externalId: string | undefined,
+  members: string[],
+): Promise<StoredResource> {
   const group: JsonDocument = { schemas: [GROUP_SCHEMA], displayName };
   if (externalId !== undefined) group['externalId'] = externalId;
   const refs: MemberRefJson[] = members.map((value) => ({ value }));
   const result = await writer.apply({ name: 'create-group', data: { ...envelope(tenantId), group, members: refs } });
-  if (!result.ok || !result.resource) throw new Error(`could not create group ${displayName}: ${JSON.stringify(result)}`);
+  if (!result.ok || !result.resource)
+    throw new Error(`could not create group ${displayName}: ${JSON.stringify(result)}`);
   return result.resource as StoredResource;
 }
 
@@ -96,12 +102,21 @@ beforeAll(async () => {
   for (const [i, name] of names.entries()) {
     const userName = `${name}@acme.com`;
     const displayName = i % 2 === 0 ? `${name[0]!.toUpperCase()}${name.slice(1)} Person` : undefined;
-    people.push({ id: await createUser(tenantA, userName, displayName), userName, ...(displayName ? { displayName } : {}) });
+    people.push({
+      id: await createUser(tenantA, userName, displayName),
+      userName,
+      ...(displayName ? { displayName } : {}),
+    });
   }
   loner = await createUser(tenantA, 'loner@acme.com', 'Lone Wolf');
 
   // Creation order is list order: engineering, sales, leads, mixed, empty.
-  engineering = await createGroup(tenantA, 'Engineering', 'EXT-ENG', people.map((p) => p.id));
+  engineering = await createGroup(
+    tenantA,
+    'Engineering',
+    'EXT-ENG',
+    people.map((p) => p.id),
+  );
   sales = await createGroup(tenantA, 'Sales', 'ext-sales', [people[0]!.id, people[1]!.id]);
   leads = await createGroup(tenantA, 'Leads', undefined, [engineering.id, sales.id]);
   mixed = await createGroup(tenantA, 'Mixed Bag', 'ext-mixed', [people[2]!.id, engineering.id]);
@@ -134,7 +149,7 @@ describe('GroupRepository', () => {
   });
 
   describe('list filters', () => {
-    it('lists all of the tenant\'s groups in creation order without a filter', async () => {
+    it("lists all of the tenant's groups in creation order without a filter", async () => {
       const page = await groups.list(tenantA, { startIndex: 1, count: 100 });
       expect(page.totalResults).toBe(5);
       expect(page.resources.map((g) => g.id)).toEqual([engineering.id, sales.id, leads.id, mixed.id, empty.id]);
@@ -148,7 +163,11 @@ describe('GroupRepository', () => {
     });
 
     it("Entra's match request returns the group with its document", async () => {
-      const page = await groups.list(tenantA, { filter: parseFilter('displayName eq "Mixed Bag"'), startIndex: 1, count: 100 });
+      const page = await groups.list(tenantA, {
+        filter: parseFilter('displayName eq "Mixed Bag"'),
+        startIndex: 1,
+        count: 100,
+      });
       expect(page.totalResults).toBe(1);
       expect(page.resources[0]).toEqual({ ...mixed, data: { displayName: 'Mixed Bag', externalId: 'ext-mixed' } });
     });
@@ -159,7 +178,7 @@ describe('GroupRepository', () => {
       expect(await ids('externalId eq "ext-sales"')).toEqual([sales.id]);
     });
 
-    it('id eq matches the group (id in any case), and never another tenant\'s', async () => {
+    it("id eq matches the group (id in any case), and never another tenant's", async () => {
       expect(await ids(`id eq "${sales.id}"`)).toEqual([sales.id]);
       expect(await ids(`id eq "${sales.id.toUpperCase()}"`)).toEqual([sales.id]);
       expect(await ids(`id eq "${engineeringB.id}"`)).toEqual([]);
@@ -180,7 +199,7 @@ describe('GroupRepository', () => {
       expect(await ids(`members.value eq "${people[1]!.id}"`)).toEqual([engineering.id, sales.id]);
     });
 
-    it("Entra's membership probe: id eq \"<g>\" and members eq \"<u>\"", async () => {
+    it('Entra\'s membership probe: id eq "<g>" and members eq "<u>"', async () => {
       expect(await ids(`id eq "${sales.id}" and members eq "${people[1]!.id}"`)).toEqual([sales.id]);
       expect(await ids(`id eq "${sales.id}" and members eq "${people[2]!.id}"`)).toEqual([]);
       expect(await ids(`id eq "${empty.id}" and members eq "${people[0]!.id}"`)).toEqual([]);
@@ -212,8 +231,17 @@ describe('GroupRepository', () => {
 
     it('combines member filters with other attributes', async () => {
       expect(await ids(`displayName sw "e" and members eq "${people[3]!.id}"`)).toEqual([engineering.id]);
-      expect(await ids(`displayName eq "Empty" or members eq "${people[1]!.id}"`)).toEqual([engineering.id, sales.id, empty.id]);
-      expect(await ids('meta.resourceType eq "Group" and externalId pr')).toEqual([engineering.id, sales.id, mixed.id, empty.id]);
+      expect(await ids(`displayName eq "Empty" or members eq "${people[1]!.id}"`)).toEqual([
+        engineering.id,
+        sales.id,
+        empty.id,
+      ]);
+      expect(await ids('meta.resourceType eq "Group" and externalId pr')).toEqual([
+        engineering.id,
+        sales.id,
+        mixed.id,
+        empty.id,
+      ]);
     });
 
     it('pages in creation order with the total', async () => {
@@ -232,13 +260,17 @@ describe('GroupRepository', () => {
     });
 
     it('pages a filtered list', async () => {
-      const page = await groups.list(tenantA, { filter: parseFilter('members[type eq "User"]'), startIndex: 2, count: 1 });
+      const page = await groups.list(tenantA, {
+        filter: parseFilter('members[type eq "User"]'),
+        startIndex: 2,
+        count: 1,
+      });
       expect(page).toEqual({ totalResults: 3, resources: [expect.objectContaining({ id: sales.id })] });
     });
   });
 
   describe('members()', () => {
-    it('yields pages of the requested size, in member_id order, with each member\'s display', async () => {
+    it("yields pages of the requested size, in member_id order, with each member's display", async () => {
       const pages = await collect(groups.members(tenantA, engineering.id, 3));
       expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
       const all = pages.flat();
@@ -249,17 +281,21 @@ describe('GroupRepository', () => {
       expect(all.map((m) => m.id)).toEqual([...all.map((m) => m.id)].sort());
     });
 
-    it('uses displayName when the user has one, userName otherwise, and the group\'s displayName for a group', async () => {
+    it("uses displayName when the user has one, userName otherwise, and the group's displayName for a group", async () => {
       const members = (await collect(groups.members(tenantA, mixed.id))).flat();
-      expect(members).toEqual([
-        { id: people[2]!.id, type: 'User', display: 'Carlos Person' },
-        { id: engineering.id, type: 'Group', display: 'Engineering' },
-      ].sort(byId));
+      expect(members).toEqual(
+        [
+          { id: people[2]!.id, type: 'User', display: 'Carlos Person' },
+          { id: engineering.id, type: 'Group', display: 'Engineering' },
+        ].sort(byId),
+      );
       const sale = (await collect(groups.members(tenantA, sales.id))).flat();
-      expect(sale).toEqual([
-        { id: people[0]!.id, type: 'User', display: 'Ada Person' },
-        { id: people[1]!.id, type: 'User', display: 'barbara@acme.com' },
-      ].sort(byId));
+      expect(sale).toEqual(
+        [
+          { id: people[0]!.id, type: 'User', display: 'Ada Person' },
+          { id: people[1]!.id, type: 'User', display: 'barbara@acme.com' },
+        ].sort(byId),
+      );
     });
 
     it('yields one page with the default page size', async () => {
@@ -286,7 +322,11 @@ describe('GroupRepository', () => {
 
     it('holds no connection while the reader pauses between pages (a stalled client cannot starve the pool)', async () => {
       // One connection in all: a reader that kept it between pages would block every other query.
-      const single = createDirectoryDataSource({ url: db.url, poolSize: 1, applicationName: 'group-repository-one-connection' });
+      const single = createDirectoryDataSource({
+        url: db.url,
+        poolSize: 1,
+        applicationName: 'group-repository-one-connection',
+      });
       await single.initialize();
       try {
         const reader = new GroupRepository(single).members(tenantA, engineering.id, 3);
@@ -304,7 +344,9 @@ describe('GroupRepository', () => {
       const pool = createGuardedPool({ url: db.url, poolSize: 1, statementTimeoutMs: 15000 });
       try {
         const paged = new GroupRepository(ds, (sql, params) => pool.rows(sql, params));
-        expect((await collect(paged.members(tenantA, engineering.id, 3))).flat()).toEqual((await collect(groups.members(tenantA, engineering.id))).flat());
+        expect((await collect(paged.members(tenantA, engineering.id, 3))).flat()).toEqual(
+          (await collect(groups.members(tenantA, engineering.id))).flat(),
+        );
       } finally {
         await pool.end();
       }
@@ -323,7 +365,7 @@ describe('GroupRepository', () => {
 });
 
 describe('UserRepository with groups', () => {
-  it('findById with {withGroups: true} returns the user\'s direct groups, ordered by display', async () => {
+  it("findById with {withGroups: true} returns the user's direct groups, ordered by display", async () => {
     const user = await users.findById(tenantA, people[2]!.id, { withGroups: true });
     expect(user?.groups).toEqual([
       { value: engineering.id, display: 'Engineering' },
@@ -353,7 +395,11 @@ describe('UserRepository with groups', () => {
     ]);
     expect(groupsOf.get(people[6]!.id)).toEqual([{ value: engineering.id, display: 'Engineering' }]);
     expect(groupsOf.get(loner)).toEqual([]);
-    const filtered = await users.list(tenantA, { filter: parseFilter('userName eq "loner@acme.com"'), startIndex: 1, count: 10 }, { withGroups: true });
+    const filtered = await users.list(
+      tenantA,
+      { filter: parseFilter('userName eq "loner@acme.com"'), startIndex: 1, count: 10 },
+      { withGroups: true },
+    );
     expect(filtered.resources.map((u) => u.groups)).toEqual([[]]);
     const without = await users.list(tenantA, { startIndex: 1, count: 1 });
     expect(without.resources[0]!.groups).toBeUndefined();

@@ -41,7 +41,8 @@ export class GroupRepository {
     private readonly dataSource: DataSource,
     memberRows?: SqlRows,
   ) {
-    this.memberRows = memberRows ?? (<T>(sql: string, params: unknown[]) => dataSource.query(sql, params) as Promise<T[]>);
+    this.memberRows =
+      memberRows ?? (<T>(sql: string, params: unknown[]) => dataSource.query(sql, params) as Promise<T[]>);
   }
 
   async findById(tenantId: string, id: string): Promise<StoredResource | undefined> {
@@ -53,8 +54,16 @@ export class GroupRepository {
     return rows[0] ? toStoredResource(rows[0]) : undefined;
   }
 
-  list(tenantId: string, query: Pick<ListQuery, 'filter' | 'startIndex' | 'count'> & Partial<Pick<ListQuery, 'sortBy' | 'sortOrder'>>): Promise<ResourcePage> {
-    return listResources(this.dataSource, { table: 'groups', alias: 'g', mapping: GROUP_SQL_MAPPING, toResource: toStoredResource }, tenantId, query);
+  list(
+    tenantId: string,
+    query: Pick<ListQuery, 'filter' | 'startIndex' | 'count'> & Partial<Pick<ListQuery, 'sortBy' | 'sortOrder'>>,
+  ): Promise<ResourcePage> {
+    return listResources(
+      this.dataSource,
+      { table: 'groups', alias: 'g', mapping: GROUP_SQL_MAPPING, toResource: toStoredResource },
+      tenantId,
+      query,
+    );
   }
 
   /**
@@ -67,9 +76,10 @@ export class GroupRepository {
     if (!isResourceId(groupId)) return;
     let after: string | undefined;
     for (;;) {
-      const rows: MemberRow[] = after === undefined
-        ? await this.memberRows(memberPageSql(false), [groupId, tenantId, pageSize])
-        : await this.memberRows(memberPageSql(true), [groupId, tenantId, pageSize, after]);
+      const rows: MemberRow[] =
+        after === undefined
+          ? await this.memberRows(memberPageSql(false), [groupId, tenantId, pageSize])
+          : await this.memberRows(memberPageSql(true), [groupId, tenantId, pageSize, after]);
       if (rows.length > 0) yield rows;
       if (rows.length < pageSize) return;
       after = rows[rows.length - 1]!.id;

@@ -36,22 +36,36 @@ export async function listResources<T extends StoredResource>(
   const condition = where.join(' AND ');
   const filterValues = [...params.values];
   const count = async (): Promise<number> => {
-    const rows: { total: string }[] = await dataSource.query(`SELECT count(*) AS total FROM ${source.table} ${a} WHERE ${condition}`, filterValues);
+    const rows: { total: string }[] = await dataSource.query(
+      `SELECT count(*) AS total FROM ${source.table} ${a} WHERE ${condition}`,
+      filterValues,
+    );
     return Number(rows[0]?.total ?? 0);
   };
   if (query.count === 0) return { totalResults: await count(), resources: [] };
   // Sorted by the attribute asked for (nulls last when ascending), then in creation order.
   const sortBy = query.sortBy && sortExpression(query.sortBy, source.mapping, params);
-  const order = sortBy ? `${sortBy} ${query.sortOrder === 'descending' ? 'DESC NULLS LAST' : 'ASC NULLS LAST'}, ${a}.seq` : `${a}.seq`;
+  const order = sortBy
+    ? `${sortBy} ${query.sortOrder === 'descending' ? 'DESC NULLS LAST' : 'ASC NULLS LAST'}, ${a}.seq`
+    : `${a}.seq`;
   const limit = params.add(query.count);
   // startIndex is 1-based; beyond any real table size the page is simply empty.
   const offset = params.add(Math.min(query.startIndex - 1, Number.MAX_SAFE_INTEGER));
-  const columns = [`${a}.id`, `${a}.data`, `${a}.version`, `${a}.created_at`, `${a}.updated_at`, ...(source.extraColumns ?? []), 'count(*) OVER () AS total'];
+  const columns = [
+    `${a}.id`,
+    `${a}.data`,
+    `${a}.version`,
+    `${a}.created_at`,
+    `${a}.updated_at`,
+    ...(source.extraColumns ?? []),
+    'count(*) OVER () AS total',
+  ];
   const rows: (ResourceRow & Record<string, unknown> & { total: string })[] = await dataSource.query(
     `SELECT ${columns.join(', ')} FROM ${source.table} ${a} WHERE ${condition} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
     params.values,
   );
-  if (rows.length > 0) return { totalResults: Number(rows[0]!.total), resources: rows.map((row) => source.toResource(row)) };
+  if (rows.length > 0)
+    return { totalResults: Number(rows[0]!.total), resources: rows.map((row) => source.toResource(row)) };
   // Past the last page the window count is not there: count separately.
   return { totalResults: query.startIndex > 1 ? await count() : 0, resources: [] };
 }

@@ -72,7 +72,10 @@ export function validateTenantChanges(changes: TenantChanges): TenantChanges {
   if (changes.notifyEmail !== undefined && changes.notifyEmail !== null) {
     const email = changes.notifyEmail.trim();
     if (!isValidEmailAddress(email)) {
-      throw new DirectoryError(DirectoryErrorCode.InvalidSetting, `"${changes.notifyEmail}" is not a valid email address.`);
+      throw new DirectoryError(
+        DirectoryErrorCode.InvalidSetting,
+        `"${changes.notifyEmail}" is not a valid email address.`,
+      );
     }
     result.notifyEmail = email;
   }
@@ -80,7 +83,9 @@ export function validateTenantChanges(changes: TenantChanges): TenantChanges {
     const domains = [...new Set(changes.workDomains.map(normalizeDomain).filter((d) => d.length > 0))];
     const bad = domains.filter((d) => !isValidDomain(d));
     if (bad.length > 0) {
-      throw new DirectoryError(DirectoryErrorCode.InvalidSetting, `Not a valid domain: ${bad.join(', ')}.`, { invalid: bad });
+      throw new DirectoryError(DirectoryErrorCode.InvalidSetting, `Not a valid domain: ${bad.join(', ')}.`, {
+        invalid: bad,
+      });
     }
     result.workDomains = domains;
   }
@@ -88,7 +93,9 @@ export function validateTenantChanges(changes: TenantChanges): TenantChanges {
     const addresses = [...new Set(changes.adminEmails.map((a) => a.trim().toLowerCase()).filter((a) => a.length > 0))];
     const bad = addresses.filter((a) => !isValidEmailAddress(a));
     if (bad.length > 0) {
-      throw new DirectoryError(DirectoryErrorCode.InvalidSetting, `Not a valid email address: ${bad.join(', ')}.`, { invalid: bad });
+      throw new DirectoryError(DirectoryErrorCode.InvalidSetting, `Not a valid email address: ${bad.join(', ')}.`, {
+        invalid: bad,
+      });
     }
     result.adminEmails = addresses;
   }
@@ -164,7 +171,9 @@ export class TenantRepository {
     const valid = validateTenantChanges(changes);
     return this.dataSource.transaction(async (manager) => {
       const tenant = isResourceId(tenantId)
-        ? await manager.getRepository(TenantEntity).findOne({ where: { id: tenantId }, lock: { mode: 'pessimistic_write' } })
+        ? await manager
+            .getRepository(TenantEntity)
+            .findOne({ where: { id: tenantId }, lock: { mode: 'pessimistic_write' } })
         : null;
       if (!tenant) throw new DirectoryError(DirectoryErrorCode.NotFound, `No tenant with id "${tenantId}".`);
       const adminsBefore = [...tenant.adminEmails].sort().join(',');
@@ -175,7 +184,10 @@ export class TenantRepository {
       if (valid.adminEmails !== undefined) tenant.adminEmails = valid.adminEmails;
       if (valid.rateLimit !== undefined) tenant.rateLimit = valid.rateLimit;
       if (tenant.notifyOnFailure && !tenant.notifyEmail) {
-        throw new DirectoryError(DirectoryErrorCode.InvalidSetting, 'Notifications cannot be on without a notification email address.');
+        throw new DirectoryError(
+          DirectoryErrorCode.InvalidSetting,
+          'Notifications cannot be on without a notification email address.',
+        );
       }
       const saved = await manager.getRepository(TenantEntity).save(tenant);
       if ([...saved.adminEmails].sort().join(',') !== adminsBefore) {
@@ -186,8 +198,11 @@ export class TenantRepository {
   }
 
   async list(): Promise<TenantSummary[]> {
-    const rows: (Omit<TenantSummary, 'createdAt' | 'tokenLastUsedAt' | 'activeTokens'> & { createdAt: Date; tokenLastUsedAt: Date | null; activeTokens: string })[] =
-      await this.dataSource.query(`
+    const rows: (Omit<TenantSummary, 'createdAt' | 'tokenLastUsedAt' | 'activeTokens'> & {
+      createdAt: Date;
+      tokenLastUsedAt: Date | null;
+      activeTokens: string;
+    })[] = await this.dataSource.query(`
         SELECT t.id, t.name, t.notify_email AS "notifyEmail", t.notify_on_failure AS "notifyOnFailure",
                t.work_domains AS "workDomains", t.admin_emails AS "adminEmails", t.rate_limit AS "rateLimit", t.created_at AS "createdAt",
                count(k.id) FILTER (WHERE k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())) AS "activeTokens",
@@ -225,7 +240,10 @@ export class TenantRepository {
    * Issues a new token from the console: the tenant's other live tokens either keep working for
    * `graceSeconds` (as rotateToken) or are revoked at once.
    */
-  async issueToken(tenantId: string, options: { graceSeconds: number; revokeOthers: boolean }): Promise<{ token: string; record: TokenRecord; othersExpireAt: string | null; othersRevoked: number }> {
+  async issueToken(
+    tenantId: string,
+    options: { graceSeconds: number; revokeOthers: boolean },
+  ): Promise<{ token: string; record: TokenRecord; othersExpireAt: string | null; othersRevoked: number }> {
     await this.findTenant(tenantId);
     const token = generateToken();
     return this.dataSource.transaction(async (manager) => {
@@ -248,24 +266,42 @@ export class TenantRepository {
         );
         if (shortened.length > 0) othersExpireAt = expiresAt.toISOString();
       }
-      const entity = await manager.getRepository(ApiTokenEntity).save(manager.getRepository(ApiTokenEntity).create({ tenantId, tokenHash: hashToken(token) }));
-      return { token, record: { id: entity.id, createdAt: entity.createdAt.toISOString(), lastUsedAt: null, expiresAt: null }, othersExpireAt, othersRevoked };
+      const entity = await manager
+        .getRepository(ApiTokenEntity)
+        .save(manager.getRepository(ApiTokenEntity).create({ tenantId, tokenHash: hashToken(token) }));
+      return {
+        token,
+        record: { id: entity.id, createdAt: entity.createdAt.toISOString(), lastUsedAt: null, expiresAt: null },
+        othersExpireAt,
+        othersRevoked,
+      };
     });
   }
 
   /** The tenant's tokens that still work (live, or rotated out and in their grace period), newest first. */
   async liveTokens(tenantId: string): Promise<TokenRecord[]> {
-    const rows = await this.tokens.createQueryBuilder('t')
-      .where('t.tenant_id = :tenantId AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())', { tenantId })
+    const rows = await this.tokens
+      .createQueryBuilder('t')
+      .where('t.tenant_id = :tenantId AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())', {
+        tenantId,
+      })
       .orderBy('t.created_at', 'DESC')
       .getMany();
-    return rows.map((t) => ({ id: t.id, createdAt: t.createdAt.toISOString(), lastUsedAt: iso(t.lastUsedAt), expiresAt: iso(t.expiresAt) }));
+    return rows.map((t) => ({
+      id: t.id,
+      createdAt: t.createdAt.toISOString(),
+      lastUsedAt: iso(t.lastUsedAt),
+      expiresAt: iso(t.expiresAt),
+    }));
   }
 
   /** Revokes one token of this tenant by its id; false when the tenant has no such live token. */
   async revokeTokenById(tenantId: string, tokenId: string): Promise<boolean> {
     if (!isResourceId(tokenId)) return false;
-    const result = await this.tokens.update({ id: tokenId, tenantId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    const result = await this.tokens.update(
+      { id: tokenId, tenantId, revokedAt: IsNull() },
+      { revokedAt: () => 'now()' },
+    );
     return (result.affected ?? 0) > 0;
   }
 
@@ -279,22 +315,28 @@ export class TenantRepository {
   }
 
   /** When the tenant's tokens were last used, and when Entra's Test Connection was last seen. */
-  async connectionActivity(tenantId: string): Promise<{ lastRequestAt: string | null; lastTestConnectionAt: string | null }> {
+  async connectionActivity(
+    tenantId: string,
+  ): Promise<{ lastRequestAt: string | null; lastTestConnectionAt: string | null }> {
     const rows: { last_request_at: Date | null; last_test_connection_at: Date | null }[] = await this.dataSource.query(
       `SELECT (SELECT max(last_used_at) FROM api_tokens WHERE tenant_id = t.id) AS last_request_at, t.last_test_connection_at
          FROM tenants t WHERE t.id = $1`,
       [tenantId],
     );
     const row = rows[0];
-    return { lastRequestAt: iso(row?.last_request_at ?? null), lastTestConnectionAt: iso(row?.last_test_connection_at ?? null) };
+    return {
+      lastRequestAt: iso(row?.last_request_at ?? null),
+      lastTestConnectionAt: iso(row?.last_test_connection_at ?? null),
+    };
   }
 
   /** Revokes one token (when given) or every token of the tenant; returns how many were revoked. */
   async revokeTokens(tenantId: string, token?: string): Promise<number> {
     await this.findTenant(tenantId);
-    const where = token === undefined
-      ? { tenantId, revokedAt: IsNull() }
-      : { tenantId, revokedAt: IsNull(), tokenHash: hashToken(token) };
+    const where =
+      token === undefined
+        ? { tenantId, revokedAt: IsNull() }
+        : { tenantId, revokedAt: IsNull(), tokenHash: hashToken(token) };
     const result = await this.tokens.update(where, { revokedAt: () => 'now()' });
     return result.affected ?? 0;
   }
@@ -303,7 +345,9 @@ export class TenantRepository {
    * The tenant a live token belongs to, with the tenant's own rate limit (null: the default), or
    * undefined for unknown, revoked and expired tokens.
    */
-  async authenticate(token: string): Promise<{ tenantId: string; tokenId: string; rateLimit: number | null } | undefined> {
+  async authenticate(
+    token: string,
+  ): Promise<{ tenantId: string; tokenId: string; rateLimit: number | null } | undefined> {
     const rows: { tenant_id: string; id: string; rate_limit: number | null }[] = await this.dataSource.query(
       `SELECT k.id, k.tenant_id, t.rate_limit FROM api_tokens k JOIN tenants t ON t.id = k.tenant_id
         WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`,
@@ -319,7 +363,9 @@ export class TenantRepository {
 
   /** Tenants that list this address as an admin (an address may administer several). */
   async tenantsAdministeredBy(address: string): Promise<{ id: string; name: string }[]> {
-    return this.dataSource.query(`SELECT id, name FROM tenants WHERE $1 = ANY(admin_emails) ORDER BY name`, [address.trim().toLowerCase()]);
+    return this.dataSource.query(`SELECT id, name FROM tenants WHERE $1 = ANY(admin_emails) ORDER BY name`, [
+      address.trim().toLowerCase(),
+    ]);
   }
 
   private async findTenant(tenantId: string): Promise<TenantEntity> {

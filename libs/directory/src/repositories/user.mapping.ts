@@ -1,5 +1,18 @@
-import { ENTERPRISE_USER_SCHEMA, USER_RESOURCE_TYPE, USER_SCHEMA, type AttributeDefinition, type Filter, type ResolvedAttribute } from '@scim/scim';
-import { commonColumn, elementFilterToSql, sqlScalar, type SqlResourceMapping, type SqlScalar } from '../filter/filter-sql';
+import {
+  ENTERPRISE_USER_SCHEMA,
+  USER_RESOURCE_TYPE,
+  USER_SCHEMA,
+  type AttributeDefinition,
+  type Filter,
+  type ResolvedAttribute,
+} from '@scim/scim';
+import {
+  commonColumn,
+  elementFilterToSql,
+  sqlScalar,
+  type SqlResourceMapping,
+  type SqlScalar,
+} from '../filter/filter-sql';
 import type { SqlParams } from '../filter/sql-params';
 
 const ALIAS = 'u';

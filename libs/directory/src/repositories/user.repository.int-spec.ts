@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { JsonDocument } from '@scim/queue';
-import { ENTERPRISE_USER_SCHEMA, USER_RESOURCE_TYPE, matchesFilter, parseAttrPath, parseFilter, renderUser, type StoredResource } from '@scim/scim';
+import {
+  ENTERPRISE_USER_SCHEMA,
+  USER_RESOURCE_TYPE,
+  matchesFilter,
+  parseAttrPath,
+  parseFilter,
+  renderUser,
+  type StoredResource,
+} from '@scim/scim';
 import { createDirectoryDataSource } from '../data-source';
 import { DirectoryWriter } from '../writes/directory-writer';
 import { TenantSettingsCache } from '../writes/tenant-settings.cache';
@@ -29,14 +37,46 @@ let midpoint: string;
 // The data set: 40 varied users in tenant A, a few namesakes in tenant B
 
 const PEOPLE: [string, string][] = [
-  ['Ada', 'Lovelace'], ['Barbara', 'Jensen'], ['Carlos', 'Santana'], ['Dana', 'Scully'], ['Élodie', 'Durand'],
-  ['Farid', 'Haddad'], ['Grace', 'Hopper'], ['Hiro', 'Tanaka'], ['Ines', 'Garcia'], ['Jamal', 'Wright'],
-  ['Kara', 'Zor'], ['Liam', "O'Brien"], ['Mia', 'Rossi'], ['Noah', 'Smith'], ['Olga', 'Ivanova'],
-  ['Pablo', 'Neruda'], ['Quinn', 'Fabray'], ['Ravi', 'Shankar'], ['Sara', 'Lund'], ['Tom', 'Baker'],
-  ['Uma', 'Thurman'], ['Victor', 'Hugo'], ['Wen', 'Li'], ['Xena', 'Warrior'], ['Yusuf', 'Islam'],
-  ['Zoe', 'Kravitz'], ['Anna', 'Karenina'], ['Boris', 'Becker'], ['Chloe', 'Sullivan'], ['Dmitri', 'Mendeleev'],
-  ['Emma', 'Watson'], ['Felix', 'Bloch'], ['Gina', 'Torres'], ['Hugo', 'Boss'], ['Ivy', 'Bean'],
-  ['Jon', 'Snow'], ['Kim', 'Wexler'], ['Leo', 'Tolstoy'], ['Maya', 'Angelou'], ['Nils', 'Bohr'],
+  ['Ada', 'Lovelace'],
+  ['Barbara', 'Jensen'],
+  ['Carlos', 'Santana'],
+  ['Dana', 'Scully'],
+  ['Élodie', 'Durand'],
+  ['Farid', 'Haddad'],
+  ['Grace', 'Hopper'],
+  ['Hiro', 'Tanaka'],
+  ['Ines', 'Garcia'],
+  ['Jamal', 'Wright'],
+  ['Kara', 'Zor'],
+  ['Liam', "O'Brien"],
+  ['Mia', 'Rossi'],
+  ['Noah', 'Smith'],
+  ['Olga', 'Ivanova'],
+  ['Pablo', 'Neruda'],
+  ['Quinn', 'Fabray'],
+  ['Ravi', 'Shankar'],
+  ['Sara', 'Lund'],
+  ['Tom', 'Baker'],
+  ['Uma', 'Thurman'],
+  ['Victor', 'Hugo'],
+  ['Wen', 'Li'],
+  ['Xena', 'Warrior'],
+  ['Yusuf', 'Islam'],
+  ['Zoe', 'Kravitz'],
+  ['Anna', 'Karenina'],
+  ['Boris', 'Becker'],
+  ['Chloe', 'Sullivan'],
+  ['Dmitri', 'Mendeleev'],
+  ['Emma', 'Watson'],
+  ['Felix', 'Bloch'],
+  ['Gina', 'Torres'],
+  ['Hugo', 'Boss'],
+  ['Ivy', 'Bean'],
+  ['Jon', 'Snow'],
+  ['Kim', 'Wexler'],
+  ['Leo', 'Tolstoy'],
+  ['Maya', 'Angelou'],
+  ['Nils', 'Bohr'],
 ];
 
 const TITLES = ['Engineer', 'Senior Engineer', 'Manager', 'Director', undefined];
@@ -99,7 +139,8 @@ async function create(tenantId: string, user: JsonDocument): Promise<string> {
     name: 'create-user',
     data: { operationId: randomUUID(), tenantId, replyTo: 'unused', deadline: Date.now() + 60_000, user },
   });
-  if (!result.ok || !result.resource) throw new Error(`could not create ${String(user['userName'])}: ${JSON.stringify(result)}`);
+  if (!result.ok || !result.resource)
+    throw new Error(`could not create ${String(user['userName'])}: ${JSON.stringify(result)}`);
   return result.resource.id;
 }
 
@@ -126,7 +167,12 @@ beforeAll(async () => {
     if (i < 5) managers.push(id);
   }
   // Tenant B: namesakes of A's users (same userNames, other case), and a department of its own.
-  for (const i of [0, 1, 6]) await create(tenantB, { userName: userNameOf(i).toUpperCase(), externalId: `EXT-${i}`, [E]: { department: 'Sales' } });
+  for (const i of [0, 1, 6])
+    await create(tenantB, {
+      userName: userNameOf(i).toUpperCase(),
+      externalId: `EXT-${i}`,
+      [E]: { department: 'Sales' },
+    });
   await create(tenantB, { userName: 'only.in.b@acme.com', title: 'Engineer', active: false });
 
   all = (await repo.list(tenantA, { startIndex: 1, count: 1000 })).resources;
@@ -167,7 +213,11 @@ describe('UserRepository.list: SQL filter = in-memory filter', () => {
    * [filter, expected number of matches]. The count keeps every case meaningful: a translation that
    * returned nothing (or everything) for both sides would otherwise agree.
    */
-  const cases: [string, (ctx: { id: (i: number) => string; manager: (m: number) => string; midpoint: string }) => string, number][] = [
+  const cases: [
+    string,
+    (ctx: { id: (i: number) => string; manager: (m: number) => string; midpoint: string }) => string,
+    number,
+  ][] = [
     // userName: case-insensitive, all operators
     ['userName eq (other case)', () => 'userName eq "ADA.LOVELACE@ACME.COM"', 1],
     ['userName eq (stored capitals, asked lower)', () => 'userName eq "dana.scully@acme.com"', 1],
@@ -213,7 +263,11 @@ describe('UserRepository.list: SQL filter = in-memory filter', () => {
     ['active ne true', () => 'active ne true', 10],
     // emails: one work email saved, other types dropped
     ['emails[type eq "work"].value eq (other case)', () => 'emails[type eq "work"].value eq "MIA.ROSSI@ACME.COM"', 1],
-    ['emails[type eq "work"].value eq on a subdomain', () => 'emails[type eq "work"].value eq "Barbara.Jensen@EU.acme.com"', 1],
+    [
+      'emails[type eq "work"].value eq on a subdomain',
+      () => 'emails[type eq "work"].value eq "Barbara.Jensen@EU.acme.com"',
+      1,
+    ],
     ['emails[type eq "work" and value co "eu."]', () => 'emails[type eq "work" and value co "EU."]', 7],
     ['emails[type eq "home"] (never saved)', () => 'emails[type eq "home"]', 0],
     ['emails.value co', () => 'emails.value co "eu.acme"', 7],
@@ -227,7 +281,11 @@ describe('UserRepository.list: SQL filter = in-memory filter', () => {
     ['emails.display pr (not stored)', () => 'emails.display pr', 0],
     // phoneNumbers: the generic jsonb path
     ['phoneNumbers[type eq "mobile"]', () => 'phoneNumbers[type eq "mobile"]', 27],
-    ['phoneNumbers[type eq "mobile" and value sw "+44"]', () => 'phoneNumbers[type eq "mobile" and value sw "+44"]', 14],
+    [
+      'phoneNumbers[type eq "mobile" and value sw "+44"]',
+      () => 'phoneNumbers[type eq "mobile" and value sw "+44"]',
+      14,
+    ],
     ['phoneNumbers[type eq "work"]', () => 'phoneNumbers[type eq "work"]', 14],
     ['phoneNumbers.value co', () => 'phoneNumbers.value co "555 02"', 13],
     ['phoneNumbers.type eq', () => 'phoneNumbers.type eq "Work"', 14],
@@ -291,7 +349,9 @@ describe('UserRepository.list: where SQL and the in-memory evaluator disagree (r
     // a user alone in its millisecond (sequential creates can share one)
     const stored = all.slice(20).find((r) => all.filter((o) => o.lastModified === r.lastModified).length === 1)!;
     const rendered = stored.lastModified;
-    const micros: { us: string }[] = await ds.query(`SELECT to_char(updated_at, 'US') AS us FROM users WHERE id = $1`, [stored.id]);
+    const micros: { us: string }[] = await ds.query(`SELECT to_char(updated_at, 'US') AS us FROM users WHERE id = $1`, [
+      stored.id,
+    ]);
     const hasSubMillisecond = !micros[0]!.us.endsWith('000');
 
     const gtMemory = memoryIds(`meta.lastModified gt "${rendered}"`);
@@ -363,7 +423,10 @@ describe('UserRepository.list: paging', () => {
 
   it('answers count=0 with totalResults and no resources', async () => {
     expect(await repo.list(tenantA, { startIndex: 1, count: 0 })).toEqual({ totalResults: 40, resources: [] });
-    expect(await repo.list(tenantA, { filter: parseFilter('active eq false'), startIndex: 1, count: 0 })).toEqual({ totalResults: 10, resources: [] });
+    expect(await repo.list(tenantA, { filter: parseFilter('active eq false'), startIndex: 1, count: 0 })).toEqual({
+      totalResults: 10,
+      resources: [],
+    });
   });
 
   it('returns the last user alone when startIndex is the last position', async () => {
@@ -375,7 +438,10 @@ describe('UserRepository.list: paging', () => {
   it('keeps totalResults right when startIndex is past the end', async () => {
     expect(await repo.list(tenantA, { startIndex: 41, count: 10 })).toEqual({ totalResults: 40, resources: [] });
     expect(await repo.list(tenantA, { startIndex: 500, count: 10 })).toEqual({ totalResults: 40, resources: [] });
-    expect(await repo.list(tenantA, { filter: parseFilter('active eq false'), startIndex: 11, count: 10 })).toEqual({ totalResults: 10, resources: [] });
+    expect(await repo.list(tenantA, { filter: parseFilter('active eq false'), startIndex: 11, count: 10 })).toEqual({
+      totalResults: 10,
+      resources: [],
+    });
   });
 
   it('answers 0 for a filter that matches nothing, whatever the startIndex', async () => {
@@ -394,7 +460,7 @@ describe('UserRepository.list: paging', () => {
 });
 
 describe('UserRepository: tenant isolation', () => {
-  it('never lists another tenant\'s users', async () => {
+  it("never lists another tenant's users", async () => {
     const a = await repo.list(tenantA, { startIndex: 1, count: 1000 });
     const b = await repo.list(tenantB, { startIndex: 1, count: 1000 });
     expect(b.totalResults).toBe(4);
@@ -402,7 +468,7 @@ describe('UserRepository: tenant isolation', () => {
     for (const r of b.resources) expect(aIds.has(r.id)).toBe(false);
   });
 
-  it('answers a filter matching users of both tenants with this tenant\'s only', async () => {
+  it("answers a filter matching users of both tenants with this tenant's only", async () => {
     expect(await sqlIds('userName eq "ada.lovelace@acme.com"')).toEqual([idOf(0)]);
     const inB = await sqlIds('userName eq "ada.lovelace@acme.com"', tenantB);
     expect(inB).toHaveLength(1);
@@ -437,9 +503,13 @@ describe('UserRepository.list: sortBy and sortOrder', () => {
   it('sorts by userName case-insensitively, both ways, ties in creation order', async () => {
     const key = (r: StoredResource) => String(r.data['userName']).toLowerCase();
     // Code-point order (COLLATE "C"), ties in creation order.
-    const expected = [...all].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : all.indexOf(a) - all.indexOf(b)));
+    const expected = [...all].sort((a, b) =>
+      key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : all.indexOf(a) - all.indexOf(b),
+    );
     const ascending = await sorted('userName');
-    expect(ascending.map((r) => String(r.data['userName']).toLowerCase())).toEqual(expected.map((r) => String(r.data['userName']).toLowerCase()));
+    expect(ascending.map((r) => String(r.data['userName']).toLowerCase())).toEqual(
+      expected.map((r) => String(r.data['userName']).toLowerCase()),
+    );
     const descending = await sorted('userName', 'descending');
     expect(descending.map((r) => r.id)).toEqual([...ascending].reverse().map((r) => r.id));
   });
@@ -454,19 +524,30 @@ describe('UserRepository.list: sortBy and sortOrder', () => {
   });
 
   it('sorts by a sub-attribute, an extension attribute and meta.created', async () => {
-    const byFamily = (await sorted('name.familyName')).map((r) => (r.data['name'] as Record<string, string> | undefined)?.['familyName']).filter(Boolean) as string[];
-    const codePoint = (a: string, b: string) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0);
+    const byFamily = (await sorted('name.familyName'))
+      .map((r) => (r.data['name'] as Record<string, string> | undefined)?.['familyName'])
+      .filter(Boolean) as string[];
+    const codePoint = (a: string, b: string) =>
+      a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0;
     expect(byFamily).toEqual([...byFamily].sort(codePoint));
-    const byDepartment = (await sorted(`${E}:department`)).map((r) => (r.data[E] as Record<string, string> | undefined)?.['department']).filter(Boolean) as string[];
+    const byDepartment = (await sorted(`${E}:department`))
+      .map((r) => (r.data[E] as Record<string, string> | undefined)?.['department'])
+      .filter(Boolean) as string[];
     expect(byDepartment).toEqual([...byDepartment].sort(codePoint));
     const newestFirst = await sorted('meta.created', 'descending');
-    expect(newestFirst.map((r) => r.id)).toEqual([...all].sort((a, b) => b.created.localeCompare(a.created) || all.indexOf(a) - all.indexOf(b)).map((r) => r.id));
+    expect(newestFirst.map((r) => r.id)).toEqual(
+      [...all].sort((a, b) => b.created.localeCompare(a.created) || all.indexOf(a) - all.indexOf(b)).map((r) => r.id),
+    );
   });
 
   it('sorts by the (one, work) email', async () => {
-    const emails = (await sorted('emails')).map((r) => ((r.data['emails'] as Record<string, string>[] | undefined)?.[0]?.['value'] ?? null));
+    const emails = (await sorted('emails')).map(
+      (r) => (r.data['emails'] as Record<string, string>[] | undefined)?.[0]?.['value'] ?? null,
+    );
     const present = emails.filter((e): e is string => e !== null);
-    expect(present).toEqual([...present].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)));
+    expect(present).toEqual(
+      [...present].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)),
+    );
   });
 
   it('sorts by attributes that are never stored (meta.version, meta.location) in creation order', async () => {
@@ -489,14 +570,32 @@ describe('UserRepository.list: an unassigned active and a work email sent with p
 
   beforeAll(async () => {
     tenantC = (await new TenantRepository(ds).create({ name: 'Tenant C', workDomains: ['acme.com'] })).tenant.id;
-    const unassigned = await create(tenantC, { userName: 'unassigned@acme.com', active: false, emails: [{ type: 'work', value: 'unassigned@acme.com', primary: false }] });
-    await create(tenantC, { userName: 'active@acme.com', emails: [{ type: 'work', value: 'active@acme.com', primary: true }] });
-    await create(tenantC, { userName: 'inactive@acme.com', active: false, emails: [{ type: 'work', value: 'inactive@acme.com' }] });
+    const unassigned = await create(tenantC, {
+      userName: 'unassigned@acme.com',
+      active: false,
+      emails: [{ type: 'work', value: 'unassigned@acme.com', primary: false }],
+    });
+    await create(tenantC, {
+      userName: 'active@acme.com',
+      emails: [{ type: 'work', value: 'active@acme.com', primary: true }],
+    });
+    await create(tenantC, {
+      userName: 'inactive@acme.com',
+      active: false,
+      emails: [{ type: 'work', value: 'inactive@acme.com' }],
+    });
     const patched = await writer.apply({
       name: 'patch-user',
       data: {
-        operationId: randomUUID(), tenantId: tenantC, replyTo: 'unused', deadline: Date.now() + 60_000, userId: unassigned,
-        patch: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: 'active' }] },
+        operationId: randomUUID(),
+        tenantId: tenantC,
+        replyTo: 'unused',
+        deadline: Date.now() + 60_000,
+        userId: unassigned,
+        patch: {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'remove', path: 'active' }],
+        },
       },
     });
     expect(patched.ok).toBe(true);

@@ -42,7 +42,9 @@ export class UserRepository {
   /** The user's direct groups (for write answers, which come from the worker without them). */
   async groupsOf(userId: string): Promise<GroupMembership[]> {
     if (!isResourceId(userId)) return [];
-    const rows: { groups: GroupMembership[] }[] = await this.dataSource.query(`SELECT scim_user_groups($1) AS groups`, [userId]);
+    const rows: { groups: GroupMembership[] }[] = await this.dataSource.query(`SELECT scim_user_groups($1) AS groups`, [
+      userId,
+    ]);
     return rows[0]?.groups ?? [];
   }
 

@@ -17,7 +17,11 @@ export interface WorkEmailOutcome {
 
 /** Normalises a configured domain list entry: lower case, no leading `@` or dot. */
 export function normalizeDomain(domain: string): string {
-  return domain.trim().toLowerCase().replace(/^[@.]+/, '').replace(/\.$/, '');
+  return domain
+    .trim()
+    .toLowerCase()
+    .replace(/^[@.]+/, '')
+    .replace(/\.$/, '');
 }
 
 export function isValidDomain(domain: string): boolean {
@@ -51,7 +55,11 @@ export interface WorkEmailRuleOptions {
   alreadyAccepted?: string | null;
 }
 
-export function applyWorkEmailRule(user: JsonObject, configuredDomains: readonly string[], options: WorkEmailRuleOptions = {}): WorkEmailOutcome {
+export function applyWorkEmailRule(
+  user: JsonObject,
+  configuredDomains: readonly string[],
+  options: WorkEmailRuleOptions = {},
+): WorkEmailOutcome {
   const workDomains = configuredDomains.map(normalizeDomain);
   const emails = Array.isArray(user['emails']) ? user['emails'].filter(isJsonObject) : [];
   const ignored: IgnoredEmail[] = [];
@@ -69,7 +77,8 @@ export function applyWorkEmailRule(user: JsonObject, configuredDomains: readonly
   }
   const chosen = work.find((e) => e['primary'] === true) ?? work[0];
   for (const extra of work) {
-    if (extra !== chosen) ignored.push({ type: 'work', value: extra['value'] as string, reason: 'a user keeps one work email' });
+    if (extra !== chosen)
+      ignored.push({ type: 'work', value: extra['value'] as string, reason: 'a user keeps one work email' });
   }
   const result: JsonObject = { ...user };
   if (!chosen) {
@@ -79,9 +88,12 @@ export function applyWorkEmailRule(user: JsonObject, configuredDomains: readonly
   const address = (chosen['value'] as string).trim();
   const domain = domainOf(address);
   const unchanged = options.alreadyAccepted != null && options.alreadyAccepted.toLowerCase() === address.toLowerCase();
-  const allowed = unchanged || domain !== undefined && (workDomains.length > 0
-    ? workDomains.some((d) => domain === d || domain.endsWith('.' + d))
-    : !isPersonalEmailDomain(domain));
+  const allowed =
+    unchanged ||
+    (domain !== undefined &&
+      (workDomains.length > 0
+        ? workDomains.some((d) => domain === d || domain.endsWith('.' + d))
+        : !isPersonalEmailDomain(domain)));
   if (!allowed) {
     throw new DirectoryError(
       DirectoryErrorCode.WorkEmailRejected,

@@ -39,7 +39,10 @@ function secret(prefix: string): string {
 export class AdminSessionRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async issueLink(tenantId: string, options: { ttlMinutes?: number; sentTo?: string | null } = {}): Promise<IssuedSignInLink> {
+  async issueLink(
+    tenantId: string,
+    options: { ttlMinutes?: number; sentTo?: string | null } = {},
+  ): Promise<IssuedSignInLink> {
     const linkSecret = secret('sil');
     const ttlMinutes = options.ttlMinutes ?? SIGN_IN_LINK_DEFAULT_TTL_MINUTES;
     const rows: { expires_at: Date }[] = await this.dataSource.query(
@@ -54,7 +57,9 @@ export class AdminSessionRepository {
    * Spends a link and starts a session in one transaction. A link that was used, has expired or
    * never existed starts nothing and says which, so the page can tell the admin what to do.
    */
-  async signIn(linkSecret: string): Promise<{ session: AdminSession; cookieSecret: string } | { refused: SignInRefusal }> {
+  async signIn(
+    linkSecret: string,
+  ): Promise<{ session: AdminSession; cookieSecret: string } | { refused: SignInRefusal }> {
     const linkHash = hashToken(linkSecret);
     return this.dataSource.transaction(async (manager) => {
       const spent: { tenant_id: string; sent_to: string | null }[] = await manager.query(
@@ -66,18 +71,32 @@ export class AdminSessionRepository {
       );
       const link = spent[0];
       if (!link) {
-        const found: { used: boolean }[] = await manager.query(`SELECT used_at IS NOT NULL AS used FROM admin_sign_in_links WHERE token_hash = $1`, [linkHash]);
+        const found: { used: boolean }[] = await manager.query(
+          `SELECT used_at IS NOT NULL AS used FROM admin_sign_in_links WHERE token_hash = $1`,
+          [linkHash],
+        );
         return { refused: found[0] === undefined ? 'unknown' : found[0].used ? 'used' : 'expired' };
       }
       const cookieSecret = secret('ses');
       const csrfToken = randomBytes(32).toString('base64url');
       const id = randomUUID();
-      const tenants: { name: string }[] = await manager.query(`SELECT name FROM tenants WHERE id = $1`, [link.tenant_id]);
+      const tenants: { name: string }[] = await manager.query(`SELECT name FROM tenants WHERE id = $1`, [
+        link.tenant_id,
+      ]);
       await manager.query(
         `INSERT INTO admin_sessions (id, tenant_id, token_hash, csrf_token, admin_email) VALUES ($1, $2, $3, $4, $5)`,
         [id, link.tenant_id, hashToken(cookieSecret), csrfToken, link.sent_to],
       );
-      return { session: { id, tenantId: link.tenant_id, tenantName: tenants[0]?.name ?? '', adminEmail: link.sent_to, csrfToken }, cookieSecret };
+      return {
+        session: {
+          id,
+          tenantId: link.tenant_id,
+          tenantName: tenants[0]?.name ?? '',
+          adminEmail: link.sent_to,
+          csrfToken,
+        },
+        cookieSecret,
+      };
     });
   }
 
@@ -86,7 +105,13 @@ export class AdminSessionRepository {
    * admin made); the page's automatic refreshes pass false, so an open tab alone keeps no one in.
    */
   async find(cookieSecret: string, touch: boolean): Promise<AdminSession | undefined> {
-    const rows: { id: string; tenant_id: string; tenant_name: string; admin_email: string | null; csrf_token: string }[] = await this.dataSource.query(
+    const rows: {
+      id: string;
+      tenant_id: string;
+      tenant_name: string;
+      admin_email: string | null;
+      csrf_token: string;
+    }[] = await this.dataSource.query(
       `WITH live AS (
          SELECT s.id FROM admin_sessions s
           WHERE s.token_hash = $1
@@ -100,7 +125,15 @@ export class AdminSessionRepository {
       [hashToken(cookieSecret), ADMIN_SESSION_IDLE_MINUTES, ADMIN_SESSION_MAX_HOURS, touch],
     );
     const row = rows[0];
-    return row ? { id: row.id, tenantId: row.tenant_id, tenantName: row.tenant_name, adminEmail: row.admin_email, csrfToken: row.csrf_token } : undefined;
+    return row
+      ? {
+          id: row.id,
+          tenantId: row.tenant_id,
+          tenantName: row.tenant_name,
+          adminEmail: row.admin_email,
+          csrfToken: row.csrf_token,
+        }
+      : undefined;
   }
 
   async end(sessionId: string): Promise<void> {

@@ -17,18 +17,32 @@ export function writeJobs(defaultTenant: () => string) {
   const patchOp = (operations: JsonDocument[]) => ({ schemas: [PATCH_OP_SCHEMA], Operations: operations });
   return {
     envelope,
-    createUserJob: (user: JsonDocument, overrides: Partial<WriteEnvelope> = {}) => ({ name: 'create-user' as const, data: { ...envelope(overrides), user } }),
-    replaceUserJob: (userId: string, user: JsonDocument, overrides: Partial<WriteEnvelope> = {}) => ({ name: 'replace-user' as const, data: { ...envelope(overrides), userId, user } }),
+    createUserJob: (user: JsonDocument, overrides: Partial<WriteEnvelope> = {}) => ({
+      name: 'create-user' as const,
+      data: { ...envelope(overrides), user },
+    }),
+    replaceUserJob: (userId: string, user: JsonDocument, overrides: Partial<WriteEnvelope> = {}) => ({
+      name: 'replace-user' as const,
+      data: { ...envelope(overrides), userId, user },
+    }),
     patchUserJob: (userId: string, operations: JsonDocument[], overrides: Partial<WriteEnvelope> = {}) => ({
       name: 'patch-user' as const,
       data: { ...envelope(overrides), userId, patch: patchOp(operations) },
     }),
-    deleteUserJob: (userId: string, overrides: Partial<WriteEnvelope> = {}) => ({ name: 'delete-user' as const, data: { ...envelope(overrides), userId } }),
+    deleteUserJob: (userId: string, overrides: Partial<WriteEnvelope> = {}) => ({
+      name: 'delete-user' as const,
+      data: { ...envelope(overrides), userId },
+    }),
     createGroupJob: (group: JsonDocument, members: MemberRefJson[] = [], overrides: Partial<WriteEnvelope> = {}) => ({
       name: 'create-group' as const,
       data: { ...envelope(overrides), group, members },
     }),
-    replaceGroupJob: (groupId: string, group: JsonDocument, members: MemberRefJson[] = [], overrides: Partial<WriteEnvelope> = {}) => ({
+    replaceGroupJob: (
+      groupId: string,
+      group: JsonDocument,
+      members: MemberRefJson[] = [],
+      overrides: Partial<WriteEnvelope> = {},
+    ) => ({
       name: 'replace-group' as const,
       data: { ...envelope(overrides), groupId, group, members },
     }),
@@ -36,6 +50,9 @@ export function writeJobs(defaultTenant: () => string) {
       name: 'patch-group' as const,
       data: { ...envelope(overrides), groupId, patch: patchOp(operations) },
     }),
-    deleteGroupJob: (groupId: string, overrides: Partial<WriteEnvelope> = {}) => ({ name: 'delete-group' as const, data: { ...envelope(overrides), groupId } }),
+    deleteGroupJob: (groupId: string, overrides: Partial<WriteEnvelope> = {}) => ({
+      name: 'delete-group' as const,
+      data: { ...envelope(overrides), groupId },
+    }),
   };
 }

@@ -23,7 +23,10 @@ interface OperationRow {
   status: number;
   scim_type: string | null;
   error: string | null;
-  notes: { ignoredEmails?: { type: string | null; value: string | null; reason: string }[]; unassigned?: string[] } | null;
+  notes: {
+    ignoredEmails?: { type: string | null; value: string | null; reason: string }[];
+    unassigned?: string[];
+  } | null;
 }
 
 interface UserRow {
@@ -64,7 +67,13 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Jobs, as the gateway enqueues them
 
-const { envelope, createUserJob: createJob, replaceUserJob: replaceJob, patchUserJob: patchJob, deleteUserJob: deleteJob } = writeJobs(() => acme);
+const {
+  envelope,
+  createUserJob: createJob,
+  replaceUserJob: replaceJob,
+  patchUserJob: patchJob,
+  deleteUserJob: deleteJob,
+} = writeJobs(() => acme);
 
 let serial = 0;
 /** A userName nobody else in this file uses. */
@@ -124,7 +133,9 @@ async function usersNamed(userName: string, tenantId = acme): Promise<UserRow[]>
 /** `race.condition` with the letters' case flipped according to the bits of n: 20 spellings of one name. */
 function caseVariant(base: string, n: number): string {
   let bit = 0;
-  return [...base].map((ch) => (/[a-z]/i.test(ch) ? ((n >> bit++) & 1 ? ch.toUpperCase() : ch.toLowerCase()) : ch)).join('');
+  return [...base]
+    .map((ch) => (/[a-z]/i.test(ch) ? ((n >> bit++) & 1 ? ch.toUpperCase() : ch.toLowerCase()) : ch))
+    .join('');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,7 +163,14 @@ describe('DirectoryWriter', () => {
       expect(resource.lastModified).toBe(resource.created);
 
       const row = (await userRow(resource.id))!;
-      expect(row).toMatchObject({ tenant_id: acme, user_name: userName, external_id: `ext-${userName}`, active: true, work_email: userName, version: 1 });
+      expect(row).toMatchObject({
+        tenant_id: acme,
+        user_name: userName,
+        external_id: `ext-${userName}`,
+        active: true,
+        work_email: userName,
+        version: 1,
+      });
       expect(row.data).toEqual(resource.data);
 
       expect(await operation(job.data.operationId)).toMatchObject({
@@ -175,15 +193,17 @@ describe('DirectoryWriter', () => {
       expect(await userRow(id)).toMatchObject({ active: false, data: expect.objectContaining({ active: false }) });
     });
 
-    it('saves only the work email and records the ignored ones in the operation\'s notes', async () => {
+    it("saves only the work email and records the ignored ones in the operation's notes", async () => {
       const userName = uniqueName('emails');
-      const job = createJob(entraUser(userName, {
-        emails: [
-          { type: 'home', value: 'me@gmail.com' },
-          { type: 'work', value: userName, primary: true },
-          { type: 'work', value: `second.${userName}` },
-        ],
-      }));
+      const job = createJob(
+        entraUser(userName, {
+          emails: [
+            { type: 'home', value: 'me@gmail.com' },
+            { type: 'work', value: userName, primary: true },
+            { type: 'work', value: `second.${userName}` },
+          ],
+        }),
+      );
       const result = expectOk(await writer.apply(job));
       expect(result.resource!.data['emails']).toEqual([{ value: userName, type: 'work', primary: true }]);
       expect((await operation(job.data.operationId))!.notes).toEqual({
@@ -255,7 +275,9 @@ describe('DirectoryWriter', () => {
 
     it('refuses a work email on a disallowed domain: 400 invalidValue, nothing saved, a failure recorded', async () => {
       const userName = uniqueName('outsider');
-      const job = createJob(entraUser(userName, { emails: [{ type: 'work', primary: true, value: 'jdoe@globex.com' }] }));
+      const job = createJob(
+        entraUser(userName, { emails: [{ type: 'work', primary: true, value: 'jdoe@globex.com' }] }),
+      );
       const result = expectRefused(await writer.apply(job));
 
       expect(result).toMatchObject({ status: 400, scimType: 'invalidValue' });
@@ -276,14 +298,30 @@ describe('DirectoryWriter', () => {
     it('refuses a user without userName with 400 invalidValue and records it', async () => {
       const job = createJob({ displayName: 'No Name' });
       expect(expectRefused(await writer.apply(job))).toMatchObject({ status: 400, scimType: 'invalidValue' });
-      expect(await operation(job.data.operationId)).toMatchObject({ outcome: 'failed', status: 400, resource_name: null });
+      expect(await operation(job.data.operationId)).toMatchObject({
+        outcome: 'failed',
+        status: 400,
+        resource_name: null,
+      });
     });
 
     it('rejects personal mailboxes for a tenant without work domains, and accepts company ones', async () => {
       const open = (await tenants.create({ name: 'Open' })).tenant.id;
-      const refused = expectRefused(await writer.apply(createJob(entraUser(uniqueName('p'), { emails: [{ type: 'work', value: 'x@gmail.com' }] }), { tenantId: open })));
+      const refused = expectRefused(
+        await writer.apply(
+          createJob(entraUser(uniqueName('p'), { emails: [{ type: 'work', value: 'x@gmail.com' }] }), {
+            tenantId: open,
+          }),
+        ),
+      );
       expect(refused).toMatchObject({ status: 400, scimType: 'invalidValue' });
-      const accepted = expectOk(await writer.apply(createJob(entraUser(uniqueName('c'), { emails: [{ type: 'work', value: 'x@initech.com' }] }), { tenantId: open })));
+      const accepted = expectOk(
+        await writer.apply(
+          createJob(entraUser(uniqueName('c'), { emails: [{ type: 'work', value: 'x@initech.com' }] }), {
+            tenantId: open,
+          }),
+        ),
+      );
       expect(accepted.status).toBe(201);
     });
   });
@@ -325,7 +363,9 @@ describe('DirectoryWriter', () => {
 
     it('patch: applied once (one version bump, one phone number), answered the same the second time', async () => {
       const id = await createUser(uniqueName('patched'));
-      const job = patchJob(id, [{ op: 'add', path: 'phoneNumbers', value: [{ type: 'mobile', value: '+1 555 0100' }] }]);
+      const job = patchJob(id, [
+        { op: 'add', path: 'phoneNumbers', value: [{ type: 'mobile', value: '+1 555 0100' }] },
+      ]);
       const first = expectOk(await writer.apply(job));
       const second = expectOk(await writer.apply(job));
 
@@ -346,7 +386,12 @@ describe('DirectoryWriter', () => {
       expect(await writer.apply(job)).toEqual({ ok: true, status: 204 });
       expect(await userRow(id)).toBeUndefined();
       expect(await operationCount(job.data.operationId)).toBe(1);
-      expect(await operation(job.data.operationId)).toMatchObject({ kind: 'delete-user', outcome: 'succeeded', status: 204, resource_id: id });
+      expect(await operation(job.data.operationId)).toMatchObject({
+        kind: 'delete-user',
+        outcome: 'succeeded',
+        status: 204,
+        resource_id: id,
+      });
     });
 
     it('a later delete of an already deleted user is 404', async () => {
@@ -368,7 +413,9 @@ describe('DirectoryWriter', () => {
 
     it('does not apply a late patch either', async () => {
       const id = await createUser(uniqueName('late-patch'));
-      const result = await writer.apply(patchJob(id, [{ op: 'replace', path: 'active', value: false }], { deadline: Date.now() - 1 }));
+      const result = await writer.apply(
+        patchJob(id, [{ op: 'replace', path: 'active', value: false }], { deadline: Date.now() - 1 }),
+      );
       expect(result.status).toBe(503);
       expect(await userRow(id)).toMatchObject({ active: true, version: 1 });
     });
@@ -384,14 +431,23 @@ describe('DirectoryWriter', () => {
   });
 
   describe('abandoned operations (the gateway lost its reply channel)', () => {
-    const lost = { status: 503, detail: 'The write was not applied: the queue went away.', reason: FailureReason.Unavailable };
+    const lost = {
+      status: 503,
+      detail: 'The write was not applied: the queue went away.',
+      reason: FailureReason.Unavailable,
+    };
 
     it('a write not yet applied is refused for good: applying it later changes nothing', async () => {
       const log = new OperationsLog(ds);
       const userName = uniqueName('abandoned');
       const job = createJob(entraUser(userName));
       expect(await log.abandon(job, lost)).toEqual({ ok: false, status: 503, detail: lost.detail });
-      expect(await operation(job.data.operationId)).toMatchObject({ outcome: 'failed', status: 503, resource_name: userName, kind: 'create-user' });
+      expect(await operation(job.data.operationId)).toMatchObject({
+        outcome: 'failed',
+        status: 503,
+        resource_name: userName,
+        kind: 'create-user',
+      });
       expect(await writer.apply(job)).toEqual({ ok: false, status: 503, detail: lost.detail });
       expect(await usersNamed(userName)).toEqual([]);
       expect(await operationCount(job.data.operationId)).toBe(1);
@@ -422,7 +478,7 @@ describe('DirectoryWriter', () => {
   });
 
   describe('patch-user', () => {
-    it('applies Entra\'s PATCH (string boolean, op case, URN path) and returns 200 with the new version', async () => {
+    it("applies Entra's PATCH (string boolean, op case, URN path) and returns 200 with the new version", async () => {
       const id = await createUser(uniqueName('entra-patch'));
       const job = patchJob(id, [
         { op: 'Replace', path: 'active', value: 'False' },
@@ -432,31 +488,46 @@ describe('DirectoryWriter', () => {
       const result = expectOk(await writer.apply(job));
       expect(result.status).toBe(200);
       expect(result.resource!.version).toBe(2);
-      expect(result.resource!.data).toMatchObject({ active: false, name: { givenName: 'Test', familyName: 'Updated' }, [ENTERPRISE_USER_SCHEMA]: { employeeNumber: '42' } });
+      expect(result.resource!.data).toMatchObject({
+        active: false,
+        name: { givenName: 'Test', familyName: 'Updated' },
+        [ENTERPRISE_USER_SCHEMA]: { employeeNumber: '42' },
+      });
       expect(await userRow(id)).toMatchObject({ active: false, version: 2 });
-      expect(await operation(job.data.operationId)).toMatchObject({ kind: 'patch-user', outcome: 'succeeded', status: 200, resource_id: id });
+      expect(await operation(job.data.operationId)).toMatchObject({
+        kind: 'patch-user',
+        outcome: 'succeeded',
+        status: 200,
+        resource_id: id,
+      });
     });
 
     it.each([
       ['remove', { op: 'remove', path: 'active' }],
       ['replace with null', { op: 'replace', path: 'active', value: null }],
-    ])('%s of active leaves it unassigned, the account active, and a note in the log', async (_label, operationJson) => {
-      const id = await createUser(uniqueName('unassign-active'), { active: false });
-      const job = patchJob(id, [operationJson]);
-      const result = expectOk(await writer.apply(job));
-      expect(result.resource!.data).not.toHaveProperty('active');
-      // The platform's status is what a create without `active` gives.
-      const created = await userRow(await createUser(uniqueName('no-active'), { active: undefined }));
-      expect(await userRow(id)).toMatchObject({ active: created!.active, version: 2 });
-      expect(created!.active).toBe(true);
-      expect((await userRow(id))!.data).not.toHaveProperty('active');
-      expect((await operation(job.data.operationId))!.notes).toEqual({ unassigned: ['active'] });
-    });
+    ])(
+      '%s of active leaves it unassigned, the account active, and a note in the log',
+      async (_label, operationJson) => {
+        const id = await createUser(uniqueName('unassign-active'), { active: false });
+        const job = patchJob(id, [operationJson]);
+        const result = expectOk(await writer.apply(job));
+        expect(result.resource!.data).not.toHaveProperty('active');
+        // The platform's status is what a create without `active` gives.
+        const created = await userRow(await createUser(uniqueName('no-active'), { active: undefined }));
+        expect(await userRow(id)).toMatchObject({ active: created!.active, version: 2 });
+        expect(created!.active).toBe(true);
+        expect((await userRow(id))!.data).not.toHaveProperty('active');
+        expect((await operation(job.data.operationId))!.notes).toEqual({ unassigned: ['active'] });
+      },
+    );
 
     it('notes nothing when active was already unassigned', async () => {
       const id = await createUser(uniqueName('unassigned-twice'));
       expectOk(await writer.apply(patchJob(id, [{ op: 'remove', path: 'active' }])));
-      const again = patchJob(id, [{ op: 'remove', path: 'active' }, { op: 'replace', path: 'title', value: 'x' }]);
+      const again = patchJob(id, [
+        { op: 'remove', path: 'active' },
+        { op: 'replace', path: 'title', value: 'x' },
+      ]);
       expectOk(await writer.apply(again));
       expect((await operation(again.data.operationId))!.notes).toBeNull();
     });
@@ -469,7 +540,11 @@ describe('DirectoryWriter', () => {
       const result = expectRefused(await writer.apply(job));
       expect(result.status).toBe(404);
       expect(result.detail).toContain(userId);
-      expect(await operation(job.data.operationId)).toMatchObject({ outcome: 'failed', status: 404, kind: 'patch-user' });
+      expect(await operation(job.data.operationId)).toMatchObject({
+        outcome: 'failed',
+        status: 404,
+        kind: 'patch-user',
+      });
     });
 
     it('answers 404 for replace and delete of "not-a-uuid"', async () => {
@@ -477,7 +552,7 @@ describe('DirectoryWriter', () => {
       expect((await writer.apply(deleteJob('not-a-uuid'))).status).toBe(404);
     });
 
-    it('does not reach another tenant\'s user', async () => {
+    it("does not reach another tenant's user", async () => {
       const other = (await tenants.create({ name: 'Neighbour', workDomains: ['acme.com'] })).tenant.id;
       const id = await createUser(uniqueName('neighbour'), {}, other);
       expect((await writer.apply(patchJob(id, [{ op: 'replace', path: 'active', value: false }]))).status).toBe(404);
@@ -489,7 +564,9 @@ describe('DirectoryWriter', () => {
       const id = await createUser(uniqueName('busy'));
       const numbers = Array.from({ length: 10 }, (_, i) => `+1 555 01${String(i).padStart(2, '0')}`);
       const results = await Promise.all(
-        numbers.map((value) => writer.apply(patchJob(id, [{ op: 'add', path: 'phoneNumbers', value: [{ type: 'mobile', value }] }]))),
+        numbers.map((value) =>
+          writer.apply(patchJob(id, [{ op: 'add', path: 'phoneNumbers', value: [{ type: 'mobile', value }] }])),
+        ),
       );
       for (const r of results) expect(r).toMatchObject({ ok: true, status: 200 });
 
@@ -505,15 +582,19 @@ describe('DirectoryWriter', () => {
       const taken = uniqueName('Taken');
       await createUser(taken);
       const id = await createUser(uniqueName('renamer'));
-      const result = expectRefused(await writer.apply(patchJob(id, [{ op: 'replace', path: 'userName', value: taken.toUpperCase() }])));
+      const result = expectRefused(
+        await writer.apply(patchJob(id, [{ op: 'replace', path: 'userName', value: taken.toUpperCase() }])),
+      );
       expect(result).toMatchObject({ status: 409, scimType: 'uniqueness' });
       expect(await userRow(id)).toMatchObject({ version: 1 });
     });
 
-    it('allows changing only the case of the user\'s own userName', async () => {
+    it("allows changing only the case of the user's own userName", async () => {
       const userName = uniqueName('case.change');
       const id = await createUser(userName);
-      const result = expectOk(await writer.apply(patchJob(id, [{ op: 'replace', path: 'userName', value: userName.toUpperCase() }])));
+      const result = expectOk(
+        await writer.apply(patchJob(id, [{ op: 'replace', path: 'userName', value: userName.toUpperCase() }])),
+      );
       expect(result.resource!.data['userName']).toBe(userName.toUpperCase());
     });
 
@@ -530,21 +611,43 @@ describe('DirectoryWriter', () => {
 
     it('keeps work_email in step when a PATCH changes the work email', async () => {
       const id = await createUser(uniqueName('email.move'));
-      expectOk(await writer.apply(patchJob(id, [{ op: 'replace', path: 'emails[type eq "work"].value', value: 'moved@sub.acme.com' }])));
-      expect(await userRow(id)).toMatchObject({ work_email: 'moved@sub.acme.com', data: expect.objectContaining({ emails: [{ value: 'moved@sub.acme.com', type: 'work', primary: true }] }) });
+      expectOk(
+        await writer.apply(
+          patchJob(id, [{ op: 'replace', path: 'emails[type eq "work"].value', value: 'moved@sub.acme.com' }]),
+        ),
+      );
+      expect(await userRow(id)).toMatchObject({
+        work_email: 'moved@sub.acme.com',
+        data: expect.objectContaining({ emails: [{ value: 'moved@sub.acme.com', type: 'work', primary: true }] }),
+      });
     });
 
-    it('after the tenant\'s work domains are narrowed, still lets a PATCH disable the user (emails unchanged)', async () => {
+    it("after the tenant's work domains are narrowed, still lets a PATCH disable the user (emails unchanged)", async () => {
       const tenantId = (await tenants.create({ name: 'Narrowing', workDomains: ['acme.com', 'globex.com'] })).tenant.id;
-      const id = await createUser(uniqueName('legacy'), { emails: [{ type: 'work', primary: true, value: 'legacy@globex.com' }] }, tenantId);
+      const id = await createUser(
+        uniqueName('legacy'),
+        { emails: [{ type: 'work', primary: true, value: 'legacy@globex.com' }] },
+        tenantId,
+      );
       await tenants.update(tenantId, { workDomains: ['acme.com'] });
 
-      const result = expectOk(await writer.apply(patchJob(id, [{ op: 'Replace', path: 'active', value: 'False' }], { tenantId })));
-      expect(result.resource!.data).toMatchObject({ active: false, emails: [{ value: 'legacy@globex.com', type: 'work', primary: true }] });
+      const result = expectOk(
+        await writer.apply(patchJob(id, [{ op: 'Replace', path: 'active', value: 'False' }], { tenantId })),
+      );
+      expect(result.resource!.data).toMatchObject({
+        active: false,
+        emails: [{ value: 'legacy@globex.com', type: 'work', primary: true }],
+      });
       expect(await userRow(id)).toMatchObject({ active: false, work_email: 'legacy@globex.com' });
 
       // ...but a change of the email itself is judged by the new list
-      const moved = expectRefused(await writer.apply(patchJob(id, [{ op: 'Replace', path: 'emails[type eq "work"].value', value: 'other@globex.com' }], { tenantId })));
+      const moved = expectRefused(
+        await writer.apply(
+          patchJob(id, [{ op: 'Replace', path: 'emails[type eq "work"].value', value: 'other@globex.com' }], {
+            tenantId,
+          }),
+        ),
+      );
       expect(moved.status).toBe(400);
     });
 
@@ -553,12 +656,23 @@ describe('DirectoryWriter', () => {
     // primary}), so a PUT that re-sends the very same work email ({value, type, primary}, the order
     // the writer itself produces) counts as a change, is re-judged, and is refused after narrowing.
     it('after narrowing, still lets a PUT that re-sends the unchanged work email disable the user', async () => {
-      const tenantId = (await tenants.create({ name: 'Narrowing PUT', workDomains: ['acme.com', 'globex.com'] })).tenant.id;
+      const tenantId = (await tenants.create({ name: 'Narrowing PUT', workDomains: ['acme.com', 'globex.com'] })).tenant
+        .id;
       const userName = uniqueName('legacy-put');
-      const id = await createUser(userName, { emails: [{ type: 'work', primary: true, value: 'legacy@globex.com' }] }, tenantId);
+      const id = await createUser(
+        userName,
+        { emails: [{ type: 'work', primary: true, value: 'legacy@globex.com' }] },
+        tenantId,
+      );
       await tenants.update(tenantId, { workDomains: ['acme.com'] });
 
-      const result = await writer.apply(replaceJob(id, { userName, active: false, emails: [{ value: 'legacy@globex.com', type: 'work', primary: true }] }, { tenantId }));
+      const result = await writer.apply(
+        replaceJob(
+          id,
+          { userName, active: false, emails: [{ value: 'legacy@globex.com', type: 'work', primary: true }] },
+          { tenantId },
+        ),
+      );
       expect(result).toMatchObject({ ok: true, status: 200 });
     });
 
@@ -574,10 +688,18 @@ describe('DirectoryWriter', () => {
   describe('replace-user', () => {
     it('replaces the document, keeps created and bumps version', async () => {
       const userName = uniqueName('replaced');
-      const created = expectOk(await writer.apply(createJob(entraUser(userName, { title: 'Engineer', phoneNumbers: [{ type: 'work', value: '1' }] })))).resource!;
+      const created = expectOk(
+        await writer.apply(
+          createJob(entraUser(userName, { title: 'Engineer', phoneNumbers: [{ type: 'work', value: '1' }] })),
+        ),
+      ).resource!;
       await new Promise((resolve) => setTimeout(resolve, 5));
 
-      const job = replaceJob(created.id, { userName, displayName: 'Replaced', emails: [{ type: 'work', value: userName }] });
+      const job = replaceJob(created.id, {
+        userName,
+        displayName: 'Replaced',
+        emails: [{ type: 'work', value: userName }],
+      });
       const result = expectOk(await writer.apply(job));
       const resource = result.resource!;
       expect(result.status).toBe(200);
@@ -586,9 +708,18 @@ describe('DirectoryWriter', () => {
       expect(resource.version).toBe(2);
       expect(Date.parse(resource.lastModified)).toBeGreaterThan(Date.parse(created.created));
       // a PUT replaces: attributes it leaves out are gone
-      expect(resource.data).toEqual({ userName, displayName: 'Replaced', emails: [{ value: userName, type: 'work' }], active: true });
+      expect(resource.data).toEqual({
+        userName,
+        displayName: 'Replaced',
+        emails: [{ value: userName, type: 'work' }],
+        active: true,
+      });
       expect(await userRow(created.id)).toMatchObject({ external_id: null, version: 2 });
-      expect(await operation(job.data.operationId)).toMatchObject({ kind: 'replace-user', status: 200, outcome: 'succeeded' });
+      expect(await operation(job.data.operationId)).toMatchObject({
+        kind: 'replace-user',
+        status: 200,
+        outcome: 'succeeded',
+      });
     });
   });
 
@@ -596,7 +727,9 @@ describe('DirectoryWriter', () => {
     it('refuses a PATCH whose If-Match does not match the current version with 412', async () => {
       const id = await createUser(uniqueName('etag'));
       expectOk(await writer.apply(patchJob(id, [{ op: 'replace', path: 'title', value: 'v2' }])));
-      const result = expectRefused(await writer.apply(patchJob(id, [{ op: 'replace', path: 'title', value: 'stale' }], { ifMatch: 'W/"1"' })));
+      const result = expectRefused(
+        await writer.apply(patchJob(id, [{ op: 'replace', path: 'title', value: 'stale' }], { ifMatch: 'W/"1"' })),
+      );
       expect(result.status).toBe(412);
       expect(result.detail).toContain('W/"2"');
       expect((await userRow(id))!.data['title']).toBe('v2');
@@ -621,7 +754,9 @@ describe('DirectoryWriter', () => {
 
   describe('request id', () => {
     async function requestIdOf(operationId: string): Promise<string | null | undefined> {
-      const rows: { request_id: string | null }[] = await ds.query('SELECT request_id FROM operations WHERE id = $1', [operationId]);
+      const rows: { request_id: string | null }[] = await ds.query('SELECT request_id FROM operations WHERE id = $1', [
+        operationId,
+      ]);
       return rows[0]?.request_id;
     }
 
@@ -636,24 +771,26 @@ describe('DirectoryWriter', () => {
       for (const job of [patch, replace]) expectOk(await writer.apply(job));
       expectRefused(await writer.apply(refused));
       expectOk(await writer.apply(remove));
-      expect(await Promise.all([create, patch, replace, refused, remove].map((job) => requestIdOf(job.data.operationId)))).toEqual([
-        'req-create',
-        'req-patch',
-        'req-replace',
-        'req-refused',
-        'req-delete',
-      ]);
+      expect(
+        await Promise.all([create, patch, replace, refused, remove].map((job) => requestIdOf(job.data.operationId))),
+      ).toEqual(['req-create', 'req-patch', 'req-replace', 'req-refused', 'req-delete']);
     });
 
     it('records the request id of group writes', async () => {
       const { createGroupJob, patchGroupJob, deleteGroupJob } = writeJobs(() => acme);
       const create = createGroupJob({ displayName: `Team ${randomUUID()}` }, [], { requestId: 'req-group-create' });
       const groupId = expectOk(await writer.apply(create)).resource!.id;
-      const patch = patchGroupJob(groupId, [{ op: 'replace', path: 'displayName', value: `Renamed ${randomUUID()}` }], { requestId: 'req-group-patch' });
+      const patch = patchGroupJob(groupId, [{ op: 'replace', path: 'displayName', value: `Renamed ${randomUUID()}` }], {
+        requestId: 'req-group-patch',
+      });
       const remove = deleteGroupJob(groupId, { requestId: 'req-group-delete' });
       expectOk(await writer.apply(patch));
       expectOk(await writer.apply(remove));
-      expect(await Promise.all([create, patch, remove].map((job) => requestIdOf(job.data.operationId)))).toEqual(['req-group-create', 'req-group-patch', 'req-group-delete']);
+      expect(await Promise.all([create, patch, remove].map((job) => requestIdOf(job.data.operationId)))).toEqual([
+        'req-group-create',
+        'req-group-patch',
+        'req-group-delete',
+      ]);
     });
 
     it('leaves it empty for a job without one (an older gateway)', async () => {
@@ -669,7 +806,10 @@ describe('DirectoryWriter: errors a retry cannot cure are answers, not retries',
   // so the worker retried it 4 times and answered 503 "temporarily unavailable".
   it.each<[string, () => DirectoryJobInput]>([
     ['a NUL in the userName of a create', () => createJob(entraUser('nul\u0000name@acme.com'))],
-    ['a NUL in another attribute of a create', () => createJob(entraUser(uniqueName('nul-title'), { title: 'a\u0000b' }))],
+    [
+      'a NUL in another attribute of a create',
+      () => createJob(entraUser(uniqueName('nul-title'), { title: 'a\u0000b' })),
+    ],
     ['an unpaired surrogate in a create', () => createJob(entraUser(uniqueName('surrogate'), { title: 'x\uD800' }))],
     ['a NUL in the id of a delete', () => deleteJob('a\u0000b')],
     ['a NUL in the id of a replace', () => replaceJob('a\u0000b', entraUser(uniqueName('put-nul')))],
@@ -684,8 +824,14 @@ describe('DirectoryWriter: errors a retry cannot cure are answers, not retries',
   });
 
   it('answers a NUL in a value with 400 invalidValue naming the cause', async () => {
-    const result = expectRefused(await writer.apply(createJob(entraUser(uniqueName('nul-detail'), { title: 'a\u0000b' }))));
-    expect(result).toMatchObject({ status: 400, scimType: 'invalidValue', detail: expect.stringMatching(/cannot store a value/) });
+    const result = expectRefused(
+      await writer.apply(createJob(entraUser(uniqueName('nul-detail'), { title: 'a\u0000b' }))),
+    );
+    expect(result).toMatchObject({
+      status: 400,
+      scimType: 'invalidValue',
+      detail: expect.stringMatching(/cannot store a value/),
+    });
   });
 
   it('answers an index row too large for Postgres (a long, incompressible externalId) with 400, not a retry', async () => {

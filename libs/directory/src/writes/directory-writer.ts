@@ -51,11 +51,15 @@ export class DirectoryWriter {
   async apply(job: DirectoryJobInput): Promise<WriteResult> {
     if (Date.now() > job.data.deadline) {
       // The gateway has already answered 503: a write that had not started must not happen later.
-      return (await this.log.replay(job.data.operationId)) ?? this.refuse(job, {
-        status: 503,
-        detail: 'The write was not applied: it waited in the queue longer than the gateway waits for an answer. Retry the request.',
-        reason: FailureReason.TimedOut,
-      });
+      return (
+        (await this.log.replay(job.data.operationId)) ??
+        this.refuse(job, {
+          status: 503,
+          detail:
+            'The write was not applied: it waited in the queue longer than the gateway waits for an answer. Retry the request.',
+          reason: FailureReason.TimedOut,
+        })
+      );
     }
     try {
       return await this.dispatch(job);
@@ -78,7 +82,9 @@ export class DirectoryWriter {
         return this.users.update(job.name, job.data, () => parseUser(job.data.user));
       case 'patch-user': {
         const operations = parsePatchRequest(job.data.patch);
-        return this.users.update(job.name, job.data, (current) => validateUserDocument(applyPatch(current, operations, USER_RESOURCE_TYPE)));
+        return this.users.update(job.name, job.data, (current) =>
+          validateUserDocument(applyPatch(current, operations, USER_RESOURCE_TYPE)),
+        );
       }
       case 'delete-user':
         return this.users.delete(job.data);
@@ -104,9 +110,13 @@ export class DirectoryWriter {
     // A refused PATCH or DELETE names only an id: the log (and the failure notice) say whom it was about.
     const subject = await this.log.completeSubject(job.data.tenantId, jobSubject(job));
     const tenant = await this.tenantSettings.get(job.data.tenantId).catch(() => undefined);
-    const notify = refusal.status !== 404 && tenant !== undefined && tenant.notifyOnFailure && tenant.notifyEmail !== null;
+    const notify =
+      refusal.status !== 404 && tenant !== undefined && tenant.notifyOnFailure && tenant.notifyEmail !== null;
     const { operationId, requestId, tenantId } = job.data;
-    const { result, notice } = await this.log.refuse({ operationId, requestId, tenantId, kind: job.name, subject, notify }, refusal);
+    const { result, notice } = await this.log.refuse(
+      { operationId, requestId, tenantId, kind: job.name, subject, notify },
+      refusal,
+    );
     if (notice) await this.notifier?.notify(notice).catch(() => undefined);
     return result;
   }
@@ -116,7 +126,11 @@ export class DirectoryWriter {
    * recorded; the notifier records it when the database is back, if the tenant wants emails.
    */
   exhaustedNotice(job: DirectoryJobInput, attempts: number): FailureNotice {
-    return unavailableNotice(job, `The write was not applied: the directory was unavailable for all ${attempts} attempts.`, { attempts });
+    return unavailableNotice(
+      job,
+      `The write was not applied: the directory was unavailable for all ${attempts} attempts.`,
+      { attempts },
+    );
   }
 }
 
@@ -124,7 +138,11 @@ export class DirectoryWriter {
  * The failure notice of a write that was not applied because the directory was unavailable; the
  * notifier records it when it can and mails it if the tenant wants failure emails.
  */
-export function unavailableNotice(job: DirectoryJobInput, detail: string, context: Record<string, unknown> | null = null): FailureNotice {
+export function unavailableNotice(
+  job: DirectoryJobInput,
+  detail: string,
+  context: Record<string, unknown> | null = null,
+): FailureNotice {
   const subject = jobSubject(job);
   return {
     tenantId: job.data.tenantId,

@@ -64,11 +64,20 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Jobs, as the gateway enqueues them
 
-const { envelope, createUserJob, deleteUserJob, createGroupJob, replaceGroupJob, patchGroupJob, deleteGroupJob } = writeJobs(() => acme);
+const { envelope, createUserJob, deleteUserJob, createGroupJob, replaceGroupJob, patchGroupJob, deleteGroupJob } =
+  writeJobs(() => acme);
 
 /** Entra's membership operations (entra-requests.md, "Groups"). */
-const addMembers = (...ids: string[]) => ({ op: 'Add', path: 'members', value: ids.map((value) => ({ $ref: null, value })) });
-const removeMembers = (...ids: string[]) => ({ op: 'Remove', path: 'members', value: ids.map((value) => ({ $ref: null, value })) });
+const addMembers = (...ids: string[]) => ({
+  op: 'Add',
+  path: 'members',
+  value: ids.map((value) => ({ $ref: null, value })),
+});
+const removeMembers = (...ids: string[]) => ({
+  op: 'Remove',
+  path: 'members',
+  value: ids.map((value) => ({ $ref: null, value })),
+});
 const removeMemberByFilter = (id: string) => ({ op: 'remove', path: `members[value eq "${id}"]` });
 const rename = (displayName: string) => ({ op: 'Replace', path: 'displayName', value: displayName });
 
@@ -79,7 +88,13 @@ function unique(prefix: string): string {
 }
 
 function entraGroup(displayName: string, extra: JsonDocument = {}): JsonDocument {
-  return { schemas: [GROUP_SCHEMA, MS_GROUP_SCHEMA], externalId: `ext-${displayName}`, displayName, meta: { resourceType: 'Group' }, ...extra };
+  return {
+    schemas: [GROUP_SCHEMA, MS_GROUP_SCHEMA],
+    externalId: `ext-${displayName}`,
+    displayName,
+    meta: { resourceType: 'Group' },
+    ...extra,
+  };
 }
 
 function expectOk(result: WriteResult): Extract<WriteResult, { ok: true }> {
@@ -96,15 +111,20 @@ function expectRefused(result: WriteResult): Extract<WriteResult, { ok: false }>
 async function createUser(tenantId = acme, extra: JsonDocument = {}): Promise<string> {
   serial += 1;
   const userName = `member.${serial}.${randomUUID().slice(0, 8)}@acme.com`;
-  const result = await writer.apply(createUserJob({
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE_USER_SCHEMA],
-    externalId: `ext-${userName}`,
-    userName,
-    active: true,
-    emails: [{ primary: true, type: 'work', value: userName }],
-    name: { givenName: 'Test', familyName: 'Member' },
-    ...extra,
-  }, { tenantId }));
+  const result = await writer.apply(
+    createUserJob(
+      {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE_USER_SCHEMA],
+        externalId: `ext-${userName}`,
+        userName,
+        active: true,
+        emails: [{ primary: true, type: 'work', value: userName }],
+        name: { givenName: 'Test', familyName: 'Member' },
+        ...extra,
+      },
+      { tenantId },
+    ),
+  );
   if (!result.ok || !result.resource) throw new Error(`create of ${userName} failed: ${JSON.stringify(result)}`);
   return result.resource.id;
 }
@@ -113,15 +133,22 @@ async function createUser(tenantId = acme, extra: JsonDocument = {}): Promise<st
 async function createUsers(n: number, tenantId = acme): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i += 20) {
-    ids.push(...await Promise.all(Array.from({ length: Math.min(20, n - i) }, () => createUser(tenantId))));
+    ids.push(...(await Promise.all(Array.from({ length: Math.min(20, n - i) }, () => createUser(tenantId)))));
   }
   return ids;
 }
 
 /** Creates a group and returns its id; fails the test if the create was refused. */
 async function createGroup(members: string[] = [], tenantId = acme, displayName = unique('Team')): Promise<string> {
-  const result = await writer.apply(createGroupJob(entraGroup(displayName), members.map((value) => ({ value })), { tenantId }));
-  if (!result.ok || !result.resource) throw new Error(`create of group ${displayName} failed: ${JSON.stringify(result)}`);
+  const result = await writer.apply(
+    createGroupJob(
+      entraGroup(displayName),
+      members.map((value) => ({ value })),
+      { tenantId },
+    ),
+  );
+  if (!result.ok || !result.resource)
+    throw new Error(`create of group ${displayName} failed: ${JSON.stringify(result)}`);
   return result.resource.id;
 }
 
@@ -131,16 +158,33 @@ async function patch(groupId: string, ...operations: JsonDocument[]): Promise<Wr
 
 /** The group's member ids, sorted. */
 async function memberIds(groupId: string): Promise<string[]> {
-  const rows: { member_id: string }[] = await ds.query('SELECT member_id FROM group_members WHERE group_id = $1 ORDER BY member_id', [groupId]);
+  const rows: { member_id: string }[] = await ds.query(
+    'SELECT member_id FROM group_members WHERE group_id = $1 ORDER BY member_id',
+    [groupId],
+  );
   return rows.map((r) => r.member_id);
 }
 
-async function memberRows(groupId: string): Promise<{ member_id: string; member_type: string; user_id: string | null; member_group_id: string | null; tenant_id: string }[]> {
-  return ds.query('SELECT member_id, member_type, user_id, member_group_id, tenant_id FROM group_members WHERE group_id = $1 ORDER BY member_id', [groupId]);
+async function memberRows(groupId: string): Promise<
+  {
+    member_id: string;
+    member_type: string;
+    user_id: string | null;
+    member_group_id: string | null;
+    tenant_id: string;
+  }[]
+> {
+  return ds.query(
+    'SELECT member_id, member_type, user_id, member_group_id, tenant_id FROM group_members WHERE group_id = $1 ORDER BY member_id',
+    [groupId],
+  );
 }
 
 async function groupRow(id: string): Promise<GroupRow | undefined> {
-  const rows: GroupRow[] = await ds.query('SELECT id, tenant_id, display_name, external_id, data, version FROM groups WHERE id = $1', [id]);
+  const rows: GroupRow[] = await ds.query(
+    'SELECT id, tenant_id, display_name, external_id, data, version FROM groups WHERE id = $1',
+    [id],
+  );
   return rows[0];
 }
 
@@ -177,7 +221,13 @@ describe('GroupWrites through DirectoryWriter', () => {
       expect(resource.data).toEqual({ externalId: `ext-${displayName}`, displayName });
       expect(resource.lastModified).toBe(resource.created);
 
-      expect(await groupRow(resource.id)).toMatchObject({ tenant_id: acme, display_name: displayName, external_id: `ext-${displayName}`, version: 1, data: resource.data });
+      expect(await groupRow(resource.id)).toMatchObject({
+        tenant_id: acme,
+        display_name: displayName,
+        external_id: `ext-${displayName}`,
+        version: 1,
+        data: resource.data,
+      });
       expect(await memberIds(resource.id)).toEqual([]);
       expect(await operation(job.data.operationId)).toMatchObject({
         tenant_id: acme,
@@ -197,20 +247,26 @@ describe('GroupWrites through DirectoryWriter', () => {
     it('creates a group with members (users and a group), typed by what they are', async () => {
       const [u1, u2] = await createUsers(2);
       const nested = await createGroup();
-      const job = createGroupJob(entraGroup(unique('WithMembers')), [{ value: u1! }, { value: u2!.toUpperCase(), type: 'User' }, { value: nested }]);
+      const job = createGroupJob(entraGroup(unique('WithMembers')), [
+        { value: u1! },
+        { value: u2!.toUpperCase(), type: 'User' },
+        { value: nested },
+      ]);
       const result = expectOk(await writer.apply(job));
 
       expect(result.status).toBe(201);
       const id = result.resource!.id;
       expect(result.resource!.data).not.toHaveProperty('members');
       const rows = await memberRows(id);
-      expect(rows).toEqual(sorted([u1!, u2!, nested]).map((memberId) => ({
-        member_id: memberId,
-        member_type: memberId === nested ? 'Group' : 'User',
-        user_id: memberId === nested ? null : memberId,
-        member_group_id: memberId === nested ? memberId : null,
-        tenant_id: acme,
-      })));
+      expect(rows).toEqual(
+        sorted([u1!, u2!, nested]).map((memberId) => ({
+          member_id: memberId,
+          member_type: memberId === nested ? 'Group' : 'User',
+          user_id: memberId === nested ? null : memberId,
+          member_group_id: memberId === nested ? memberId : null,
+          tenant_id: acme,
+        })),
+      );
       expect((await operation(job.data.operationId))!.notes).toEqual({ members: 3 });
     });
 
@@ -218,7 +274,14 @@ describe('GroupWrites through DirectoryWriter', () => {
       const job = createGroupJob({ schemas: [GROUP_SCHEMA], externalId: 'no-name' });
       const result = expectRefused(await writer.apply(job));
       expect(result).toMatchObject({ status: 400, scimType: 'invalidValue' });
-      expect(await operation(job.data.operationId)).toMatchObject({ kind: 'create-group', resource_type: 'Group', outcome: 'failed', status: 400, scim_type: 'invalidValue', resource_id: null });
+      expect(await operation(job.data.operationId)).toMatchObject({
+        kind: 'create-group',
+        resource_type: 'Group',
+        outcome: 'failed',
+        status: 400,
+        scim_type: 'invalidValue',
+        resource_id: null,
+      });
     });
 
     it('refuses a create naming an unknown member: nothing is created', async () => {
@@ -230,18 +293,30 @@ describe('GroupWrites through DirectoryWriter', () => {
       expect(result.detail).toContain(missing);
       const rows: unknown[] = await ds.query('SELECT 1 FROM groups WHERE display_name = $1', [displayName]);
       expect(rows).toHaveLength(0);
-      expect(await operation(job.data.operationId)).toMatchObject({ outcome: 'failed', status: 400, resource_name: displayName });
+      expect(await operation(job.data.operationId)).toMatchObject({
+        outcome: 'failed',
+        status: 400,
+        resource_name: displayName,
+      });
     });
   });
 
   describe('abandoned operations (the gateway lost its reply channel)', () => {
     it('a group create, member PATCH or delete abandoned before it runs never applies', async () => {
       const log = new OperationsLog(ds);
-      const lost = { status: 503, detail: 'The write was not applied: the queue went away.', reason: FailureReason.Unavailable };
+      const lost = {
+        status: 503,
+        detail: 'The write was not applied: the queue went away.',
+        reason: FailureReason.Unavailable,
+      };
       const [user] = await createUsers(1);
       const groupId = await createGroup();
       const displayName = unique('Abandoned');
-      const jobs = [createGroupJob(entraGroup(displayName), [{ value: user! }]), patchGroupJob(groupId, [addMembers(user!)]), deleteGroupJob(groupId)];
+      const jobs = [
+        createGroupJob(entraGroup(displayName), [{ value: user! }]),
+        patchGroupJob(groupId, [addMembers(user!)]),
+        deleteGroupJob(groupId),
+      ];
       for (const job of jobs) expect((await log.abandon(job, lost)).status).toBe(503);
       for (const job of jobs) expect(await writer.apply(job)).toEqual({ ok: false, status: 503, detail: lost.detail });
       expect(await groupRow(groupId)).toMatchObject({ version: 1 });
@@ -259,20 +334,35 @@ describe('GroupWrites through DirectoryWriter', () => {
 
       expect(result).toMatchObject({ status: 409, scimType: 'uniqueness' });
       expect(result.detail).toContain(displayName.toUpperCase());
-      const rows: { id: string }[] = await ds.query('SELECT id FROM groups WHERE tenant_id = $1 AND lower(display_name) = lower($2)', [acme, displayName]);
+      const rows: { id: string }[] = await ds.query(
+        'SELECT id FROM groups WHERE tenant_id = $1 AND lower(display_name) = lower($2)',
+        [acme, displayName],
+      );
       expect(rows).toEqual([{ id: first }]);
       expect(await operation(job.data.operationId)).toMatchObject({
-        kind: 'create-group', resource_type: 'Group', resource_name: displayName.toUpperCase(), outcome: 'failed', status: 409, scim_type: 'uniqueness', error: result.detail,
+        kind: 'create-group',
+        resource_type: 'Group',
+        resource_name: displayName.toUpperCase(),
+        outcome: 'failed',
+        status: 409,
+        scim_type: 'uniqueness',
+        error: result.detail,
       });
     });
 
     it('lets exactly one of 10 concurrent creates of one displayName (in different cases) win; the others get 409', async () => {
       const base = unique('race team');
-      const variants = Array.from({ length: 10 }, (_, i) => [...base].map((ch, j) => ((i >> (j % 4)) & 1 ? ch.toUpperCase() : ch)).join(''));
+      const variants = Array.from({ length: 10 }, (_, i) =>
+        [...base].map((ch, j) => ((i >> (j % 4)) & 1 ? ch.toUpperCase() : ch)).join(''),
+      );
       const results = await Promise.all(variants.map((name) => writer.apply(createGroupJob(entraGroup(name)))));
       expect(results.filter((r) => r.ok)).toHaveLength(1);
-      for (const loser of results.filter((r) => !r.ok)) expect(loser).toMatchObject({ status: 409, scimType: 'uniqueness' });
-      const rows: unknown[] = await ds.query('SELECT 1 FROM groups WHERE tenant_id = $1 AND lower(display_name) = lower($2)', [acme, base]);
+      for (const loser of results.filter((r) => !r.ok))
+        expect(loser).toMatchObject({ status: 409, scimType: 'uniqueness' });
+      const rows: unknown[] = await ds.query(
+        'SELECT 1 FROM groups WHERE tenant_id = $1 AND lower(display_name) = lower($2)',
+        [acme, base],
+      );
       expect(rows).toHaveLength(1);
     });
 
@@ -294,7 +384,7 @@ describe('GroupWrites through DirectoryWriter', () => {
       expect(await groupRow(id)).toMatchObject({ display_name: name, version: 1 });
     });
 
-    it('allows changing only the case of the group\'s own displayName', async () => {
+    it("allows changing only the case of the group's own displayName", async () => {
       const name = unique('case change');
       const id = await createGroup([], acme, name);
       expectOk(await patch(id, rename(name.toUpperCase())));
@@ -385,7 +475,9 @@ describe('GroupWrites through DirectoryWriter', () => {
       const [u1, u2] = await createUsers(2);
       const id = await createGroup([u1!]);
       const name = unique('Pathless');
-      const result = expectOk(await patch(id, { op: 'replace', value: { displayName: name, members: [{ value: u2! }] } }));
+      const result = expectOk(
+        await patch(id, { op: 'replace', value: { displayName: name, members: [{ value: u2! }] } }),
+      );
       expect(result.resource!.data['displayName']).toBe(name);
       expect(result.resource!.data).not.toHaveProperty('members');
       expect(await memberIds(id)).toEqual([u2!]);
@@ -406,14 +498,16 @@ describe('GroupWrites through DirectoryWriter', () => {
       const [u1, u2, u3, u4] = await createUsers(4);
       const id = await createGroup([u4!]);
       const name = unique('Ordered');
-      const result = expectOk(await patch(
-        id,
-        { op: 'remove', path: 'members' },
-        addMembers(u1!, u2!),
-        removeMembers(u1!),
-        rename(name),
-        addMembers(u3!),
-      ));
+      const result = expectOk(
+        await patch(
+          id,
+          { op: 'remove', path: 'members' },
+          addMembers(u1!, u2!),
+          removeMembers(u1!),
+          rename(name),
+          addMembers(u3!),
+        ),
+      );
       expect(result.status).toBe(200);
       expect(result.resource!.data['displayName']).toBe(name);
       expect(result.resource!.version).toBe(2);
@@ -438,7 +532,13 @@ describe('GroupWrites through DirectoryWriter', () => {
       expect(await groupRow(id)).toMatchObject({ display_name: name, version: 1 });
       expect(await memberIds(id)).toEqual([u1!]);
       expect(await operation(job.data.operationId)).toMatchObject({
-        kind: 'patch-group', resource_type: 'Group', resource_id: id, outcome: 'failed', status: 400, scim_type: 'invalidValue', error: result.detail,
+        kind: 'patch-group',
+        resource_type: 'Group',
+        resource_id: id,
+        outcome: 'failed',
+        status: 400,
+        scim_type: 'invalidValue',
+        error: result.detail,
       });
     });
 
@@ -479,12 +579,17 @@ describe('GroupWrites through DirectoryWriter', () => {
     it("refuses another tenant's group as a member, and creating a group with another tenant's user", async () => {
       const foreignGroup = await createGroup([], globex);
       const id = await createGroup();
-      expect(expectRefused(await patch(id, addMembers(foreignGroup)))).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(expectRefused(await patch(id, addMembers(foreignGroup)))).toMatchObject({
+        status: 400,
+        scimType: 'invalidValue',
+      });
       const foreignUser = await createUser(globex);
-      expect(expectRefused(await writer.apply(createGroupJob(entraGroup(unique('Cross')), [{ value: foreignUser }])))).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(
+        expectRefused(await writer.apply(createGroupJob(entraGroup(unique('Cross')), [{ value: foreignUser }]))),
+      ).toMatchObject({ status: 400, scimType: 'invalidValue' });
     });
 
-    it('does not reach another tenant\'s group', async () => {
+    it("does not reach another tenant's group", async () => {
       const user = await createUser(globex);
       const foreignGroup = await createGroup([], globex);
       const result = expectRefused(await writer.apply(patchGroupJob(foreignGroup, [addMembers(user)])));
@@ -496,7 +601,9 @@ describe('GroupWrites through DirectoryWriter', () => {
       expect(expectRefused(await patch(randomUUID(), rename('x'))).status).toBe(404);
       expect(expectRefused(await patch('not-a-uuid', rename('x'))).status).toBe(404);
       expect(expectRefused(await writer.apply(deleteGroupJob('not-a-uuid'))).status).toBe(404);
-      expect(expectRefused(await writer.apply(replaceGroupJob(randomUUID(), entraGroup(unique('Nope'))))).status).toBe(404);
+      expect(expectRefused(await writer.apply(replaceGroupJob(randomUUID(), entraGroup(unique('Nope'))))).status).toBe(
+        404,
+      );
     });
 
     it('adds and removes 1,000 members in one PATCH', async () => {
@@ -536,14 +643,20 @@ describe('GroupWrites through DirectoryWriter', () => {
     it('refuses removing displayName (400 invalidValue) and keeps the group', async () => {
       const name = unique('Keep name');
       const id = await createGroup([], acme, name);
-      expect(expectRefused(await patch(id, { op: 'remove', path: 'displayName' }))).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(expectRefused(await patch(id, { op: 'remove', path: 'displayName' }))).toMatchObject({
+        status: 400,
+        scimType: 'invalidValue',
+      });
       expect(await groupRow(id)).toMatchObject({ display_name: name, version: 1 });
     });
 
     it('replaces and removes externalId, keeping display_name and external_id in step', async () => {
       const id = await createGroup();
       expectOk(await patch(id, { op: 'replace', path: 'externalId', value: 'new-ext' }));
-      expect(await groupRow(id)).toMatchObject({ external_id: 'new-ext', data: expect.objectContaining({ externalId: 'new-ext' }) });
+      expect(await groupRow(id)).toMatchObject({
+        external_id: 'new-ext',
+        data: expect.objectContaining({ externalId: 'new-ext' }),
+      });
       expectOk(await patch(id, { op: 'remove', path: 'externalId' }));
       const row = (await groupRow(id))!;
       expect(row.external_id).toBeNull();
@@ -553,7 +666,9 @@ describe('GroupWrites through DirectoryWriter', () => {
     it('does not apply a PATCH past its deadline and answers 503', async () => {
       const user = await createUser();
       const id = await createGroup();
-      const result = expectRefused(await writer.apply(patchGroupJob(id, [addMembers(user)], { deadline: Date.now() - 1 })));
+      const result = expectRefused(
+        await writer.apply(patchGroupJob(id, [addMembers(user)], { deadline: Date.now() - 1 })),
+      );
       expect(result.status).toBe(503);
       expect(await memberIds(id)).toEqual([]);
     });
@@ -564,7 +679,9 @@ describe('GroupWrites through DirectoryWriter', () => {
       const inner = await createGroup();
       const outer = await createGroup();
       expectOk(await patch(outer, { op: 'add', path: 'members', value: [{ value: inner, type: 'Group' }] }));
-      expect(await memberRows(outer)).toEqual([{ member_id: inner, member_type: 'Group', user_id: null, member_group_id: inner, tenant_id: acme }]);
+      expect(await memberRows(outer)).toEqual([
+        { member_id: inner, member_type: 'Group', user_id: null, member_group_id: inner, tenant_id: acme },
+      ]);
     });
 
     it('refuses a group as a member of itself (400), also in a replace and in any case', async () => {
@@ -574,8 +691,12 @@ describe('GroupWrites through DirectoryWriter', () => {
       expect(self).toMatchObject({ status: 400, scimType: 'invalidValue' });
       expect(self.detail).toContain(id);
       expect(expectRefused(await patch(id, addMembers(id.toUpperCase())))).toMatchObject({ status: 400 });
-      expect(expectRefused(await patch(id, { op: 'replace', path: 'members', value: [{ value: id }] }))).toMatchObject({ status: 400 });
-      expect(expectRefused(await writer.apply(replaceGroupJob(id, entraGroup(unique('Self')), [{ value: id }])))).toMatchObject({ status: 400 });
+      expect(expectRefused(await patch(id, { op: 'replace', path: 'members', value: [{ value: id }] }))).toMatchObject({
+        status: 400,
+      });
+      expect(
+        expectRefused(await writer.apply(replaceGroupJob(id, entraGroup(unique('Self')), [{ value: id }]))),
+      ).toMatchObject({ status: 400 });
       expect(await memberIds(id)).toEqual([user]);
     });
   });
@@ -607,13 +728,24 @@ describe('GroupWrites through DirectoryWriter', () => {
       expect(await memberIds(id)).toEqual([]);
       expect(await memberIds(parent)).toEqual([users[0]!]);
       for (const user of users) expect(await userExists(user)).toBe(true);
-      expect(await operation(job.data.operationId)).toMatchObject({ kind: 'delete-group', resource_type: 'Group', resource_id: id, outcome: 'succeeded', status: 204 });
+      expect(await operation(job.data.operationId)).toMatchObject({
+        kind: 'delete-group',
+        resource_type: 'Group',
+        resource_id: id,
+        outcome: 'succeeded',
+        status: 204,
+      });
     });
 
     it('a delete of an unknown group is 404, recorded as failed', async () => {
       const job = deleteGroupJob(randomUUID());
       expect(expectRefused(await writer.apply(job)).status).toBe(404);
-      expect(await operation(job.data.operationId)).toMatchObject({ kind: 'delete-group', resource_type: 'Group', outcome: 'failed', status: 404 });
+      expect(await operation(job.data.operationId)).toMatchObject({
+        kind: 'delete-group',
+        resource_type: 'Group',
+        outcome: 'failed',
+        status: 404,
+      });
     });
   });
 
@@ -622,7 +754,9 @@ describe('GroupWrites through DirectoryWriter', () => {
       const [u1, u2] = await createUsers(2);
       const id = await createGroup([u1!]);
       const name = unique('Replaced');
-      const result = expectOk(await writer.apply(replaceGroupJob(id, { schemas: [GROUP_SCHEMA], displayName: name }, [{ value: u2! }])));
+      const result = expectOk(
+        await writer.apply(replaceGroupJob(id, { schemas: [GROUP_SCHEMA], displayName: name }, [{ value: u2! }])),
+      );
       expect(result.status).toBe(200);
       expect(result.resource!.data).toEqual({ displayName: name });
       expect(result.resource!.version).toBe(2);
@@ -665,7 +799,9 @@ describe('GroupWrites through DirectoryWriter', () => {
       const second = expectOk(await writer.apply(job));
       expect(second.status).toBe(201);
       expect(second.resource!.id).toBe(first.resource!.id);
-      const rows: unknown[] = await ds.query('SELECT 1 FROM groups WHERE display_name = $1', [job.data.group['displayName']]);
+      const rows: unknown[] = await ds.query('SELECT 1 FROM groups WHERE display_name = $1', [
+        job.data.group['displayName'],
+      ]);
       expect(rows).toHaveLength(1);
       expect(await operationCount(job.data.operationId)).toBe(1);
     });
@@ -692,7 +828,9 @@ describe('GroupWrites through DirectoryWriter', () => {
       const user = await createUser();
       const name = unique('Guarded');
       const id = await createGroup([], acme, name);
-      const result = expectRefused(await writer.apply(patchGroupJob(id, [rename(unique('Nope')), addMembers(user)], { ifMatch: 'W/"7"' })));
+      const result = expectRefused(
+        await writer.apply(patchGroupJob(id, [rename(unique('Nope')), addMembers(user)], { ifMatch: 'W/"7"' })),
+      );
       expect(result.status).toBe(412);
       expect(await groupRow(id)).toMatchObject({ display_name: name, version: 1 });
       expect(await memberIds(id)).toEqual([]);
@@ -709,7 +847,10 @@ describe('GroupWrites through DirectoryWriter', () => {
     it('refuses a PUT and a DELETE on a stale If-Match with 412', async () => {
       const id = await createGroup();
       expectOk(await patch(id, rename(unique('Bumped'))));
-      expect(expectRefused(await writer.apply(replaceGroupJob(id, entraGroup(unique('Stale')), [], { ifMatch: 'W/"1"' }))).status).toBe(412);
+      expect(
+        expectRefused(await writer.apply(replaceGroupJob(id, entraGroup(unique('Stale')), [], { ifMatch: 'W/"1"' })))
+          .status,
+      ).toBe(412);
       expect(expectRefused(await writer.apply(deleteGroupJob(id, { ifMatch: 'W/"1"' }))).status).toBe(412);
       expect(await groupRow(id)).toBeDefined();
       expect(expectOk(await writer.apply(deleteGroupJob(id, { ifMatch: 'W/"2"' }))).status).toBe(204);
@@ -723,7 +864,13 @@ describe('GroupWrites through DirectoryWriter', () => {
       const job = patchGroupJob(id, [rename(name)]);
       expectOk(await writer.apply(job));
       expect(await operation(job.data.operationId)).toMatchObject({
-        tenant_id: acme, kind: 'patch-group', resource_type: 'Group', resource_id: id, resource_name: name, outcome: 'succeeded', status: 200,
+        tenant_id: acme,
+        kind: 'patch-group',
+        resource_type: 'Group',
+        resource_id: id,
+        resource_name: name,
+        outcome: 'succeeded',
+        status: 200,
       });
     });
 
@@ -733,16 +880,31 @@ describe('GroupWrites through DirectoryWriter', () => {
       const job = replaceGroupJob(id, entraGroup(name));
       expectOk(await writer.apply(job));
       expect(await operation(job.data.operationId)).toMatchObject({
-        kind: 'replace-group', resource_type: 'Group', resource_id: id, resource_name: name, external_id: `ext-${name}`, outcome: 'succeeded', status: 200,
+        kind: 'replace-group',
+        resource_type: 'Group',
+        resource_id: id,
+        resource_name: name,
+        external_id: `ext-${name}`,
+        outcome: 'succeeded',
+        status: 200,
       });
     });
 
     it('records a malformed PATCH as failed (400)', async () => {
       const id = await createGroup();
-      const job = { name: 'patch-group' as const, data: { ...envelope(), groupId: id, patch: { Operations: [rename('x')] } } };
+      const job = {
+        name: 'patch-group' as const,
+        data: { ...envelope(), groupId: id, patch: { Operations: [rename('x')] } },
+      };
       const result = expectRefused(await writer.apply(job));
       expect(result.status).toBe(400);
-      expect(await operation(job.data.operationId)).toMatchObject({ kind: 'patch-group', resource_type: 'Group', resource_id: id, outcome: 'failed', status: 400 });
+      expect(await operation(job.data.operationId)).toMatchObject({
+        kind: 'patch-group',
+        resource_type: 'Group',
+        resource_id: id,
+        outcome: 'failed',
+        status: 400,
+      });
     });
 
     it('records a PATCH of a read-only member sub-attribute as failed (400 mutability)', async () => {
@@ -750,7 +912,11 @@ describe('GroupWrites through DirectoryWriter', () => {
       const id = await createGroup([user]);
       const job = patchGroupJob(id, [{ op: 'replace', path: `members[value eq "${user}"].display`, value: 'x' }]);
       expect(expectRefused(await writer.apply(job))).toMatchObject({ status: 400, scimType: 'mutability' });
-      expect(await operation(job.data.operationId)).toMatchObject({ outcome: 'failed', status: 400, scim_type: 'mutability' });
+      expect(await operation(job.data.operationId)).toMatchObject({
+        outcome: 'failed',
+        status: 400,
+        scim_type: 'mutability',
+      });
       expect(await memberIds(id)).toEqual([user]);
     });
   });

@@ -68,7 +68,16 @@ export class GroupWrites {
            SELECT $6, $2, 'create-group', 'Group', g.id, $3, $4, 'succeeded', 201, $7::jsonb, $8 FROM g
          )
          SELECT * FROM g`,
-        [id, data.tenantId, group['displayName'], stringOrNull(group['externalId']), JSON.stringify(group), data.operationId, this.notes(members.length), data.requestId ?? null],
+        [
+          id,
+          data.tenantId,
+          group['displayName'],
+          stringOrNull(group['externalId']),
+          JSON.stringify(group),
+          data.operationId,
+          this.notes(members.length),
+          data.requestId ?? null,
+        ],
       );
       await this.insertMembers(manager, data.tenantId, id, members);
       return { ok: true, status: 201, resource: toStoredResource(rows[0]!) };
@@ -99,7 +108,12 @@ export class GroupWrites {
             document = applyPatch(document, step.operations, GROUP_RESOURCE_TYPE);
             break;
           case 'add-members':
-            await this.insertMembers(manager, data.tenantId, current.id, await this.resolveMembers(manager, data.tenantId, current.id, step.members));
+            await this.insertMembers(
+              manager,
+              data.tenantId,
+              current.id,
+              await this.resolveMembers(manager, data.tenantId, current.id, step.members),
+            );
             break;
           case 'remove-members':
             await this.removeMembers(manager, current.id, step.values);
@@ -142,7 +156,10 @@ export class GroupWrites {
     }, null);
   }
 
-  private async transaction(work: (manager: EntityManager) => Promise<WriteResult>, displayName: string | null): Promise<WriteResult> {
+  private async transaction(
+    work: (manager: EntityManager) => Promise<WriteResult>,
+    displayName: string | null,
+  ): Promise<WriteResult> {
     let result: WriteResult;
     try {
       result = await this.dataSource.transaction(work);
@@ -157,9 +174,16 @@ export class GroupWrites {
   }
 
   /** Reads the group and locks its row until the transaction ends (writers of one group queue up). */
-  private async lock(manager: EntityManager, tenantId: string, groupId: string): Promise<{ id: string; data: JsonObject; version: number }> {
+  private async lock(
+    manager: EntityManager,
+    tenantId: string,
+    groupId: string,
+  ): Promise<{ id: string; data: JsonObject; version: number }> {
     const rows: { id: string; data: JsonObject; version: number }[] = isResourceId(groupId)
-      ? await manager.query(`SELECT id, data, version FROM groups WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, [tenantId, groupId])
+      ? await manager.query(`SELECT id, data, version FROM groups WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, [
+          tenantId,
+          groupId,
+        ])
       : [];
     if (!rows[0]) throw this.notFound(groupId);
     return rows[0];
@@ -182,7 +206,16 @@ export class GroupWrites {
          SELECT $6, $2, $7, 'Group', g.id, $3, $4, 'succeeded', 200, $8 FROM g
        )
        SELECT * FROM g`,
-      [groupId, data.tenantId, group['displayName'], stringOrNull(group['externalId']), JSON.stringify(group), data.operationId, kind, data.requestId ?? null],
+      [
+        groupId,
+        data.tenantId,
+        group['displayName'],
+        stringOrNull(group['externalId']),
+        JSON.stringify(group),
+        data.operationId,
+        kind,
+        data.requestId ?? null,
+      ],
     );
     return { ok: true, status: 200, resource: toStoredResource(rows[0]!) };
   }
@@ -191,19 +224,27 @@ export class GroupWrites {
    * Checks that every named member is a user or group of this tenant (one query for any number of
    * ids) and learns its type. Unknown ids refuse the whole write, naming them.
    */
-  private async resolveMembers(manager: EntityManager, tenantId: string, groupId: string, refs: MemberRef[]): Promise<ResolvedMember[]> {
+  private async resolveMembers(
+    manager: EntityManager,
+    tenantId: string,
+    groupId: string,
+    refs: MemberRef[],
+  ): Promise<ResolvedMember[]> {
     const wanted = [...new Set(refs.map((ref) => ref.value.toLowerCase()))];
     if (wanted.length === 0) return [];
     if (wanted.includes(groupId)) {
       throw new DirectoryError(DirectoryErrorCode.InvalidMembers, `A group cannot be a member of itself (${groupId}).`);
     }
     const ids = wanted.filter(isResourceId);
-    const found: ResolvedMember[] = ids.length === 0 ? [] : await manager.query(
-      `SELECT id, 'User' AS type FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[])
+    const found: ResolvedMember[] =
+      ids.length === 0
+        ? []
+        : await manager.query(
+            `SELECT id, 'User' AS type FROM users WHERE tenant_id = $1 AND id = ANY($2::uuid[])
        UNION ALL
        SELECT id, 'Group' AS type FROM groups WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
-      [tenantId, ids],
-    );
+            [tenantId, ids],
+          );
     if (found.length < wanted.length) {
       const known = new Set(found.map((m) => m.id));
       const unknown = wanted.filter((id) => !known.has(id));
@@ -216,7 +257,12 @@ export class GroupWrites {
     return found;
   }
 
-  private async insertMembers(manager: EntityManager, tenantId: string, groupId: string, members: ResolvedMember[]): Promise<void> {
+  private async insertMembers(
+    manager: EntityManager,
+    tenantId: string,
+    groupId: string,
+    members: ResolvedMember[],
+  ): Promise<void> {
     if (members.length === 0) return;
     this.insertedSinceAnalyze += members.length;
     // A present member is not an error: ON CONFLICT DO NOTHING (Entra re-sends adds it cannot see).
@@ -224,7 +270,12 @@ export class GroupWrites {
       `INSERT INTO group_members (tenant_id, group_id, user_id, member_group_id)
        SELECT $1, $2, m.user_id, m.group_id FROM unnest($3::uuid[], $4::uuid[]) AS m(user_id, group_id)
        ON CONFLICT (group_id, member_id) DO NOTHING`,
-      [tenantId, groupId, members.map((m) => (m.type === 'User' ? m.id : null)), members.map((m) => (m.type === 'Group' ? m.id : null))],
+      [
+        tenantId,
+        groupId,
+        members.map((m) => (m.type === 'User' ? m.id : null)),
+        members.map((m) => (m.type === 'Group' ? m.id : null)),
+      ],
     );
   }
 
@@ -232,7 +283,10 @@ export class GroupWrites {
   private async removeMembers(manager: EntityManager, groupId: string, values: string[]): Promise<void> {
     const ids = values.filter(isResourceId);
     if (ids.length === 0) return;
-    await manager.query(`DELETE FROM group_members WHERE group_id = $1 AND member_id = ANY($2::uuid[])`, [groupId, ids]);
+    await manager.query(`DELETE FROM group_members WHERE group_id = $1 AND member_id = ANY($2::uuid[])`, [
+      groupId,
+      ids,
+    ]);
   }
 
   private async removeMatchingMembers(manager: EntityManager, groupId: string, filter: Filter): Promise<void> {
@@ -263,7 +317,10 @@ export class GroupWrites {
     const foreignKey = violatedForeignKey(error);
     if (foreignKey !== undefined && MEMBER_FOREIGN_KEYS.includes(foreignKey)) {
       // A member was deleted between the check and the insert.
-      return new DirectoryError(DirectoryErrorCode.InvalidMembers, 'A member was deleted while it was being added; nothing of this request was applied. Retry it.');
+      return new DirectoryError(
+        DirectoryErrorCode.InvalidMembers,
+        'A member was deleted while it was being added; nothing of this request was applied. Retry it.',
+      );
     }
     return error;
   }

@@ -22,26 +22,48 @@ export class OperationsLog {
 
   /** The recorded outcome of an operation that was already applied, or undefined. */
   async replay(operationId: string): Promise<WriteResult | undefined> {
-    const rows: { outcome: string; status: number; scim_type: string | null; error: string | null; resource_id: string | null; tenant_id: string; resource_type: 'User' | 'Group' }[] =
-      await this.dataSource.query(`SELECT outcome, status, scim_type, error, resource_id, tenant_id, resource_type FROM operations WHERE id = $1`, [operationId]);
+    const rows: {
+      outcome: string;
+      status: number;
+      scim_type: string | null;
+      error: string | null;
+      resource_id: string | null;
+      tenant_id: string;
+      resource_type: 'User' | 'Group';
+    }[] = await this.dataSource.query(
+      `SELECT outcome, status, scim_type, error, resource_id, tenant_id, resource_type FROM operations WHERE id = $1`,
+      [operationId],
+    );
     const recorded = rows[0];
     if (!recorded) return undefined;
     if (recorded.outcome === 'failed') {
-      return { ok: false, status: recorded.status, ...(recorded.scim_type ? { scimType: recorded.scim_type } : {}), detail: recorded.error ?? 'The operation failed.' };
+      return {
+        ok: false,
+        status: recorded.status,
+        ...(recorded.scim_type ? { scimType: recorded.scim_type } : {}),
+        detail: recorded.error ?? 'The operation failed.',
+      };
     }
     if (recorded.status === 204 || recorded.resource_id === null) return { ok: true, status: 204 };
     const resources: ResourceRow[] = await this.dataSource.query(
       `SELECT id, data, version, created_at, updated_at FROM ${TABLES[recorded.resource_type]} WHERE tenant_id = $1 AND id = $2`,
       [recorded.tenant_id, recorded.resource_id],
     );
-    if (!resources[0]) return { ok: false, status: 404, detail: `The ${recorded.resource_type} written by this operation has since been deleted.` };
+    if (!resources[0])
+      return {
+        ok: false,
+        status: 404,
+        detail: `The ${recorded.resource_type} written by this operation has since been deleted.`,
+      };
     return { ok: true, status: recorded.status as 200 | 201, resource: toStoredResource(resources[0]) };
   }
 
   /** Which of these operations are recorded (applied or refused). */
   async recorded(operationIds: string[]): Promise<string[]> {
     if (operationIds.length === 0) return [];
-    const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM operations WHERE id = ANY($1::uuid[])`, [operationIds]);
+    const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM operations WHERE id = ANY($1::uuid[])`, [
+      operationIds,
+    ]);
     return rows.map((row) => row.id);
   }
 
@@ -71,7 +93,9 @@ export class OperationsLog {
       `SELECT ${nameColumn} AS name, external_id FROM ${TABLES[subject.resourceType]} WHERE tenant_id = $1 AND id = $2`,
       [tenantId, subject.resourceId],
     );
-    return rows[0] ? { ...subject, name: rows[0].name, externalId: subject.externalId ?? rows[0].external_id } : subject;
+    return rows[0]
+      ? { ...subject, name: rows[0].name, externalId: subject.externalId ?? rows[0].external_id }
+      : subject;
   }
 
   /**
@@ -80,15 +104,32 @@ export class OperationsLog {
    * the caller can also put it on the notifications queue.
    */
   async refuse(
-    entry: { operationId: string; requestId?: string; tenantId: string; kind: string; subject: Subject; notify: boolean },
+    entry: {
+      operationId: string;
+      requestId?: string;
+      tenantId: string;
+      kind: string;
+      subject: Subject;
+      notify: boolean;
+    },
     refusal: ErrorAnswer,
   ): Promise<{ result: WriteResult; notice?: FailureNotice }> {
     // A refusal can quote the very text the database refused (a NUL in a name or an id): store it replaced.
-    const subject: Subject = { ...entry.subject, name: storableOrNull(entry.subject.name), externalId: storableOrNull(entry.subject.externalId) };
+    const subject: Subject = {
+      ...entry.subject,
+      name: storableOrNull(entry.subject.name),
+      externalId: storableOrNull(entry.subject.externalId),
+    };
     refusal = {
       ...refusal,
       detail: storableText(refusal.detail),
-      ...(refusal.context ? { context: JSON.parse(JSON.stringify(refusal.context), (_key, value: unknown) => (typeof value === 'string' ? storableText(value) : value)) } : {}),
+      ...(refusal.context
+        ? {
+            context: JSON.parse(JSON.stringify(refusal.context), (_key, value: unknown) =>
+              typeof value === 'string' ? storableText(value) : value,
+            ),
+          }
+        : {}),
     };
     const reason = refusal.reason ?? FailureReason.InvalidRequest;
     const rows: { created_at: Date }[] = await this.dataSource.query(
@@ -96,16 +137,32 @@ export class OperationsLog {
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'failed', $8, $9, $10, $11, $12::jsonb, $13, $14)
        ON CONFLICT (id) DO NOTHING RETURNING created_at`,
       [
-        entry.operationId, entry.tenantId, entry.kind, subject.resourceType, subject.resourceId, subject.name, subject.externalId,
-        refusal.status, refusal.scimType ?? null, refusal.detail, reason, refusal.context ? JSON.stringify(refusal.context) : null,
-        entry.notify ? 'pending' : null, entry.requestId ?? null,
+        entry.operationId,
+        entry.tenantId,
+        entry.kind,
+        subject.resourceType,
+        subject.resourceId,
+        subject.name,
+        subject.externalId,
+        refusal.status,
+        refusal.scimType ?? null,
+        refusal.detail,
+        reason,
+        refusal.context ? JSON.stringify(refusal.context) : null,
+        entry.notify ? 'pending' : null,
+        entry.requestId ?? null,
       ],
     );
     if (rows.length === 0) {
       const recorded = await this.replay(entry.operationId);
       if (recorded) return { result: recorded };
     }
-    const result: WriteResult = { ok: false, status: refusal.status, ...(refusal.scimType ? { scimType: refusal.scimType } : {}), detail: refusal.detail };
+    const result: WriteResult = {
+      ok: false,
+      status: refusal.status,
+      ...(refusal.scimType ? { scimType: refusal.scimType } : {}),
+      detail: refusal.detail,
+    };
     if (!entry.notify || rows.length === 0) return { result };
     const notice: FailureNotice = {
       tenantId: entry.tenantId,

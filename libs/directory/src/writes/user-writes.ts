@@ -56,7 +56,18 @@ export class UserWrites {
            SELECT $8, $2, 'create-user', 'User', u.id, $3, $4, 'succeeded', 201, $9::jsonb, $10 FROM u
          )
          SELECT * FROM u`,
-        [randomUUID(), data.tenantId, userName, stringOrNull(user['externalId']), user['active'] !== false, workEmail, JSON.stringify(user), data.operationId, notesFor(ignored), data.requestId ?? null],
+        [
+          randomUUID(),
+          data.tenantId,
+          userName,
+          stringOrNull(user['externalId']),
+          user['active'] !== false,
+          workEmail,
+          JSON.stringify(user),
+          data.operationId,
+          notesFor(ignored),
+          data.requestId ?? null,
+        ],
       );
       return { ok: true, status: 201, resource: toStoredResource(rows[0]!) };
     } catch (error) {
@@ -75,7 +86,9 @@ export class UserWrites {
       assertIfMatch(data.ifMatch, current.version, 'user');
       const next = compute(current.data);
       const tenant = await this.tenantSettings.get(data.tenantId);
-      const { user, workEmail, ignored } = applyWorkEmailRule(next, tenant.workDomains, { alreadyAccepted: storedWorkEmail(current.data) });
+      const { user, workEmail, ignored } = applyWorkEmailRule(next, tenant.workDomains, {
+        alreadyAccepted: storedWorkEmail(current.data),
+      });
       const userName = user['userName'] as string;
       try {
         const rows: ResourceRow[] = await this.dataSource.query(
@@ -89,7 +102,20 @@ export class UserWrites {
              SELECT $9, $2, $10, 'User', u.id, $3, $4, 'succeeded', 200, $11::jsonb, $12 FROM u
            )
            SELECT * FROM u`,
-          [current.id, data.tenantId, userName, stringOrNull(user['externalId']), user['active'] !== false, workEmail, JSON.stringify(user), current.version, data.operationId, kind, notesFor(ignored, current.data, user), data.requestId ?? null],
+          [
+            current.id,
+            data.tenantId,
+            userName,
+            stringOrNull(user['externalId']),
+            user['active'] !== false,
+            workEmail,
+            JSON.stringify(user),
+            current.version,
+            data.operationId,
+            kind,
+            notesFor(ignored, current.data, user),
+            data.requestId ?? null,
+          ],
         );
         if (rows[0]) return { ok: true, status: 200, resource: toStoredResource(rows[0]) };
       } catch (error) {
@@ -110,7 +136,7 @@ export class UserWrites {
     }
     const rows: { id: string }[] = isResourceId(data.userId)
       ? await this.dataSource.query(
-        `WITH d AS (
+          `WITH d AS (
            DELETE FROM users WHERE tenant_id = $2 AND id = $1 AND ($4::integer IS NULL OR version = $4)
            RETURNING id, user_name, external_id
          ), o AS (
@@ -118,12 +144,13 @@ export class UserWrites {
            SELECT $3, $2, 'delete-user', 'User', d.id, d.user_name, d.external_id, 'succeeded', 204, $5 FROM d
          )
          SELECT id FROM d`,
-        [data.userId, data.tenantId, data.operationId, checkedVersion, data.requestId ?? null],
-      )
+          [data.userId, data.tenantId, data.operationId, checkedVersion, data.requestId ?? null],
+        )
       : [];
     if (rows.length === 0) {
       // Changed since the check (a concurrent write): load() throws 404 if it is gone, else 412.
-      if (checkedVersion !== null) assertIfMatch(data.ifMatch, (await this.load(data.tenantId, data.userId)).version, 'user');
+      if (checkedVersion !== null)
+        assertIfMatch(data.ifMatch, (await this.load(data.tenantId, data.userId)).version, 'user');
       throw this.userNotFound(data.userId);
     }
     return { ok: true, status: 204 };
@@ -131,7 +158,10 @@ export class UserWrites {
 
   private async load(tenantId: string, userId: string): Promise<StoredResource> {
     const rows: ResourceRow[] = isResourceId(userId)
-      ? await this.dataSource.query(`SELECT id, data, version, created_at, updated_at FROM users WHERE tenant_id = $1 AND id = $2`, [tenantId, userId])
+      ? await this.dataSource.query(
+          `SELECT id, data, version, created_at, updated_at FROM users WHERE tenant_id = $1 AND id = $2`,
+          [tenantId, userId],
+        )
       : [];
     if (!rows[0]) throw this.userNotFound(userId);
     return toStoredResource(rows[0]);

@@ -21,9 +21,18 @@ export interface Subject {
   externalId: string | null;
 }
 
-export function documentSubject(resourceType: Subject['resourceType'], document: JsonObject | undefined, id: string | null): Subject {
+export function documentSubject(
+  resourceType: Subject['resourceType'],
+  document: JsonObject | undefined,
+  id: string | null,
+): Subject {
   const nameKey = resourceType === 'User' ? 'userName' : 'displayName';
-  return { resourceType, resourceId: id, name: stringOrNull(document?.[nameKey]), externalId: stringOrNull(document?.['externalId']) };
+  return {
+    resourceType,
+    resourceId: id,
+    name: stringOrNull(document?.[nameKey]),
+    externalId: stringOrNull(document?.['externalId']),
+  };
 }
 
 /** Whom a write job is about, from its payload alone (no database read). */
@@ -53,9 +62,15 @@ export function jobSubject(job: DirectoryJobInput): Subject {
 export function assertIfMatch(ifMatch: string | undefined, version: number, what: string): void {
   if (ifMatch === undefined) return;
   const current = etag(version);
-  const holds = ifMatch.split(',').map((t) => t.trim()).some((t) => t === '*' || t === current || `W/${t}` === current);
+  const holds = ifMatch
+    .split(',')
+    .map((t) => t.trim())
+    .some((t) => t === '*' || t === current || `W/${t}` === current);
   if (!holds) {
-    throw new DirectoryError(DirectoryErrorCode.VersionMismatch, `The ${what} has changed: If-Match ${ifMatch} does not match the current version ${current}.`);
+    throw new DirectoryError(
+      DirectoryErrorCode.VersionMismatch,
+      `The ${what} has changed: If-Match ${ifMatch} does not match the current version ${current}.`,
+    );
   }
 }
 

@@ -7,7 +7,9 @@ export const BULK_ID_PREFIX = 'bulkId:';
 
 /** The bulkId a value refers to, when it is a `bulkId:…` reference. */
 export function bulkIdReference(value: string): string | undefined {
-  return value.startsWith(BULK_ID_PREFIX) && value.length > BULK_ID_PREFIX.length ? value.slice(BULK_ID_PREFIX.length) : undefined;
+  return value.startsWith(BULK_ID_PREFIX) && value.length > BULK_ID_PREFIX.length
+    ? value.slice(BULK_ID_PREFIX.length)
+    : undefined;
 }
 
 /** Every bulkId an operation refers to, in its path or anywhere in its data, once each, in order of appearance. */
@@ -39,7 +41,8 @@ export function resolveBulkIds(operation: BulkOperation, ids: ReadonlyMap<string
       return ref !== undefined && ids.has(ref) ? ids.get(ref)! : value;
     }
     if (Array.isArray(value)) return value.map(replace);
-    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replace(v)]));
+    if (value !== null && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replace(v)]));
     return value;
   };
   switch (operation.method) {
@@ -55,8 +58,7 @@ export function resolveBulkIds(operation: BulkOperation, ids: ReadonlyMap<string
 
 /** What to do next: run an operation (its references resolved), or fail one without running it. */
 export type BulkStep =
-  | { kind: 'run'; operation: BulkOperation }
-  | { kind: 'fail'; operation: BulkRequestOperation; error: ScimError };
+  { kind: 'run'; operation: BulkOperation } | { kind: 'fail'; operation: BulkRequestOperation; error: ScimError };
 
 /**
  * Orders a bulk request's operations (RFC 7644 §3.7.2): request order, except that an operation
@@ -82,7 +84,8 @@ export class BulkScheduler {
     this.pending = [...request.operations];
     // A POST refused while parsing still names the bulkId it was to create: references to it fail as such.
     for (const operation of request.operations) {
-      if (operation.bulkId !== undefined && operation.method?.toUpperCase() === 'POST') this.creators.set(operation.bulkId, operation.index);
+      if (operation.bulkId !== undefined && operation.method?.toUpperCase() === 'POST')
+        this.creators.set(operation.bulkId, operation.index);
     }
   }
 
@@ -112,7 +115,8 @@ export class BulkScheduler {
       const step = this.decide(operation);
       if (!step) continue;
       this.pending = this.pending.filter((p) => p !== operation);
-      if (step.kind === 'fail' && operation.bulkId !== undefined && !this.created.has(operation.bulkId)) this.failed.set(operation.bulkId, operation.index);
+      if (step.kind === 'fail' && operation.bulkId !== undefined && !this.created.has(operation.bulkId))
+        this.failed.set(operation.bulkId, operation.index);
       return step;
     }
     return undefined;
@@ -127,11 +131,17 @@ export class BulkScheduler {
     if (waiting.length === 0) return { kind: 'run', operation: resolveBulkIds(operation, this.created) };
     for (const ref of waiting) {
       if (!this.creators.has(ref)) {
-        return this.fail(operation, `Operations[${operation.index}] refers to bulkId "${ref}", which no POST operation in this request defines.`);
+        return this.fail(
+          operation,
+          `Operations[${operation.index}] refers to bulkId "${ref}", which no POST operation in this request defines.`,
+        );
       }
       const failedAt = this.failed.get(ref);
       if (failedAt !== undefined) {
-        return this.fail(operation, `Operations[${operation.index}] refers to bulkId "${ref}", which cannot be resolved: Operations[${failedAt}], which was to create it, failed.`);
+        return this.fail(
+          operation,
+          `Operations[${operation.index}] refers to bulkId "${ref}", which cannot be resolved: Operations[${failedAt}], which was to create it, failed.`,
+        );
       }
     }
     return undefined;
@@ -156,7 +166,10 @@ export class BulkScheduler {
         const cycle = path.slice(start);
         // Each member refers to the next member's bulkId; the last one to the first's.
         const names = [cycle[cycle.length - 1]!.ref, ...cycle.map((p) => p.ref)].map((name) => `"${name}"`);
-        const circle = cycle.length === 1 ? `bulkId ${names[0]} refers to itself` : `bulkIds ${names.join(' → ')} refer to each other in a circle`;
+        const circle =
+          cycle.length === 1
+            ? `bulkId ${names[0]} refers to itself`
+            : `bulkIds ${names.join(' → ')} refer to each other in a circle`;
         for (const member of cycle) {
           const self = byIndex.get(member.index)!;
           this.doomed.set(

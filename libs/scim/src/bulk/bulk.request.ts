@@ -95,21 +95,26 @@ export function bulkTooLarge(what: string, limits: BulkLimits = BULK_LIMITS): Sc
 }
 
 function checkSchemas(schemas: JsonValue | undefined): void {
-  const found = Array.isArray(schemas) && schemas.some((s) => typeof s === 'string' && s.toLowerCase() === BULK_REQUEST_SCHEMA.toLowerCase());
+  const found =
+    Array.isArray(schemas) &&
+    schemas.some((s) => typeof s === 'string' && s.toLowerCase() === BULK_REQUEST_SCHEMA.toLowerCase());
   if (!found) throw syntaxError(`"schemas" must contain "${BULK_REQUEST_SCHEMA}".`);
 }
 
 function parseFailOnErrors(value: JsonValue | undefined): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw syntaxError(`"failOnErrors" must be a positive integer (the number of errors after which processing stops); got ${JSON.stringify(value)}.`);
+    throw syntaxError(
+      `"failOnErrors" must be a positive integer (the number of errors after which processing stops); got ${JSON.stringify(value)}.`,
+    );
   }
   return value;
 }
 
 function parseOperation(raw: JsonValue, index: number): BulkRequestOperation {
   const label = `Operations[${index}]`;
-  if (!isJsonObject(raw)) throw syntaxError(`${label} must be an object with "method", "path" and, for POST, PUT and PATCH, "data".`);
+  if (!isJsonObject(raw))
+    throw syntaxError(`${label} must be an object with "method", "path" and, for POST, PUT and PATCH, "data".`);
   const rawMethod = getKeyIgnoringCase(raw, 'method');
   const rawBulkId = getKeyIgnoringCase(raw, 'bulkId');
   const rawVersion = getKeyIgnoringCase(raw, 'version');
@@ -124,25 +129,46 @@ function parseOperation(raw: JsonValue, index: number): BulkRequestOperation {
   const upper = typeof rawMethod === 'string' ? rawMethod.toUpperCase() : undefined;
   const method = METHODS.find((m) => m === upper);
   if (!method) {
-    return reject(syntaxError(`${label}: "method" must be one of POST, PUT, PATCH, DELETE; got ${JSON.stringify(rawMethod ?? null)}.`));
+    return reject(
+      syntaxError(
+        `${label}: "method" must be one of POST, PUT, PATCH, DELETE; got ${JSON.stringify(rawMethod ?? null)}.`,
+      ),
+    );
   }
   if (rawBulkId !== undefined && (typeof rawBulkId !== 'string' || rawBulkId === '')) {
     return reject(syntaxError(`${label}: "bulkId" must be a non-empty string; got ${JSON.stringify(rawBulkId)}.`));
   }
   if (rawVersion !== undefined && typeof rawVersion !== 'string') {
-    return reject(syntaxError(`${label}: "version" must be a string (an ETag such as W/"3"); got ${JSON.stringify(rawVersion)}.`));
+    return reject(
+      syntaxError(`${label}: "version" must be a string (an ETag such as W/"3"); got ${JSON.stringify(rawVersion)}.`),
+    );
   }
 
   const rawPath = getKeyIgnoringCase(raw, 'path');
   const target = typeof rawPath === 'string' ? parseBulkPath(rawPath) : undefined;
   if (!target) {
-    return reject(ScimError.badRequest('invalidPath', `${label}: "path" must be /Users, /Users/{id}, /Groups or /Groups/{id}; got ${JSON.stringify(rawPath ?? null)}.`));
+    return reject(
+      ScimError.badRequest(
+        'invalidPath',
+        `${label}: "path" must be /Users, /Users/{id}, /Groups or /Groups/{id}; got ${JSON.stringify(rawPath ?? null)}.`,
+      ),
+    );
   }
   if (method === 'POST' && target.id !== undefined) {
-    return reject(ScimError.badRequest('invalidPath', `${label}: POST creates a resource, so its path is /${target.resource}, not ${JSON.stringify(rawPath)}.`));
+    return reject(
+      ScimError.badRequest(
+        'invalidPath',
+        `${label}: POST creates a resource, so its path is /${target.resource}, not ${JSON.stringify(rawPath)}.`,
+      ),
+    );
   }
   if (method !== 'POST' && target.id === undefined) {
-    return reject(ScimError.badRequest('invalidPath', `${label}: ${method} needs the resource's id in its path: /${target.resource}/{id}.`));
+    return reject(
+      ScimError.badRequest(
+        'invalidPath',
+        `${label}: ${method} needs the resource's id in its path: /${target.resource}/{id}.`,
+      ),
+    );
   }
 
   const base = {
@@ -155,11 +181,19 @@ function parseOperation(raw: JsonValue, index: number): BulkRequestOperation {
   if (method === 'DELETE') return { ...base, method, id: target.id! };
   const data = getKeyIgnoringCase(raw, 'data');
   if (!isJsonObject(data)) {
-    return reject(syntaxError(`${label}: ${method} needs "data", the resource${method === 'PATCH' ? "'s PatchOp request" : ''} as a JSON object.`));
+    return reject(
+      syntaxError(
+        `${label}: ${method} needs "data", the resource${method === 'PATCH' ? "'s PatchOp request" : ''} as a JSON object.`,
+      ),
+    );
   }
   if (method === 'POST') {
     if (typeof rawBulkId !== 'string') {
-      return reject(syntaxError(`${label}: POST needs a "bulkId", so that the response (and other operations) can refer to the new resource.`));
+      return reject(
+        syntaxError(
+          `${label}: POST needs a "bulkId", so that the response (and other operations) can refer to the new resource.`,
+        ),
+      );
     }
     return { ...base, method, bulkId: rawBulkId, data };
   }
@@ -189,7 +223,9 @@ function checkUniqueBulkIds(operations: BulkRequestOperation[]): void {
     if (operation.bulkId === undefined) continue;
     const first = seen.get(operation.bulkId);
     if (first !== undefined) {
-      throw syntaxError(`bulkId "${operation.bulkId}" is used by Operations[${first}] and Operations[${operation.index}]; each bulkId must be unique within the request.`);
+      throw syntaxError(
+        `bulkId "${operation.bulkId}" is used by Operations[${first}] and Operations[${operation.index}]; each bulkId must be unique within the request.`,
+      );
     }
     seen.set(operation.bulkId, operation.index);
   }
@@ -203,7 +239,6 @@ function utf8Length(text: string): number {
   }
   return bytes;
 }
-
 
 function syntaxError(detail: string): ScimError {
   return ScimError.badRequest('invalidSyntax', detail);

@@ -38,6 +38,11 @@ export function bulkResponseOperation(fields: {
   if (fields.bulkId !== undefined) entry.bulkId = fields.bulkId;
   if (fields.version !== undefined) entry.version = fields.version;
   if (fields.location !== undefined) entry.location = fields.location;
-  if (fields.status >= 300) entry.response = scimErrorBody(fields.status, fields.error?.detail ?? `The operation failed with status ${fields.status}.`, fields.error?.scimType);
+  if (fields.status >= 300)
+    entry.response = scimErrorBody(
+      fields.status,
+      fields.error?.detail ?? `The operation failed with status ${fields.status}.`,
+      fields.error?.scimType,
+    );
   return entry;
 }

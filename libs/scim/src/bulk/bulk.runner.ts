@@ -30,14 +30,22 @@ export interface BulkRunOptions {
  * its entry; once `failOnErrors` operations have failed, the rest are neither run nor listed
  * (RFC 7644 §3.7.3). Entries are listed in request order.
  */
-export async function runBulk(request: BulkRequest, execute: BulkExecutor, options: BulkRunOptions): Promise<BulkResponse> {
+export async function runBulk(
+  request: BulkRequest,
+  execute: BulkExecutor,
+  options: BulkRunOptions,
+): Promise<BulkResponse> {
   const scheduler = new BulkScheduler(request);
   const entries: { index: number; entry: BulkResponseOperation }[] = [];
   let errors = 0;
   for (let step = scheduler.next(); step; step = scheduler.next()) {
     let entry: BulkResponseOperation;
     if (step.kind === 'fail') {
-      entry = failure(step.operation, step.error, locationOf(resolvedTarget(step.operation, scheduler.resolved), options));
+      entry = failure(
+        step.operation,
+        step.error,
+        locationOf(resolvedTarget(step.operation, scheduler.resolved), options),
+      );
     } else {
       const operation = step.operation;
       try {
@@ -48,15 +56,28 @@ export async function runBulk(request: BulkRequest, execute: BulkExecutor, optio
           method: operation.method,
           bulkId: operation.bulkId,
           version: outcome.version === undefined ? undefined : etag(outcome.version),
-          location: outcome.location ?? locationOf(operation.method === 'POST' ? targetOf(operation, createdId) : targetOf(operation, operation.id), options),
+          location:
+            outcome.location ??
+            locationOf(
+              operation.method === 'POST' ? targetOf(operation, createdId) : targetOf(operation, operation.id),
+              options,
+            ),
           status: outcome.status,
         });
       } catch (error) {
         scheduler.completed(operation, undefined);
-        const scimError = error instanceof ScimError
-          ? error
-          : new ScimError(500, 'An unexpected error occurred while applying this operation. Read the resource to see whether it was applied, then retry.');
-        entry = failure(operation, scimError, locationOf(operation.method === 'POST' ? undefined : targetOf(operation, operation.id), options));
+        const scimError =
+          error instanceof ScimError
+            ? error
+            : new ScimError(
+                500,
+                'An unexpected error occurred while applying this operation. Read the resource to see whether it was applied, then retry.',
+              );
+        entry = failure(
+          operation,
+          scimError,
+          locationOf(operation.method === 'POST' ? undefined : targetOf(operation, operation.id), options),
+        );
       }
     }
     entries.push({ index: step.operation.index, entry });
@@ -66,7 +87,11 @@ export async function runBulk(request: BulkRequest, execute: BulkExecutor, optio
   return bulkResponse(entries.sort((a, b) => a.index - b.index).map((e) => e.entry));
 }
 
-function failure(operation: BulkRequestOperation, error: ScimError, location: string | undefined): BulkResponseOperation {
+function failure(
+  operation: BulkRequestOperation,
+  error: ScimError,
+  location: string | undefined,
+): BulkResponseOperation {
   return bulkResponseOperation({
     method: operation.method,
     bulkId: operation.bulkId,

@@ -1,7 +1,14 @@
 import type { JsonObject, JsonValue } from '../json';
 import { MAX_PAGE_SIZE } from '../resources/list-query';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../schema/resource-type';
-import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, RESOURCE_TYPE_SCHEMA, SCHEMA_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA, USER_SCHEMA } from '../schema/urns';
+import {
+  ENTERPRISE_USER_SCHEMA,
+  GROUP_SCHEMA,
+  RESOURCE_TYPE_SCHEMA,
+  SCHEMA_SCHEMA,
+  SERVICE_PROVIDER_CONFIG_SCHEMA,
+  USER_SCHEMA,
+} from '../schema/urns';
 import { resourceTypeDocument, schemaDocument, schemasOf, serviceProviderConfig } from './discovery';
 
 const BASE = 'https://scim.example.com/api/scim';
@@ -33,7 +40,8 @@ function nullPaths(value: JsonValue | undefined, path = '$'): string[] {
 
 /** Every attribute document, sub-attributes included. */
 function allAttributeDocuments(doc: JsonObject): JsonObject[] {
-  const walk = (attrs: JsonObject[]): JsonObject[] => attrs.flatMap((a) => [a, ...walk((a['subAttributes'] as JsonObject[] | undefined) ?? [])]);
+  const walk = (attrs: JsonObject[]): JsonObject[] =>
+    attrs.flatMap((a) => [a, ...walk((a['subAttributes'] as JsonObject[] | undefined) ?? [])]);
   return walk(attributesOf(doc));
 }
 
@@ -66,7 +74,12 @@ describe('schemaDocument', () => {
   it('describes emails as multi-valued complex with value, display, type and primary', () => {
     const emails = attribute(userSchema, 'emails');
     expect(emails).toMatchObject({ type: 'complex', multiValued: true });
-    expect((emails['subAttributes'] as JsonObject[]).map((s) => s['name'])).toEqual(['value', 'display', 'type', 'primary']);
+    expect((emails['subAttributes'] as JsonObject[]).map((s) => s['name'])).toEqual([
+      'value',
+      'display',
+      'type',
+      'primary',
+    ]);
   });
 
   it('does not advertise password, which is never accepted (changePassword is not supported)', () => {
@@ -86,23 +99,43 @@ describe('schemaDocument', () => {
   });
 
   it('marks Group displayName unique (server) and not case-exact', () => {
-    expect(attribute(schemaDocument(GROUP_RESOURCE_TYPE.schema, BASE), 'displayName')).toMatchObject({ uniqueness: 'server', caseExact: false, required: true });
+    expect(attribute(schemaDocument(GROUP_RESOURCE_TYPE.schema, BASE), 'displayName')).toMatchObject({
+      uniqueness: 'server',
+      caseExact: false,
+      required: true,
+    });
   });
 
-  it.each(ALL_SCHEMAS.map((s) => [s.id, s] as const))('%s: no attribute document contains a null value', (_id, schema) => {
-    const doc = schemaDocument(schema, BASE);
-    expect(nullPaths(doc)).toEqual([]);
-  });
+  it.each(ALL_SCHEMAS.map((s) => [s.id, s] as const))(
+    '%s: no attribute document contains a null value',
+    (_id, schema) => {
+      const doc = schemaDocument(schema, BASE);
+      expect(nullPaths(doc)).toEqual([]);
+    },
+  );
 
-  it.each(ALL_SCHEMAS.map((s) => [s.id, s] as const))('%s: every attribute document has all RFC 7643 §7 characteristics', (_id, schema) => {
-    for (const attr of allAttributeDocuments(schemaDocument(schema, BASE))) {
-      expect(Object.keys(attr)).toEqual(
-        expect.arrayContaining(['name', 'type', 'multiValued', 'description', 'required', 'caseExact', 'mutability', 'returned', 'uniqueness']),
-      );
-      if (attr['type'] === 'complex') expect(Array.isArray(attr['subAttributes'])).toBe(true);
-      else expect(attr).not.toHaveProperty('subAttributes');
-    }
-  });
+  it.each(ALL_SCHEMAS.map((s) => [s.id, s] as const))(
+    '%s: every attribute document has all RFC 7643 §7 characteristics',
+    (_id, schema) => {
+      for (const attr of allAttributeDocuments(schemaDocument(schema, BASE))) {
+        expect(Object.keys(attr)).toEqual(
+          expect.arrayContaining([
+            'name',
+            'type',
+            'multiValued',
+            'description',
+            'required',
+            'caseExact',
+            'mutability',
+            'returned',
+            'uniqueness',
+          ]),
+        );
+        if (attr['type'] === 'complex') expect(Array.isArray(attr['subAttributes'])).toBe(true);
+        else expect(attr).not.toHaveProperty('subAttributes');
+      }
+    },
+  );
 
   it('does not share arrays with the definitions (a caller changing the document changes nothing else)', () => {
     const doc = schemaDocument(USER_RESOURCE_TYPE.schema, BASE);
@@ -114,7 +147,11 @@ describe('schemaDocument', () => {
 
 describe('schemasOf', () => {
   it('lists core schemas first, then extensions, without duplicates', () => {
-    expect(schemasOf([USER_RESOURCE_TYPE, GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE]).map((s) => s.id)).toEqual([USER_SCHEMA, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA]);
+    expect(schemasOf([USER_RESOURCE_TYPE, GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE]).map((s) => s.id)).toEqual([
+      USER_SCHEMA,
+      ENTERPRISE_USER_SCHEMA,
+      GROUP_SCHEMA,
+    ]);
   });
 });
 
@@ -135,7 +172,12 @@ describe('resourceTypeDocument', () => {
   });
 
   it('describes Groups without extensions', () => {
-    expect(resourceTypeDocument(GROUP_RESOURCE_TYPE, BASE)).toMatchObject({ id: 'Group', endpoint: '/Groups', schema: GROUP_SCHEMA, schemaExtensions: [] });
+    expect(resourceTypeDocument(GROUP_RESOURCE_TYPE, BASE)).toMatchObject({
+      id: 'Group',
+      endpoint: '/Groups',
+      schema: GROUP_SCHEMA,
+      schemaExtensions: [],
+    });
   });
 });
 
@@ -156,7 +198,9 @@ describe('serviceProviderConfig', () => {
   });
 
   it('advertises bearer-token authentication as the primary scheme', () => {
-    expect(config['authenticationSchemes']).toEqual([expect.objectContaining({ type: 'oauthbearertoken', primary: true })]);
+    expect(config['authenticationSchemes']).toEqual([
+      expect.objectContaining({ type: 'oauthbearertoken', primary: true }),
+    ]);
   });
 
   it('points documentationUri at the site, not at the SCIM base', () => {

@@ -3,7 +3,8 @@ import { scimErrorOf } from '../testing/scim-error-of';
 import { MAX_FILTER_COMPARISONS, MAX_SUBSTRING_COMPARISONS, assertFilterCost } from './filter.cost';
 import { parseFilter } from './filter.parser';
 
-const orChain = (n: number, clause: (i: number) => string) => Array.from({ length: n }, (_, i) => clause(i)).join(' or ');
+const orChain = (n: number, clause: (i: number) => string) =>
+  Array.from({ length: n }, (_, i) => clause(i)).join(' or ');
 
 describe('assertFilterCost', () => {
   it('lets through what clients send, up to the limits', () => {
@@ -27,13 +28,22 @@ describe('assertFilterCost', () => {
   });
 
   it('counts sw and ew, inside value paths and under not', () => {
-    const text = orChain(MAX_SUBSTRING_COMPARISONS + 1, (i) => (i % 3 === 0 ? `emails[value sw "a${i}"]` : i % 3 === 1 ? `not (name.familyName ew "b${i}")` : `title co "c${i}"`));
-    expect(scimErrorOf(() => assertFilterCost(parseFilter(text)))).toMatchObject({ status: 400, scimType: 'invalidFilter' });
+    const text = orChain(MAX_SUBSTRING_COMPARISONS + 1, (i) =>
+      i % 3 === 0 ? `emails[value sw "a${i}"]` : i % 3 === 1 ? `not (name.familyName ew "b${i}")` : `title co "c${i}"`,
+    );
+    expect(scimErrorOf(() => assertFilterCost(parseFilter(text)))).toMatchObject({
+      status: 400,
+      scimType: 'invalidFilter',
+    });
   });
 
   it('refuses more comparisons than allowed', () => {
-    const error = scimErrorOf(() => parseListQuery({ filter: orChain(MAX_FILTER_COMPARISONS + 1, (i) => `userName eq "u${i}"`) }));
+    const error = scimErrorOf(() =>
+      parseListQuery({ filter: orChain(MAX_FILTER_COMPARISONS + 1, (i) => `userName eq "u${i}"`) }),
+    );
     expect(error).toMatchObject({ status: 400, scimType: 'invalidFilter' });
-    expect(error.detail).toMatch(new RegExp(`^The filter has ${MAX_FILTER_COMPARISONS + 1} comparisons; at most ${MAX_FILTER_COMPARISONS}`));
+    expect(error.detail).toMatch(
+      new RegExp(`^The filter has ${MAX_FILTER_COMPARISONS + 1} comparisons; at most ${MAX_FILTER_COMPARISONS}`),
+    );
   });
 });

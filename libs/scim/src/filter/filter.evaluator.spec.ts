@@ -55,7 +55,11 @@ const group: Record<string, unknown> = {
   id: 'e9e30dba-f08f-4109-8486-d5c6a331660a',
   displayName: 'Tour Guides',
   members: [
-    { value: '2819c223-7f76-453a-919d-413861904646', $ref: 'https://example.com/v2/Users/2819c223-7f76-453a-919d-413861904646', display: 'Babs Jensen' },
+    {
+      value: '2819c223-7f76-453a-919d-413861904646',
+      $ref: 'https://example.com/v2/Users/2819c223-7f76-453a-919d-413861904646',
+      display: 'Babs Jensen',
+    },
     { value: 'c0ffee00-0000-4000-8000-000000000001', display: 'Jo' },
   ],
 };
@@ -102,7 +106,10 @@ describe('matchesFilter', () => {
     ['userType ne "Employee" and not (emails co "example.com" or emails.value co "jensen.org")', ['jo']],
     ['userType eq "Employee" and (emails.type eq "work")', ['barbara']],
     ['userType eq "Employee" and emails[type eq "work" and value co "@example.com"]', ['barbara']],
-    ['emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]', ['barbara', 'jo']],
+    [
+      'emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]',
+      ['barbara', 'jo'],
+    ],
   ])('RFC example %s', (filter, expected) => {
     expect(matching(filter)).toEqual(expected);
   });
@@ -128,7 +135,9 @@ describe('matchesFilter', () => {
     it('matches attribute names and URNs in any case', () => {
       expect(matching('USERNAME eq "bjensen@example.com"')).toEqual(['barbara']);
       expect(matching('EMAILS[TYPE eq "home"]')).toEqual(['barbara']);
-      expect(matching('URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER:MANAGER.VALUE pr')).toEqual(['barbara']);
+      expect(matching('URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER:MANAGER.VALUE pr')).toEqual([
+        'barbara',
+      ]);
     });
   });
 
@@ -167,14 +176,19 @@ describe('matchesFilter', () => {
       expect(matching(filter)).toEqual(expected);
     });
 
-    it.each(['active gt true', 'active co "t"', 'active sw true', 'title lt false', 'active eq "yes"', 'active eq 1', 'emails[primary ge true]'])(
-      'rejects %s',
-      (filter) => {
-        const error = evaluationError(filter);
-        expect(error.status).toBe(400);
-        expect(error.scimType).toBe('invalidFilter');
-      },
-    );
+    it.each([
+      'active gt true',
+      'active co "t"',
+      'active sw true',
+      'title lt false',
+      'active eq "yes"',
+      'active eq 1',
+      'emails[primary ge true]',
+    ])('rejects %s', (filter) => {
+      const error = evaluationError(filter);
+      expect(error.status).toBe(400);
+      expect(error.scimType).toBe('invalidFilter');
+    });
   });
 
   describe('multi-valued and complex attributes', () => {
@@ -205,9 +219,15 @@ describe('matchesFilter', () => {
 
   describe('enterprise extension', () => {
     it.each<[string, UserName[]]>([
-      ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915-6090-4610-87e4-49d8ca9f808d"', ['barbara']],
+      [
+        'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915-6090-4610-87e4-49d8ca9f808d"',
+        ['barbara'],
+      ],
       ['manager eq "26118915-6090-4610-87e4-49d8ca9f808d"', ['barbara']],
-      ['id eq "2819c223-7f76-453a-919d-413861904646" and manager eq "26118915-6090-4610-87e4-49d8ca9f808d"', ['barbara']],
+      [
+        'id eq "2819c223-7f76-453a-919d-413861904646" and manager eq "26118915-6090-4610-87e4-49d8ca9f808d"',
+        ['barbara'],
+      ],
       ['id eq "2819c223-7f76-453a-919d-413861904646" and manager eq "someone-else"', []],
       ['manager pr', ['barbara']],
       ['manager.displayName eq "john smith"', ['barbara']],
@@ -253,17 +273,22 @@ describe('matchesFilter', () => {
       expect(matching(filter)).toEqual(expected);
     });
 
-    it.each(['title gt null', 'noSuchAttribute co null', 'meta.lastModified gt "yesterday"', 'meta.lastModified eq 5', 'noSuchAttribute ge true'])(
-      'rejects %s whatever the data',
-      (filter) => {
-        const error = evaluationError(filter);
-        expect(error.scimType).toBe('invalidFilter');
-        expect(() => matchesFilter({}, parseFilter(filter), USER_RESOURCE_TYPE)).toThrow(ScimError);
-      },
-    );
+    it.each([
+      'title gt null',
+      'noSuchAttribute co null',
+      'meta.lastModified gt "yesterday"',
+      'meta.lastModified eq 5',
+      'noSuchAttribute ge true',
+    ])('rejects %s whatever the data', (filter) => {
+      const error = evaluationError(filter);
+      expect(error.scimType).toBe('invalidFilter');
+      expect(() => matchesFilter({}, parseFilter(filter), USER_RESOURCE_TYPE)).toThrow(ScimError);
+    });
 
     it('rejects a comparison that is never reached for this resource as well', () => {
-      expect(() => matchesFilter(jo, parseFilter('userType eq "nobody" and active gt true'), USER_RESOURCE_TYPE)).toThrow(ScimError);
+      expect(() =>
+        matchesFilter(jo, parseFilter('userType eq "nobody" and active gt true'), USER_RESOURCE_TYPE),
+      ).toThrow(ScimError);
     });
 
     it('rejects nested value paths built by hand', () => {
@@ -292,7 +317,13 @@ describe('matchesFilter', () => {
 
   it('does not modify the resource', () => {
     const frozen = deepFreeze(structuredClone(barbara));
-    expect(matchesFilter(frozen, parseFilter('emails[type eq "work"].value co "example" and not (title eq null)'), USER_RESOURCE_TYPE)).toBe(true);
+    expect(
+      matchesFilter(
+        frozen,
+        parseFilter('emails[type eq "work"].value co "example" and not (title eq null)'),
+        USER_RESOURCE_TYPE,
+      ),
+    ).toBe(true);
     expect(frozen).toEqual(barbara);
   });
 });

@@ -13,7 +13,11 @@ import { printPath } from './filter.printer';
  */
 export type ResourcePredicate = (resource: Record<string, unknown>) => boolean;
 
-export function matchesFilter(resource: Record<string, unknown>, filter: Filter, resourceType: ResourceTypeDefinition): boolean {
+export function matchesFilter(
+  resource: Record<string, unknown>,
+  filter: Filter,
+  resourceType: ResourceTypeDefinition,
+): boolean {
   return compileFilter(filter, resourceType)(resource);
 }
 
@@ -100,11 +104,13 @@ function compileNullComparison(path: AttrPath, op: CompareOperator, scope: Scope
 function resourceScope(resourceType: ResourceTypeDefinition): Scope {
   return {
     resolve(path) {
-      if (isSchemasPath(path, resourceType)) return simpleTarget(SCHEMAS_ATTRIBUTE, (node) => property(node, 'schemas'));
+      if (isSchemasPath(path, resourceType))
+        return simpleTarget(SCHEMAS_ATTRIBUTE, (node) => property(node, 'schemas'));
       const resolved = resolveAttribute(resourceType, path);
       if (!resolved) return undefined;
       const { extension, attribute, subAttribute } = resolved;
-      const read = (node: unknown): unknown => property(extension === undefined ? node : property(node, extension), attribute.name);
+      const read = (node: unknown): unknown =>
+        property(extension === undefined ? node : property(node, extension), attribute.name);
       if (subAttribute) return subAttributeTarget(read, subAttribute);
       return attribute.type === 'complex' ? complexTarget(read, attribute) : simpleTarget(attribute, read);
     },
@@ -161,7 +167,8 @@ function simpleTarget(definition: AttributeDefinition, read: (node: unknown) => 
 
 /** `name.familyName`, `emails.value`: the sub-attribute of the one value or of every element. */
 function subAttributeTarget(read: (node: unknown) => unknown, subAttribute: AttributeDefinition): Target {
-  const values = (node: unknown) => elementsOf(read(node)).flatMap((element) => elementsOf(property(element, subAttribute.name)));
+  const values = (node: unknown) =>
+    elementsOf(read(node)).flatMap((element) => elementsOf(property(element, subAttribute.name)));
   return { definition: subAttribute, values, present: (node) => values(node).some(isPresent) };
 }
 
@@ -170,7 +177,10 @@ function complexTarget(read: (node: unknown) => unknown, attribute: AttributeDef
   const valueAttribute = findAttribute(attribute.subAttributes, 'value');
   return {
     definition: valueAttribute,
-    values: (node) => (valueAttribute ? elementsOf(read(node)).flatMap((element) => elementsOf(property(element, valueAttribute.name))) : []),
+    values: (node) =>
+      valueAttribute
+        ? elementsOf(read(node)).flatMap((element) => elementsOf(property(element, valueAttribute.name)))
+        : [],
     present: (node) => isPresent(read(node)),
   };
 }
@@ -204,7 +214,12 @@ function isPresent(value: unknown): boolean {
 type ValueTest = (actual: unknown) => boolean;
 
 /** Builds the test for one candidate value, or throws when the operator cannot apply to the attribute. */
-function compareValue(definition: AttributeDefinition, op: CompareOperator, value: string | number | boolean, subject: string): ValueTest {
+function compareValue(
+  definition: AttributeDefinition,
+  op: CompareOperator,
+  value: string | number | boolean,
+  subject: string,
+): ValueTest {
   switch (definition.type) {
     case 'boolean':
       return compareBoolean(op, value, subject);
@@ -225,7 +240,8 @@ function compareValue(definition: AttributeDefinition, op: CompareOperator, valu
 function compareBoolean(op: CompareOperator, value: string | number | boolean, subject: string): ValueTest {
   if (op !== 'eq' && op !== 'ne') throw invalid(`"${subject}": a boolean attribute can only be compared with eq or ne`);
   const expected = toBoolean(value);
-  if (expected === undefined) throw invalid(`"${subject} ${JSON.stringify(value)}": a boolean attribute can only be compared with true or false`);
+  if (expected === undefined)
+    throw invalid(`"${subject} ${JSON.stringify(value)}": a boolean attribute can only be compared with true or false`);
   return (actual) => {
     const bool = toBoolean(actual);
     return bool !== undefined && (op === 'eq' ? bool === expected : bool !== expected);
@@ -241,8 +257,10 @@ function toBoolean(value: unknown): boolean | undefined {
 
 function compareNumber(op: CompareOperator, value: string | number | boolean, subject: string): ValueTest {
   const expected = toNumber(value);
-  if (expected === undefined) throw invalid(`"${subject} ${JSON.stringify(value)}": a numeric attribute must be compared with a number`);
-  if (op === 'co' || op === 'sw' || op === 'ew') throw invalid(`"${subject}": co, sw and ew apply to strings, not numbers`);
+  if (expected === undefined)
+    throw invalid(`"${subject} ${JSON.stringify(value)}": a numeric attribute must be compared with a number`);
+  if (op === 'co' || op === 'sw' || op === 'ew')
+    throw invalid(`"${subject}": co, sw and ew apply to strings, not numbers`);
   return (actual) => {
     const number = toNumber(actual);
     return number !== undefined && order(op, number, expected);
@@ -257,7 +275,12 @@ function toNumber(value: unknown): number | undefined {
 }
 
 /** Date-times compare by instant, so `2011-05-13T04:42:34Z` equals `2011-05-13T06:42:34+02:00`; co/sw/ew look at the text. */
-function compareDateTime(definition: AttributeDefinition, op: CompareOperator, value: string | number | boolean, subject: string): ValueTest {
+function compareDateTime(
+  definition: AttributeDefinition,
+  op: CompareOperator,
+  value: string | number | boolean,
+  subject: string,
+): ValueTest {
   if (op === 'co' || op === 'sw' || op === 'ew') return compareString(definition, op, String(value));
   const expected = typeof value === 'string' ? Date.parse(value) : NaN;
   if (Number.isNaN(expected)) {
@@ -288,7 +311,11 @@ function compareString(definition: AttributeDefinition, op: CompareOperator, val
   };
 }
 
-function order<T extends string | number>(op: Exclude<CompareOperator, 'co' | 'sw' | 'ew'>, actual: T, expected: T): boolean {
+function order<T extends string | number>(
+  op: Exclude<CompareOperator, 'co' | 'sw' | 'ew'>,
+  actual: T,
+  expected: T,
+): boolean {
   switch (op) {
     case 'eq':
       return actual === expected;

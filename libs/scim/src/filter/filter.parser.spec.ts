@@ -23,7 +23,11 @@ const pr = (attribute: string): Filter => ({ type: 'present', path: attrPath(att
 const and = (left: Filter, right: Filter): Filter => ({ type: 'and', left, right });
 const or = (left: Filter, right: Filter): Filter => ({ type: 'or', left, right });
 const not = (filter: Filter): Filter => ({ type: 'not', filter });
-const valuePath = (attribute: string, filter: Filter): Filter => ({ type: 'valuePath', path: attrPath(attribute), filter });
+const valuePath = (attribute: string, filter: Filter): Filter => ({
+  type: 'valuePath',
+  path: attrPath(attribute),
+  filter,
+});
 
 function parseError(text: string): ScimError {
   try {
@@ -41,7 +45,10 @@ describe('parseFilter', () => {
       ['userName eq "bjensen"', cmp('userName', 'eq', 'bjensen')],
       ['name.familyName co "O\'Malley"', cmp('name.familyName', 'co', "O'Malley")],
       ['userName sw "J"', cmp('userName', 'sw', 'J')],
-      ['urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J"', cmp(path('userName', undefined, USER_SCHEMA), 'sw', 'J')],
+      [
+        'urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J"',
+        cmp(path('userName', undefined, USER_SCHEMA), 'sw', 'J'),
+      ],
       ['title pr', pr('title')],
       ['meta.lastModified gt "2011-05-13T04:42:34Z"', cmp('meta.lastModified', 'gt', '2011-05-13T04:42:34Z')],
       ['meta.lastModified ge "2011-05-13T04:42:34Z"', cmp('meta.lastModified', 'ge', '2011-05-13T04:42:34Z')],
@@ -55,16 +62,28 @@ describe('parseFilter', () => {
       ],
       [
         'userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")',
-        and(cmp('userType', 'eq', 'Employee'), or(cmp('emails', 'co', 'example.com'), cmp('emails.value', 'co', 'example.org'))),
+        and(
+          cmp('userType', 'eq', 'Employee'),
+          or(cmp('emails', 'co', 'example.com'), cmp('emails.value', 'co', 'example.org')),
+        ),
       ],
       [
         'userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")',
-        and(cmp('userType', 'ne', 'Employee'), not(or(cmp('emails', 'co', 'example.com'), cmp('emails.value', 'co', 'example.org')))),
+        and(
+          cmp('userType', 'ne', 'Employee'),
+          not(or(cmp('emails', 'co', 'example.com'), cmp('emails.value', 'co', 'example.org'))),
+        ),
       ],
-      ['userType eq "Employee" and (emails.type eq "work")', and(cmp('userType', 'eq', 'Employee'), cmp('emails.type', 'eq', 'work'))],
+      [
+        'userType eq "Employee" and (emails.type eq "work")',
+        and(cmp('userType', 'eq', 'Employee'), cmp('emails.type', 'eq', 'work')),
+      ],
       [
         'userType eq "Employee" and emails[type eq "work" and value co "@example.com"]',
-        and(cmp('userType', 'eq', 'Employee'), valuePath('emails', and(cmp('type', 'eq', 'work'), cmp('value', 'co', '@example.com')))),
+        and(
+          cmp('userType', 'eq', 'Employee'),
+          valuePath('emails', and(cmp('type', 'eq', 'work'), cmp('value', 'co', '@example.com'))),
+        ),
       ],
       [
         'emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]',
@@ -82,18 +101,27 @@ describe('parseFilter', () => {
 
   describe('Microsoft Entra ID forms', () => {
     const examples: [string, Filter][] = [
-      ['userName eq "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee"', cmp('userName', 'eq', 'Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee')],
+      [
+        'userName eq "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee"',
+        cmp('userName', 'eq', 'Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee'),
+      ],
       ['externalId eq jyoung', cmp('externalId', 'eq', 'jyoung')],
       [
         'userName eq 5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com',
         cmp('userName', 'eq', '5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com'),
       ],
-      ['emails[type eq "work"].value eq "a@b.com"', valuePath('emails', and(cmp('type', 'eq', 'work'), cmp('value', 'eq', 'a@b.com')))],
+      [
+        'emails[type eq "work"].value eq "a@b.com"',
+        valuePath('emails', and(cmp('type', 'eq', 'work'), cmp('value', 'eq', 'a@b.com'))),
+      ],
       ['emails[type eq "work"].value pr', valuePath('emails', and(cmp('type', 'eq', 'work'), pr('value')))],
       [
         'emails[type eq "work" or primary eq true].value co "@b.com" and active eq true',
         and(
-          valuePath('emails', and(or(cmp('type', 'eq', 'work'), cmp('primary', 'eq', true)), cmp('value', 'co', '@b.com'))),
+          valuePath(
+            'emails',
+            and(or(cmp('type', 'eq', 'work'), cmp('primary', 'eq', true)), cmp('value', 'co', '@b.com')),
+          ),
           cmp('active', 'eq', true),
         ),
       ],
@@ -118,10 +146,22 @@ describe('parseFilter', () => {
       ['$ref', path('$ref')],
       ['members.$ref', path('members', '$ref')],
       ['urn:ietf:params:scim:schemas:core:2.0:User:name.givenName', path('name', 'givenName', USER_SCHEMA)],
-      ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value', path('manager', 'value', ENTERPRISE_USER_SCHEMA)],
-      ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber', path('employeeNumber', undefined, ENTERPRISE_USER_SCHEMA)],
-      ['URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER:USERNAME', path('USERNAME', undefined, 'URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER')],
-      ['urn:ietf:params:scim:schemas:core:2.0:Group:displayName', path('displayName', undefined, 'urn:ietf:params:scim:schemas:core:2.0:Group')],
+      [
+        'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value',
+        path('manager', 'value', ENTERPRISE_USER_SCHEMA),
+      ],
+      [
+        'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber',
+        path('employeeNumber', undefined, ENTERPRISE_USER_SCHEMA),
+      ],
+      [
+        'URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER:USERNAME',
+        path('USERNAME', undefined, 'URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER'),
+      ],
+      [
+        'urn:ietf:params:scim:schemas:core:2.0:Group:displayName',
+        path('displayName', undefined, 'urn:ietf:params:scim:schemas:core:2.0:Group'),
+      ],
       ['urn:example:custom:1.0:Thing:widget.size', path('widget', 'size', 'urn:example:custom:1.0:Thing')],
       ['user_name-2', path('user_name-2')],
     ])('%s', (text, expected) => {
@@ -187,8 +227,12 @@ describe('parseFilter', () => {
 
   describe('precedence and associativity', () => {
     it('binds "and" tighter than "or"', () => {
-      expect(parseFilter('a eq 1 or b eq 2 and c eq 3')).toStrictEqual(or(cmp('a', 'eq', 1), and(cmp('b', 'eq', 2), cmp('c', 'eq', 3))));
-      expect(parseFilter('a eq 1 and b eq 2 or c eq 3')).toStrictEqual(or(and(cmp('a', 'eq', 1), cmp('b', 'eq', 2)), cmp('c', 'eq', 3)));
+      expect(parseFilter('a eq 1 or b eq 2 and c eq 3')).toStrictEqual(
+        or(cmp('a', 'eq', 1), and(cmp('b', 'eq', 2), cmp('c', 'eq', 3))),
+      );
+      expect(parseFilter('a eq 1 and b eq 2 or c eq 3')).toStrictEqual(
+        or(and(cmp('a', 'eq', 1), cmp('b', 'eq', 2)), cmp('c', 'eq', 3)),
+      );
     });
 
     it('is left-associative', () => {
@@ -197,7 +241,9 @@ describe('parseFilter', () => {
     });
 
     it('lets parentheses override precedence', () => {
-      expect(parseFilter('(a eq 1 or b eq 2) and c eq 3')).toStrictEqual(and(or(cmp('a', 'eq', 1), cmp('b', 'eq', 2)), cmp('c', 'eq', 3)));
+      expect(parseFilter('(a eq 1 or b eq 2) and c eq 3')).toStrictEqual(
+        and(or(cmp('a', 'eq', 1), cmp('b', 'eq', 2)), cmp('c', 'eq', 3)),
+      );
       expect(parseFilter('a pr or (b pr or c pr)')).toStrictEqual(or(pr('a'), or(pr('b'), pr('c'))));
       expect(parseFilter('((((a pr))))')).toStrictEqual(pr('a'));
     });
@@ -210,7 +256,10 @@ describe('parseFilter', () => {
 
     it('parses logic inside a value filter with relative paths', () => {
       expect(parseFilter('emails[type eq "work" or not (primary eq false) and (value ew ".org")]')).toStrictEqual(
-        valuePath('emails', or(cmp('type', 'eq', 'work'), and(not(cmp('primary', 'eq', false)), cmp('value', 'ew', '.org')))),
+        valuePath(
+          'emails',
+          or(cmp('type', 'eq', 'work'), and(not(cmp('primary', 'eq', false)), cmp('value', 'ew', '.org'))),
+        ),
       );
     });
   });
@@ -227,7 +276,9 @@ describe('parseFilter', () => {
     });
 
     it('tolerates extra whitespace, tabs and no space before a quote', () => {
-      expect(parseFilter('  userName\teq   "a"  and\n(title pr )  ')).toStrictEqual(and(cmp('userName', 'eq', 'a'), pr('title')));
+      expect(parseFilter('  userName\teq   "a"  and\n(title pr )  ')).toStrictEqual(
+        and(cmp('userName', 'eq', 'a'), pr('title')),
+      );
       expect(parseFilter('userName eq"a"')).toStrictEqual(cmp('userName', 'eq', 'a'));
       expect(parseFilter('not(title pr)')).toStrictEqual(not(pr('title')));
       expect(parseFilter('emails[ type eq "work" ]')).toStrictEqual(valuePath('emails', cmp('type', 'eq', 'work')));
@@ -243,7 +294,11 @@ describe('parseFilter', () => {
       ['', 1, 'empty'],
       ['   ', 1, 'empty'],
       ['userName', 9, 'expected a comparison operator'],
-      ['userName equals "x"', 10, 'expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr) after "userName", found "equals"'],
+      [
+        'userName equals "x"',
+        10,
+        'expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr) after "userName", found "equals"',
+      ],
       ['userName "x"', 10, 'expected a comparison operator'],
       ['userName eq', 12, 'expected a value'],
       ['userName eq   ', 15, 'expected a value'],
@@ -265,7 +320,11 @@ describe('parseFilter', () => {
       ['userName eq "\\ud800"', 13, 'unpaired surrogate (U+D800)'],
       ['userName eq "x\udc00"', 15, 'unpaired surrogate (U+DC00)'],
       ['userName eq "a")', 16, 'unbalanced ")"'],
-      ['(userName eq "a"', 17, 'expected "and", "or" or ")" to close the "(" at position 1, found the end of the filter'],
+      [
+        '(userName eq "a"',
+        17,
+        'expected "and", "or" or ")" to close the "(" at position 1, found the end of the filter',
+      ],
       ['((userName eq "a")', 19, 'to close the "(" at position 1'],
       ['(userName eq "a"]', 17, 'expected "and", "or" or ")"'],
       ['()', 2, 'expected an attribute name'],

@@ -34,7 +34,10 @@ const INTEGER = /^-?\d+$/;
 
 export function parseFilter(text: string): Filter {
   if (text.length > MAX_FILTER_LENGTH) {
-    throw filterError(MAX_FILTER_LENGTH, `the filter is ${text.length} characters long; the limit is ${MAX_FILTER_LENGTH}`);
+    throw filterError(
+      MAX_FILTER_LENGTH,
+      `the filter is ${text.length} characters long; the limit is ${MAX_FILTER_LENGTH}`,
+    );
   }
   if (text.trim() === '') {
     throw filterError(0, 'the filter is empty; expected an expression such as userName eq "bjensen"');
@@ -118,9 +121,17 @@ class Lexer {
     const char = this.input[start];
     if (char === undefined || char === '"' || PUNCTUATION.has(char)) return this.next();
     let end = start;
-    while (end < this.input.length && !isWhitespace(this.input[end]) && this.input[end] !== ')' && this.input[end] !== ']') {
+    while (
+      end < this.input.length &&
+      !isWhitespace(this.input[end]) &&
+      this.input[end] !== ')' &&
+      this.input[end] !== ']'
+    ) {
       if (this.input[end] === '"') {
-        throw filterError(end, 'unexpected double quote inside an unquoted value; put the whole value in double quotes');
+        throw filterError(
+          end,
+          'unexpected double quote inside an unquoted value; put the whole value in double quotes',
+        );
       }
       end++;
     }
@@ -139,7 +150,13 @@ class Lexer {
       return this.token(char as TokenKind, start, start + 1);
     }
     let end = start;
-    while (end < this.input.length && !isWhitespace(this.input[end]) && !PUNCTUATION.has(this.input[end]) && this.input[end] !== '"') end++;
+    while (
+      end < this.input.length &&
+      !isWhitespace(this.input[end]) &&
+      !PUNCTUATION.has(this.input[end]) &&
+      this.input[end] !== '"'
+    )
+      end++;
     this.offset = end;
     return this.token('word', start, end);
   }
@@ -187,13 +204,17 @@ class Lexer {
         return '\t';
       case 'u': {
         const hex = this.input.slice(at + 2, at + 6);
-        if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw filterError(at, 'invalid escape in a string: \\u must be followed by four hexadecimal digits');
+        if (!/^[0-9a-fA-F]{4}$/.test(hex))
+          throw filterError(at, 'invalid escape in a string: \\u must be followed by four hexadecimal digits');
         return String.fromCharCode(parseInt(hex, 16));
       }
       case undefined:
         throw filterError(stringStart, 'unterminated string: the string starting here has no closing double quote');
       default:
-        throw filterError(at, `invalid escape "\\${code}" in a string; valid escapes are \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX`);
+        throw filterError(
+          at,
+          `invalid escape "\\${code}" in a string; valid escapes are \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX`,
+        );
     }
   }
 
@@ -218,7 +239,8 @@ class Parser {
     const filter = this.parseOr(undefined);
     const token = this.lexer.peek();
     if (token.kind === ')') throw filterError(token.start, 'unbalanced ")": there is no "(" for it to close');
-    if (token.kind !== 'end') throw filterError(token.start, `expected "and", "or" or the end of the filter, found ${describe(token)}`);
+    if (token.kind !== 'end')
+      throw filterError(token.start, `expected "and", "or" or the end of the filter, found ${describe(token)}`);
     return filter;
   }
 
@@ -253,7 +275,8 @@ class Parser {
     if (isKeyword(token, 'not')) {
       this.lexer.next();
       const open = this.lexer.next();
-      if (open.kind !== '(') throw filterError(open.start, `expected "(" after "not" (write not (expression)), found ${describe(open)}`);
+      if (open.kind !== '(')
+        throw filterError(open.start, `expected "(" after "not" (write not (expression)), found ${describe(open)}`);
       return { type: 'not', filter: this.parseGroup(open, valueFilter) };
     }
     if (token.kind === 'word' && !isKeyword(token, 'and') && !isKeyword(token, 'or')) {
@@ -277,7 +300,10 @@ class Parser {
     const next = this.lexer.peek();
     if (next.kind !== '[') return this.parseComparison(pathToken.text, path);
     if (valueFilter) {
-      throw filterError(next.start, `value filters cannot be nested: ${quote(`${pathToken.text}[`)} is inside the "[" at position ${valueFilter.start + 1}`);
+      throw filterError(
+        next.start,
+        `value filters cannot be nested: ${quote(`${pathToken.text}[`)} is inside the "[" at position ${valueFilter.start + 1}`,
+      );
     }
     return this.parseValuePath(pathToken, path);
   }
@@ -286,7 +312,10 @@ class Parser {
   private parseValuePath(pathToken: Token, path: AttrPath): Filter {
     const open = this.lexer.next();
     if (path.subAttr !== undefined) {
-      throw filterError(pathToken.start, `a value filter "[...]" applies to a multi-valued attribute, not to the sub-attribute ${quote(pathToken.text)}`);
+      throw filterError(
+        pathToken.start,
+        `a value filter "[...]" applies to a multi-valued attribute, not to the sub-attribute ${quote(pathToken.text)}`,
+      );
     }
     const filter = this.nested(open, () => this.parseOr(open));
     const close = this.expectClose(open, ']');
@@ -297,7 +326,10 @@ class Parser {
     this.lexer.next();
     const subName = suffix.text.slice(1);
     if (!ATTRIBUTE_NAME.test(subName)) {
-      throw filterError(suffix.start + 1, `expected a sub-attribute name after ${quote(`${pathToken.text}[...].`)}, found ${subName === '' ? 'nothing' : quote(subName)}`);
+      throw filterError(
+        suffix.start + 1,
+        `expected a sub-attribute name after ${quote(`${pathToken.text}[...].`)}, found ${subName === '' ? 'nothing' : quote(subName)}`,
+      );
     }
     const comparison = this.parseComparison(`${pathToken.text}[...]${suffix.text}`, { name: subName });
     return { type: 'valuePath', path, filter: { type: 'and', left: filter, right: comparison } };
@@ -311,16 +343,27 @@ class Parser {
       return { type: 'present', path };
     }
     if (!isCompareOperator(operator)) {
-      throw filterError(operatorToken.start, `expected a comparison operator (${OPERATOR_LIST}) after ${quote(subject)}, found ${describe(operatorToken)}`);
+      throw filterError(
+        operatorToken.start,
+        `expected a comparison operator (${OPERATOR_LIST}) after ${quote(subject)}, found ${describe(operatorToken)}`,
+      );
     }
     return { type: 'compare', path, op: operator, value: this.parseValue(`${subject} ${operator}`) };
   }
 
   private expectNoValueAfterPresent(subject: string): void {
     const token = this.lexer.peek();
-    const fine = token.kind === 'end' || token.kind === ')' || token.kind === ']' || isKeyword(token, 'and') || isKeyword(token, 'or');
+    const fine =
+      token.kind === 'end' ||
+      token.kind === ')' ||
+      token.kind === ']' ||
+      isKeyword(token, 'and') ||
+      isKeyword(token, 'or');
     if (!fine) {
-      throw filterError(token.start, `"pr" takes no value: expected "and", "or", ")" or the end of the filter after ${quote(`${subject} pr`)}, found ${describe(token)}`);
+      throw filterError(
+        token.start,
+        `"pr" takes no value: expected "and", "or", ")" or the end of the filter after ${quote(`${subject} pr`)}, found ${describe(token)}`,
+      );
     }
   }
 
@@ -328,7 +371,10 @@ class Parser {
     const token = this.lexer.value();
     if (token.kind === 'string') return token.value;
     if (token.kind !== 'word') {
-      throw filterError(token.start, `expected a value (a "quoted string", a number, true, false or null) after ${quote(subject)}, found ${describe(token)}`);
+      throw filterError(
+        token.start,
+        `expected a value (a "quoted string", a number, true, false or null) after ${quote(subject)}, found ${describe(token)}`,
+      );
     }
     return bareValue(token);
   }
@@ -343,7 +389,10 @@ class Parser {
   /** Bounds the recursion so a hostile filter cannot exhaust the stack. */
   private nested<T>(open: Token, parse: () => T): T {
     if (++this.depth > MAX_FILTER_DEPTH) {
-      throw filterError(open.start, `the filter nests parentheses or brackets more than ${MAX_FILTER_DEPTH} levels deep`);
+      throw filterError(
+        open.start,
+        `the filter nests parentheses or brackets more than ${MAX_FILTER_DEPTH} levels deep`,
+      );
     }
     try {
       return parse();
@@ -366,10 +415,16 @@ function toAttrPath(token: Token, valueFilter: Token | undefined): AttrPath {
   const validUri = path.uri === undefined || /^urn:[^:]+/i.test(path.uri);
   const validSubAttr = path.subAttr === undefined || ATTRIBUTE_NAME.test(path.subAttr);
   if (!validUri || !ATTRIBUTE_NAME.test(path.name) || !validSubAttr) {
-    throw filterError(token.start, `${quote(token.text)} is not a valid attribute path; expected a name such as userName, name.familyName or urn:ietf:params:scim:schemas:core:2.0:User:userName`);
+    throw filterError(
+      token.start,
+      `${quote(token.text)} is not a valid attribute path; expected a name such as userName, name.familyName or urn:ietf:params:scim:schemas:core:2.0:User:userName`,
+    );
   }
   if (valueFilter && (path.uri !== undefined || path.subAttr !== undefined)) {
-    throw filterError(token.start, `expected a sub-attribute name such as type or value inside the "[" at position ${valueFilter.start + 1}, found ${quote(token.text)}`);
+    throw filterError(
+      token.start,
+      `expected a sub-attribute name such as type or value inside the "[" at position ${valueFilter.start + 1}, found ${quote(token.text)}`,
+    );
   }
   return path;
 }

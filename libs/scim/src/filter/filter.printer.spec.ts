@@ -42,11 +42,37 @@ const TOP_PATHS: readonly AttrPath[] = [
   { uri: ENTERPRISE_USER_SCHEMA, name: 'employeeNumber' },
   { uri: 'urn:example:custom:1.0:Thing', name: 'widget', subAttr: 'size' },
 ];
-const MULTI_VALUED_PATHS: readonly AttrPath[] = [{ name: 'emails' }, { name: 'members' }, { uri: USER_SCHEMA, name: 'ims' }];
+const MULTI_VALUED_PATHS: readonly AttrPath[] = [
+  { name: 'emails' },
+  { name: 'members' },
+  { uri: USER_SCHEMA, name: 'ims' },
+];
 const SUB_ATTRIBUTES: readonly string[] = ['type', 'value', 'primary', 'display', '$ref'];
 
 // No NUL or unpaired surrogate: the parser refuses them (issue 8).
-const STRING_PIECES: readonly string[] = ['a', 'Z', ' ', '"', '\\', '/', '\n', '\t', '\u0001', 'é', '名', '😀', 'and', 'or', ')', ']', '[', '(', 'true', '42', "'"];
+const STRING_PIECES: readonly string[] = [
+  'a',
+  'Z',
+  ' ',
+  '"',
+  '\\',
+  '/',
+  '\n',
+  '\t',
+  '\u0001',
+  'é',
+  '名',
+  '😀',
+  'and',
+  'or',
+  ')',
+  ']',
+  '[',
+  '(',
+  'true',
+  '42',
+  "'",
+];
 
 function randomString(random: Random): string {
   const length = Math.floor(random() * 6);
@@ -83,8 +109,18 @@ function randomLeaf(random: Random, inValuePath: boolean): Filter {
 function randomFilter(random: Random, depth: number, inValuePath: boolean): Filter {
   const roll = random();
   if (depth === 0 || roll < 0.3) return randomLeaf(random, inValuePath);
-  if (roll < 0.55) return { type: 'and', left: randomFilter(random, depth - 1, inValuePath), right: randomFilter(random, depth - 1, inValuePath) };
-  if (roll < 0.8) return { type: 'or', left: randomFilter(random, depth - 1, inValuePath), right: randomFilter(random, depth - 1, inValuePath) };
+  if (roll < 0.55)
+    return {
+      type: 'and',
+      left: randomFilter(random, depth - 1, inValuePath),
+      right: randomFilter(random, depth - 1, inValuePath),
+    };
+  if (roll < 0.8)
+    return {
+      type: 'or',
+      left: randomFilter(random, depth - 1, inValuePath),
+      right: randomFilter(random, depth - 1, inValuePath),
+    };
   if (roll < 0.9 || inValuePath) return { type: 'not', filter: randomFilter(random, depth - 1, inValuePath) };
   return { type: 'valuePath', path: pick(random, MULTI_VALUED_PATHS), filter: randomFilter(random, depth - 1, true) };
 }
@@ -102,7 +138,10 @@ describe('printFilter', () => {
     ['title PR', 'title pr'],
     ['name.familyName co "O\'Malley"', 'name.familyName co "O\'Malley"'],
     ['userName eq "a\\"b\\\\c\\/d\\n"', 'userName eq "a\\"b\\\\c/d\\n"'],
-    ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "m"', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "m"'],
+    [
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "m"',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "m"',
+    ],
     ['a pr or b pr and c pr', 'a pr or b pr and c pr'],
     ['(a pr or b pr) and c pr', '(a pr or b pr) and c pr'],
     ['a pr and (b pr and c pr)', 'a pr and (b pr and c pr)'],

@@ -38,7 +38,8 @@ function group(filter: Filter, parenthesise: boolean): string {
 function printValue(value: FilterValue): string {
   // The parser keeps a long unquoted digit string as text (an identifier), so a number that
   // large is printed in exponent form to come back as the same number.
-  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) return value.toExponential();
+  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value))
+    return value.toExponential();
   // JSON covers everything else: quoted and escaped strings, numbers, true, false and null.
   return JSON.stringify(value);
 }

@@ -10,7 +10,8 @@ describe('unsafeCharacterIn', () => {
   });
 
   it('accepts any other text, including paired surrogates (emoji) and control characters', () => {
-    for (const text of ['', 'Élodie', 'a😀b', '\u0001\t\n', '\uFFFF', '\uDBFF\uDFFF']) expect(unsafeCharacterIn(text)).toBeUndefined();
+    for (const text of ['', 'Élodie', 'a😀b', '\u0001\t\n', '\uFFFF', '\uDBFF\uDFFF'])
+      expect(unsafeCharacterIn(text)).toBeUndefined();
   });
 
   it('storableText replaces each unsafe character with U+FFFD', () => {
@@ -24,13 +25,17 @@ describe('assertStorableJson', () => {
     const nul = scimErrorOf(() => assertStorableJson({ userName: 'ok', name: { givenName: 'Jo\u0000' } }));
     expect(nul).toMatchObject({ status: 400, scimType: 'invalidValue' });
     expect(nul.detail).toContain('a NUL character (U+0000) in the value of "name.givenName", at character 3');
-    const surrogate = scimErrorOf(() => assertStorableJson({ Operations: [{ op: 'add', value: [{ value: '\uD83D' }] }] }));
+    const surrogate = scimErrorOf(() =>
+      assertStorableJson({ Operations: [{ op: 'add', value: [{ value: '\uD83D' }] }] }),
+    );
     expect(surrogate.detail).toContain('an unpaired surrogate (U+D83D) in the value of "Operations[0].value[0].value"');
     expect(scimErrorOf(() => assertStorableJson('\u0000')).detail).toContain('the top level');
   });
 
   it('refuses the same in attribute names', () => {
-    expect(scimErrorOf(() => assertStorableJson({ 'user\u0000Name': 'x' })).detail).toContain('attribute name "user\uFFFDName"');
+    expect(scimErrorOf(() => assertStorableJson({ 'user\u0000Name': 'x' })).detail).toContain(
+      'attribute name "user\uFFFDName"',
+    );
   });
 
   it('refuses nesting deeper than MAX_JSON_DEPTH with invalidSyntax, without recursion', () => {
@@ -43,7 +48,9 @@ describe('assertStorableJson', () => {
   });
 
   it('accepts ordinary bodies', () => {
-    expect(() => assertStorableJson({ userName: 'é😀', emails: [{ value: 'a@b.c', primary: true }], n: 1, z: null })).not.toThrow();
+    expect(() =>
+      assertStorableJson({ userName: 'é😀', emails: [{ value: 'a@b.c', primary: true }], n: 1, z: null }),
+    ).not.toThrow();
   });
 });
 
@@ -55,13 +62,24 @@ describe('assertStorableUrl', () => {
   });
 
   it('refuses percent-encoded bytes that are not UTF-8 with 400 invalidSyntax', () => {
-    for (const url of ['/api/scim/Users?x=%ff', '/api/scim/Users/%C3', '/api/scim/Users?x=%ED%A0%80', '/api/scim/Users/\u00ff']) {
+    for (const url of [
+      '/api/scim/Users?x=%ff',
+      '/api/scim/Users/%C3',
+      '/api/scim/Users?x=%ED%A0%80',
+      '/api/scim/Users/\u00ff',
+    ]) {
       expect(scimErrorOf(() => assertStorableUrl(url))).toMatchObject({ status: 400, scimType: 'invalidSyntax' });
     }
   });
 
   it('accepts UTF-8, plain ASCII and malformed escapes (left to the router)', () => {
-    for (const url of ['/api/scim/Users', '/api/scim/Users?filter=userName%20eq%20%22%C3%A9%F0%9F%98%80%22', '/api/scim/Users?x=%ZZ&y=%', '/?aadOptscim062020', '/api/scim/Users/\u00c3\u00a9']) {
+    for (const url of [
+      '/api/scim/Users',
+      '/api/scim/Users?filter=userName%20eq%20%22%C3%A9%F0%9F%98%80%22',
+      '/api/scim/Users?x=%ZZ&y=%',
+      '/?aadOptscim062020',
+      '/api/scim/Users/\u00c3\u00a9',
+    ]) {
       expect(() => assertStorableUrl(url)).not.toThrow();
     }
   });

@@ -25,7 +25,8 @@ export function unsafeCharacterIn(text: string): UnsafeCharacter | undefined {
   const match = UNSAFE.exec(text);
   if (!match) return undefined;
   const code = match[0].charCodeAt(0);
-  const description = code === 0 ? 'a NUL character (U+0000)' : `an unpaired surrogate (U+${code.toString(16).toUpperCase()})`;
+  const description =
+    code === 0 ? 'a NUL character (U+0000)' : `an unpaired surrogate (U+${code.toString(16).toUpperCase()})`;
   return { index: match.index, description };
 }
 
@@ -49,10 +50,15 @@ export function assertStorableJson(value: unknown): void {
     }
     if (typeof item.value !== 'object' || item.value === null) continue;
     if (item.depth >= MAX_JSON_DEPTH) {
-      throw ScimError.badRequest('invalidSyntax', `The request body is nested more than ${MAX_JSON_DEPTH} levels deep (at ${where(item.path)}); SCIM bodies need far fewer.`);
+      throw ScimError.badRequest(
+        'invalidSyntax',
+        `The request body is nested more than ${MAX_JSON_DEPTH} levels deep (at ${where(item.path)}); SCIM bodies need far fewer.`,
+      );
     }
     if (Array.isArray(item.value)) {
-      item.value.forEach((element, index) => pending.push({ value: element, path: `${item.path}[${index}]`, depth: item.depth + 1 }));
+      item.value.forEach((element, index) =>
+        pending.push({ value: element, path: `${item.path}[${index}]`, depth: item.depth + 1 }),
+      );
       continue;
     }
     for (const [key, element] of Object.entries(item.value)) {
@@ -100,11 +106,17 @@ export function assertStorableUrl(url: string): void {
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
-    throw ScimError.badRequest('invalidValue', 'The request URL contains %00, a NUL character, which no id, path or query parameter may hold.');
+    throw ScimError.badRequest(
+      'invalidValue',
+      'The request URL contains %00, a NUL character, which no id, path or query parameter may hold.',
+    );
   }
   try {
     UTF8.decode(Uint8Array.from(bytes));
   } catch {
-    throw ScimError.badRequest('invalidSyntax', 'The request URL is not valid UTF-8 once percent-decoded (e.g. %FF, or a lone %C3); encode ids and query values as UTF-8.');
+    throw ScimError.badRequest(
+      'invalidSyntax',
+      'The request URL is not valid UTF-8 once percent-decoded (e.g. %FF, or a lone %C3); encode ids and query values as UTF-8.',
+    );
   }
 }

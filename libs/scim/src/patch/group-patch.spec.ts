@@ -13,7 +13,6 @@ function plan(...operations: unknown[]): GroupPatchStep[] {
   return planGroupPatch(parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: operations }));
 }
 
-
 describe('planGroupPatch', () => {
   describe("Entra's membership forms", () => {
     it('Add members with a value array → add-members', () => {
@@ -22,8 +21,14 @@ describe('planGroupPatch', () => {
       ]);
     });
 
-    it('adds several members, keeping each one\'s type', () => {
-      expect(plan({ op: 'add', path: 'members', value: [{ value: U1 }, { value: U2, type: 'Group' }, { value: U3, type: 'user' }] })).toEqual([
+    it("adds several members, keeping each one's type", () => {
+      expect(
+        plan({
+          op: 'add',
+          path: 'members',
+          value: [{ value: U1 }, { value: U2, type: 'Group' }, { value: U3, type: 'user' }],
+        }),
+      ).toEqual([
         { kind: 'add-members', members: [{ value: U1 }, { value: U2, type: 'Group' }, { value: U3, type: 'User' }] },
       ]);
     });
@@ -35,13 +40,22 @@ describe('planGroupPatch', () => {
     });
 
     it('Remove with several values names every one of them', () => {
-      expect(plan({ op: 'Remove', path: 'members', value: [{ $ref: null, value: U1 }, { $ref: null, value: U2 }] })).toEqual([
-        { kind: 'remove-members', values: [U1, U2] },
-      ]);
+      expect(
+        plan({
+          op: 'Remove',
+          path: 'members',
+          value: [
+            { $ref: null, value: U1 },
+            { $ref: null, value: U2 },
+          ],
+        }),
+      ).toEqual([{ kind: 'remove-members', values: [U1, U2] }]);
     });
 
     it('Remove with a single member object (not an array) removes that member', () => {
-      expect(plan({ op: 'Remove', path: 'members', value: { value: U2 } })).toEqual([{ kind: 'remove-members', values: [U2] }]);
+      expect(plan({ op: 'Remove', path: 'members', value: { value: U2 } })).toEqual([
+        { kind: 'remove-members', values: [U2] },
+      ]);
     });
 
     it('Remove with an empty value array removes nothing (it is not "remove all")', () => {
@@ -80,7 +94,9 @@ describe('planGroupPatch', () => {
     });
 
     it.each(['Add', 'ADD', 'add', 'aDd'])('op "%s" is add', (op) => {
-      expect(plan({ op, path: 'members', value: [{ value: U1 }] })).toEqual([{ kind: 'add-members', members: [{ value: U1 }] }]);
+      expect(plan({ op, path: 'members', value: [{ value: U1 }] })).toEqual([
+        { kind: 'add-members', members: [{ value: U1 }] },
+      ]);
     });
 
     it.each(['Remove', 'REMOVE', 'remove'])('op "%s" with a value is remove-members', (op) => {
@@ -88,12 +104,19 @@ describe('planGroupPatch', () => {
     });
 
     it.each(['Replace', 'REPLACE', 'replace'])('op "%s" on members is replace-members', (op) => {
-      expect(plan({ op, path: 'members', value: [{ value: U1 }] })).toEqual([{ kind: 'replace-members', members: [{ value: U1 }] }]);
+      expect(plan({ op, path: 'members', value: [{ value: U1 }] })).toEqual([
+        { kind: 'replace-members', members: [{ value: U1 }] },
+      ]);
     });
 
-    it.each(['Members', 'MEMBERS', `${GROUP_SCHEMA}:members`, `${GROUP_SCHEMA.toUpperCase()}:Members`])('recognises the path "%s" as members', (path) => {
-      expect(plan({ op: 'Add', path, value: [{ value: U1 }] })).toEqual([{ kind: 'add-members', members: [{ value: U1 }] }]);
-    });
+    it.each(['Members', 'MEMBERS', `${GROUP_SCHEMA}:members`, `${GROUP_SCHEMA.toUpperCase()}:Members`])(
+      'recognises the path "%s" as members',
+      (path) => {
+        expect(plan({ op: 'Add', path, value: [{ value: U1 }] })).toEqual([
+          { kind: 'add-members', members: [{ value: U1 }] },
+        ]);
+      },
+    );
 
     it('a member without a value is refused (400 invalidValue)', () => {
       const error = scimErrorOf(() => plan({ op: 'Add', path: 'members', value: [{ $ref: null, display: 'Ada' }] }));
@@ -108,7 +131,9 @@ describe('planGroupPatch', () => {
       expect(steps).toHaveLength(1);
       expect(steps[0]).toMatchObject({
         kind: 'document',
-        operations: [{ op: 'replace', path: { type: 'attrPath', attrPath: { name: 'displayName' } }, value: 'Renamed' }],
+        operations: [
+          { op: 'replace', path: { type: 'attrPath', attrPath: { name: 'displayName' } }, value: 'Renamed' },
+        ],
       });
     });
 
@@ -144,21 +169,28 @@ describe('planGroupPatch', () => {
     });
 
     it('a path-less value with only members makes no document step', () => {
-      expect(plan({ op: 'add', value: { members: [{ value: U1 }] } })).toEqual([{ kind: 'add-members', members: [{ value: U1 }] }]);
+      expect(plan({ op: 'add', value: { members: [{ value: U1 }] } })).toEqual([
+        { kind: 'add-members', members: [{ value: U1 }] },
+      ]);
       expect(plan({ op: 'replace', value: { [`${GROUP_SCHEMA}:members`]: [{ value: U2 }] } })).toEqual([
         { kind: 'replace-members', members: [{ value: U2 }] },
       ]);
     });
 
     it('a path-less value without members is one document step', () => {
-      expect(plan({ op: 'replace', value: { displayName: 'y' } })).toEqual([{ kind: 'document', operations: [{ op: 'replace', value: { displayName: 'y' } }] }]);
+      expect(plan({ op: 'replace', value: { displayName: 'y' } })).toEqual([
+        { kind: 'document', operations: [{ op: 'replace', value: { displayName: 'y' } }] },
+      ]);
     });
 
     it('does not modify the operations it is given', () => {
-      const operations = parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: [
-        { op: 'replace', value: { displayName: 'x', members: [{ value: U1 }] } },
-        { op: 'replace', path: 'displayName', value: 'y' },
-      ] });
+      const operations = parsePatchRequest({
+        schemas: [PATCH_OP_SCHEMA],
+        Operations: [
+          { op: 'replace', value: { displayName: 'x', members: [{ value: U1 }] } },
+          { op: 'replace', path: 'displayName', value: 'y' },
+        ],
+      });
       const before = JSON.stringify(operations);
       planGroupPatch(operations);
       expect(JSON.stringify(operations)).toBe(before);
@@ -178,7 +210,13 @@ describe('planGroupPatch', () => {
         { op: 'replace', path: 'members', value: [{ value: U3 }] },
       );
       expect(steps.map((s) => s.kind)).toEqual([
-        'document', 'add-members', 'remove-members', 'document', 'remove-matching-members', 'remove-all-members', 'replace-members',
+        'document',
+        'add-members',
+        'remove-members',
+        'document',
+        'remove-matching-members',
+        'remove-all-members',
+        'replace-members',
       ]);
       // The two document operations after remove-members are merged, and not with the first.
       expect(steps[0]).toMatchObject({ operations: [{ value: 'One' }] });
@@ -188,7 +226,9 @@ describe('planGroupPatch', () => {
 
   describe('refusals', () => {
     it('members[value eq "x"].display → 400 mutability', () => {
-      const error = scimErrorOf(() => plan({ op: 'replace', path: `members[value eq "${U1}"].display`, value: 'New name' }));
+      const error = scimErrorOf(() =>
+        plan({ op: 'replace', path: `members[value eq "${U1}"].display`, value: 'New name' }),
+      );
       expect(error.status).toBe(400);
       expect(error.scimType).toBe('mutability');
     });

@@ -20,7 +20,10 @@ export type GroupPatchStep =
 
 function isMembersPath(path: PatchPath): boolean {
   const { attrPath } = path;
-  return attrPath.name.toLowerCase() === 'members' && (attrPath.uri === undefined || attrPath.uri.toLowerCase() === GROUP_SCHEMA.toLowerCase());
+  return (
+    attrPath.name.toLowerCase() === 'members' &&
+    (attrPath.uri === undefined || attrPath.uri.toLowerCase() === GROUP_SCHEMA.toLowerCase())
+  );
 }
 
 function isMembersKey(key: string): boolean {
@@ -31,13 +34,20 @@ function isMembersKey(key: string): boolean {
 function memberSteps(operation: PatchOperation, path: PatchPath | undefined): GroupPatchStep[] {
   const label = path?.text ?? 'members';
   // `members[...].display` and `members.value` both name a sub-attribute of members, never the list.
-  if ((path?.type === 'valuePath' && path.subAttr !== undefined) || (path?.type === 'attrPath' && path.attrPath.subAttr !== undefined)) {
-    throw ScimError.badRequest('mutability', `"${path.text}": a member's value and type cannot be changed and its display is read-only; remove the member and add the new one.`);
+  if (
+    (path?.type === 'valuePath' && path.subAttr !== undefined) ||
+    (path?.type === 'attrPath' && path.attrPath.subAttr !== undefined)
+  ) {
+    throw ScimError.badRequest(
+      'mutability',
+      `"${path.text}": a member's value and type cannot be changed and its display is read-only; remove the member and add the new one.`,
+    );
   }
   const filter = path?.type === 'valuePath' ? path.filter : undefined;
   switch (operation.op) {
     case 'add':
-      if (filter) throw ScimError.badRequest('invalidPath', `"${label}": add members with path "members" and a value array.`);
+      if (filter)
+        throw ScimError.badRequest('invalidPath', `"${label}": add members with path "members" and a value array.`);
       return [{ kind: 'add-members', members: parseMemberRefs(operation.value, label) }];
     case 'remove':
       if (filter) return [{ kind: 'remove-matching-members', filter }];
@@ -47,7 +57,11 @@ function memberSteps(operation: PatchOperation, path: PatchPath | undefined): Gr
       }
       return [{ kind: 'remove-all-members' }];
     case 'replace':
-      if (filter) return [{ kind: 'remove-matching-members', filter }, { kind: 'add-members', members: parseMemberRefs(operation.value, label) }];
+      if (filter)
+        return [
+          { kind: 'remove-matching-members', filter },
+          { kind: 'add-members', members: parseMemberRefs(operation.value, label) },
+        ];
       return [{ kind: 'replace-members', members: parseMemberRefs(operation.value, label) }];
   }
 }
@@ -63,7 +77,8 @@ function flattenCoreUrn(value: JsonObject): JsonObject {
 /** `add`/`replace` with the Group schema URN as the path is a path-less operation (its value may hold members). */
 function pathlessForm(operation: PatchOperation): PatchOperation {
   if (operation.op === 'remove' || operation.path === undefined || !isJsonObject(operation.value)) return operation;
-  if (operation.path.type !== 'attrPath' || operation.path.text.trim().toLowerCase() !== GROUP_SCHEMA.toLowerCase()) return operation;
+  if (operation.path.type !== 'attrPath' || operation.path.text.trim().toLowerCase() !== GROUP_SCHEMA.toLowerCase())
+    return operation;
   return { op: operation.op, value: operation.value };
 }
 

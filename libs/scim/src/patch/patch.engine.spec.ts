@@ -34,11 +34,31 @@ const USER: JsonObject = deepFreeze({
     { value: 'babs@jensen.org', type: 'home' },
   ],
   addresses: [
-    { type: 'work', streetAddress: '100 Universal City Plaza', locality: 'Hollywood', region: 'CA', postalCode: '91608', country: 'USA', primary: true },
-    { type: 'home', streetAddress: '456 Hollywood Blvd', locality: 'Hollywood', region: 'CA', postalCode: '91608', country: 'USA' },
+    {
+      type: 'work',
+      streetAddress: '100 Universal City Plaza',
+      locality: 'Hollywood',
+      region: 'CA',
+      postalCode: '91608',
+      country: 'USA',
+      primary: true,
+    },
+    {
+      type: 'home',
+      streetAddress: '456 Hollywood Blvd',
+      locality: 'Hollywood',
+      region: 'CA',
+      postalCode: '91608',
+      country: 'USA',
+    },
   ],
   [ENTERPRISE]: { employeeNumber: '701984', department: 'Tour Operations', manager: { value: MANAGER_ID } },
-  meta: { resourceType: 'User', created: '2010-01-23T04:56:22Z', lastModified: '2011-05-13T04:42:34Z', version: 'W/"3694e05e9dff591"' },
+  meta: {
+    resourceType: 'User',
+    created: '2010-01-23T04:56:22Z',
+    lastModified: '2011-05-13T04:42:34Z',
+    version: 'W/"3694e05e9dff591"',
+  },
 });
 
 /** A user as Entra creates it: work email only, no manager. */
@@ -62,14 +82,17 @@ const GROUP: JsonObject = deepFreeze({
   ],
 });
 
-function patch(resource: JsonObject, operations: unknown[], resourceType: ResourceTypeDefinition = USER_RESOURCE_TYPE): JsonObject {
+function patch(
+  resource: JsonObject,
+  operations: unknown[],
+  resourceType: ResourceTypeDefinition = USER_RESOURCE_TYPE,
+): JsonObject {
   return applyPatch(resource, parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: operations }), resourceType);
 }
 
 function patchGroup(operations: unknown[], group: JsonObject = GROUP): JsonObject {
   return patch(group, operations, GROUP_RESOURCE_TYPE);
 }
-
 
 /** The document minus the given top-level keys, to assert "only this changed". */
 function without(document: JsonObject, ...keys: string[]): JsonObject {
@@ -87,15 +110,26 @@ describe('applyPatch: RFC 7644 §3.5.2.1 add', () => {
     const newMember = { display: 'Babs Jensen', $ref: 'https://example.com/v2/Users/2819c223...', value: 'a3d9e2f1' };
     const result = patchGroup([{ op: 'add', path: 'members', value: [newMember] }]);
     // `display` is readOnly in our Group schema, so it is ignored in input.
-    expect(result['members']).toEqual([...(GROUP['members'] as JsonValue[]), { $ref: newMember.$ref, value: 'a3d9e2f1' }]);
+    expect(result['members']).toEqual([
+      ...(GROUP['members'] as JsonValue[]),
+      { $ref: newMember.$ref, value: 'a3d9e2f1' },
+    ]);
     expect(without(result, 'members')).toEqual(without(GROUP, 'members'));
   });
 
   it('adds emails and a nickname without a path', () => {
-    const result = patch(USER, [{
-      op: 'add',
-      value: { emails: [{ value: 'babs@jensen.org', type: 'home' }, { value: 'babs@example.org', type: 'other' }], nickname: 'Babs' },
-    }]);
+    const result = patch(USER, [
+      {
+        op: 'add',
+        value: {
+          emails: [
+            { value: 'babs@jensen.org', type: 'home' },
+            { value: 'babs@example.org', type: 'other' },
+          ],
+          nickname: 'Babs',
+        },
+      },
+    ]);
     expect(result['emails']).toEqual([
       { value: 'bjensen@example.com', type: 'work', primary: true },
       { value: 'babs@jensen.org', type: 'home' }, // already present: not duplicated
@@ -107,7 +141,12 @@ describe('applyPatch: RFC 7644 §3.5.2.1 add', () => {
 
   it('adds to a complex attribute by merging sub-attributes', () => {
     const result = patch(USER, [{ op: 'add', path: 'name', value: { middleName: 'Jane', givenName: 'Babs' } }]);
-    expect(result['name']).toEqual({ formatted: 'Ms. Barbara J Jensen III', familyName: 'Jensen', givenName: 'Babs', middleName: 'Jane' });
+    expect(result['name']).toEqual({
+      formatted: 'Ms. Barbara J Jensen III',
+      familyName: 'Jensen',
+      givenName: 'Babs',
+      middleName: 'Jane',
+    });
   });
 
   it('replaces a single-valued attribute that exists, and creates one that does not', () => {
@@ -121,7 +160,9 @@ describe('applyPatch: RFC 7644 §3.5.2.1 add', () => {
   });
 
   it('makes a newly added primary value the only primary one (RFC 7644 §3.5.2)', () => {
-    const result = patch(USER, [{ op: 'add', path: 'emails', value: [{ value: 'new@example.com', type: 'work', primary: true }] }]);
+    const result = patch(USER, [
+      { op: 'add', path: 'emails', value: [{ value: 'new@example.com', type: 'work', primary: true }] },
+    ]);
     expect(result['emails']).toEqual([
       { value: 'bjensen@example.com', type: 'work', primary: false },
       { value: 'babs@jensen.org', type: 'home' },
@@ -143,7 +184,10 @@ describe('applyPatch: RFC 7644 §3.5.2.2 remove', () => {
   });
 
   it('removes every value matching a compound filter', () => {
-    const user = deepFreeze({ ...USER, emails: [...(USER['emails'] as JsonValue[]), { value: 'b@example.com', type: 'work' }] });
+    const user = deepFreeze({
+      ...USER,
+      emails: [...(USER['emails'] as JsonValue[]), { value: 'b@example.com', type: 'work' }],
+    });
     const result = patch(user, [{ op: 'remove', path: 'emails[type eq "work" and value ew "example.com"]' }]);
     expect(result['emails']).toEqual([{ value: 'babs@jensen.org', type: 'home' }]);
   });
@@ -155,7 +199,10 @@ describe('applyPatch: RFC 7644 §3.5.2.2 remove', () => {
   });
 
   it('removes a sub-attribute of a complex attribute, and an attribute', () => {
-    const result = patch(USER, [{ op: 'remove', path: 'name.formatted' }, { op: 'remove', path: 'displayName' }]);
+    const result = patch(USER, [
+      { op: 'remove', path: 'name.formatted' },
+      { op: 'remove', path: 'displayName' },
+    ]);
     expect(result['name']).toEqual({ familyName: 'Jensen', givenName: 'Barbara' });
     expect(result).not.toHaveProperty('displayName');
   });
@@ -163,14 +210,25 @@ describe('applyPatch: RFC 7644 §3.5.2.2 remove', () => {
   it('replaces all members by a remove and an add in one request', () => {
     const result = patchGroup([
       { op: 'remove', path: 'members' },
-      { op: 'add', path: 'members', value: [
-        { display: 'Babs Jensen', $ref: `https://example.com/v2/Users/${BJENSEN_ID}`, value: BJENSEN_ID },
-        { display: 'James Smith', $ref: 'https://example.com/v2/Users/08e1d05d-121c-4561-8b96-473d93df9210', value: '08e1d05d-121c-4561-8b96-473d93df9210' },
-      ] },
+      {
+        op: 'add',
+        path: 'members',
+        value: [
+          { display: 'Babs Jensen', $ref: `https://example.com/v2/Users/${BJENSEN_ID}`, value: BJENSEN_ID },
+          {
+            display: 'James Smith',
+            $ref: 'https://example.com/v2/Users/08e1d05d-121c-4561-8b96-473d93df9210',
+            value: '08e1d05d-121c-4561-8b96-473d93df9210',
+          },
+        ],
+      },
     ]);
     expect(result['members']).toEqual([
       { $ref: `https://example.com/v2/Users/${BJENSEN_ID}`, value: BJENSEN_ID },
-      { $ref: 'https://example.com/v2/Users/08e1d05d-121c-4561-8b96-473d93df9210', value: '08e1d05d-121c-4561-8b96-473d93df9210' },
+      {
+        $ref: 'https://example.com/v2/Users/08e1d05d-121c-4561-8b96-473d93df9210',
+        value: '08e1d05d-121c-4561-8b96-473d93df9210',
+      },
     ]);
   });
 
@@ -194,7 +252,11 @@ describe('applyPatch: RFC 7644 §3.5.2.2 remove', () => {
 describe('applyPatch: RFC 7644 §3.5.2.3 replace', () => {
   const newMembers = [
     { display: 'Babs Jensen', $ref: `https://example.com/v2/Users/${BJENSEN_ID}`, value: BJENSEN_ID },
-    { display: 'James Smith', $ref: 'https://example.com/v2/Users/08e1d05d-121c-4561-8b96-473d93df9210', value: '08e1d05d-121c-4561-8b96-473d93df9210' },
+    {
+      display: 'James Smith',
+      $ref: 'https://example.com/v2/Users/08e1d05d-121c-4561-8b96-473d93df9210',
+      value: '08e1d05d-121c-4561-8b96-473d93df9210',
+    },
   ];
 
   it('replaces all members', () => {
@@ -219,13 +281,18 @@ describe('applyPatch: RFC 7644 §3.5.2.3 replace', () => {
   });
 
   it('replaces the street address of the work address', () => {
-    const result = patch(USER, [{ op: 'replace', path: 'addresses[type eq "work"].streetAddress', value: '1010 Broadway Ave' }]);
+    const result = patch(USER, [
+      { op: 'replace', path: 'addresses[type eq "work"].streetAddress', value: '1010 Broadway Ave' },
+    ]);
     const addresses = USER['addresses'] as JsonObject[];
     expect(result['addresses']).toEqual([{ ...addresses[0], streetAddress: '1010 Broadway Ave' }, addresses[1]]);
   });
 
   it('replaces attributes without a path', () => {
-    const emails = [{ value: 'bjensen@example.com', type: 'work', primary: true }, { value: 'babs@jensen.org', type: 'home' }];
+    const emails = [
+      { value: 'bjensen@example.com', type: 'work', primary: true },
+      { value: 'babs@jensen.org', type: 'home' },
+    ];
     const user = deepFreeze({ ...USER, emails: [{ value: 'old@example.com', type: 'work' }] });
     const result = patch(user, [{ op: 'replace', value: { emails, nickname: 'Babs' } }]);
     expect(result['emails']).toEqual(emails);
@@ -239,12 +306,25 @@ describe('applyPatch: RFC 7644 §3.5.2.3 replace', () => {
   });
 
   it('treats a replace of an absent attribute as an add', () => {
-    expect(patch(USER, [{ op: 'replace', path: 'name.middleName', value: 'Jane' }])['name']).toMatchObject({ middleName: 'Jane' });
-    expect(patch(ENTRA_USER, [{ op: 'replace', path: 'phoneNumbers', value: [{ value: '1', type: 'work' }] }])['phoneNumbers']).toEqual([{ value: '1', type: 'work' }]);
+    expect(patch(USER, [{ op: 'replace', path: 'name.middleName', value: 'Jane' }])['name']).toMatchObject({
+      middleName: 'Jane',
+    });
+    expect(
+      patch(ENTRA_USER, [{ op: 'replace', path: 'phoneNumbers', value: [{ value: '1', type: 'work' }] }])[
+        'phoneNumbers'
+      ],
+    ).toEqual([{ value: '1', type: 'work' }]);
   });
 
   it('updates the sub-attribute of every matching value', () => {
-    const user = deepFreeze({ ...USER, emails: [{ value: 'a@x.com', type: 'work' }, { value: 'b@x.com', type: 'home' }, { value: 'c@x.com', type: 'work' }] });
+    const user = deepFreeze({
+      ...USER,
+      emails: [
+        { value: 'a@x.com', type: 'work' },
+        { value: 'b@x.com', type: 'home' },
+        { value: 'c@x.com', type: 'work' },
+      ],
+    });
     const result = patch(user, [{ op: 'replace', path: 'emails[type eq "work"].display', value: 'Work' }]);
     expect(result['emails']).toEqual([
       { value: 'a@x.com', type: 'work', display: 'Work' },
@@ -268,17 +348,26 @@ describe('applyPatch: what Microsoft Entra ID sends to /Users', () => {
       { op: 'Replace', path: 'name.familyName', value: 'updatedFamilyName' },
     ]);
     expect(result['emails']).toEqual([{ primary: true, type: 'work', value: 'updatedEmail@microsoft.com' }]);
-    expect(result['name']).toEqual({ formatted: 'givenName familyName', familyName: 'updatedFamilyName', givenName: 'givenName' });
+    expect(result['name']).toEqual({
+      formatted: 'givenName familyName',
+      familyName: 'updatedFamilyName',
+      givenName: 'givenName',
+    });
     expect(without(result, 'emails', 'name')).toEqual(without(ENTRA_USER, 'emails', 'name'));
   });
 
   it('updates a single-valued attribute', () => {
-    const result = patch(ENTRA_USER, [{ op: 'Replace', path: 'userName', value: '5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com' }]);
+    const result = patch(ENTRA_USER, [
+      { op: 'Replace', path: 'userName', value: '5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com' },
+    ]);
     expect(result).toEqual({ ...ENTRA_USER, userName: '5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com' });
   });
 
   it('disables with the string "False" (default jobs)', () => {
-    expect(patch(ENTRA_USER, [{ op: 'Replace', path: 'active', value: 'False' }])).toEqual({ ...ENTRA_USER, active: false });
+    expect(patch(ENTRA_USER, [{ op: 'Replace', path: 'active', value: 'False' }])).toEqual({
+      ...ENTRA_USER,
+      active: false,
+    });
   });
 
   it('disables with the boolean false (compliant jobs), and re-enables with "True" or "true"', () => {
@@ -289,7 +378,9 @@ describe('applyPatch: what Microsoft Entra ID sends to /Users', () => {
   });
 
   it('stores boolean sub-attributes sent as strings as booleans', () => {
-    const result = patch(ENTRA_USER, [{ op: 'Add', path: 'phoneNumbers', value: [{ value: '555', type: 'work', primary: 'True' }] }]);
+    const result = patch(ENTRA_USER, [
+      { op: 'Add', path: 'phoneNumbers', value: [{ value: '555', type: 'work', primary: 'True' }] },
+    ]);
     expect(result['phoneNumbers']).toEqual([{ value: '555', type: 'work', primary: true }]);
   });
 
@@ -319,7 +410,15 @@ describe('applyPatch: what Microsoft Entra ID sends to /Users', () => {
   it('replaces several attributes, compliant form (path-less, dotted and URN keys)', () => {
     const result = patch(ENTRA_USER, [
       { op: 'replace', path: 'emails[type eq "work"].value', value: 'TestMhvaes@test.microsoft.com' },
-      { op: 'replace', value: { displayName: 'Bjfe', 'name.givenName': 'Kkom', 'name.familyName': 'Unua', [`${ENTERPRISE}:employeeNumber`]: 'Aklq' } },
+      {
+        op: 'replace',
+        value: {
+          displayName: 'Bjfe',
+          'name.givenName': 'Kkom',
+          'name.familyName': 'Unua',
+          [`${ENTERPRISE}:employeeNumber`]: 'Aklq',
+        },
+      },
     ]);
     expect(result).toEqual({
       ...ENTRA_USER,
@@ -330,20 +429,31 @@ describe('applyPatch: what Microsoft Entra ID sends to /Users', () => {
     });
   });
 
-  it('accepts an extension URN key holding an object of that extension\'s attributes', () => {
+  it("accepts an extension URN key holding an object of that extension's attributes", () => {
     const result = patch(USER, [{ op: 'add', value: { [ENTERPRISE]: { department: 'Sales', costCenter: '4130' } } }]);
-    expect(enterprise(result)).toEqual({ employeeNumber: '701984', department: 'Sales', costCenter: '4130', manager: { value: MANAGER_ID } });
+    expect(enterprise(result)).toEqual({
+      employeeNumber: '701984',
+      department: 'Sales',
+      costCenter: '4130',
+      manager: { value: MANAGER_ID },
+    });
   });
 
   describe('the enterprise extension URN as the path', () => {
     it('adds the attributes of the value, as a path-less value under that URN does', () => {
       const result = patch(USER, [{ op: 'add', path: ENTERPRISE, value: { department: 'Sales' } }]);
-      expect(enterprise(result)).toEqual({ employeeNumber: '701984', department: 'Sales', manager: { value: MANAGER_ID } });
+      expect(enterprise(result)).toEqual({
+        employeeNumber: '701984',
+        department: 'Sales',
+        manager: { value: MANAGER_ID },
+      });
       expect(without(result, ENTERPRISE)).toEqual(without(USER, ENTERPRISE));
     });
 
     it('creates the extension on a user that has none', () => {
-      const result = patch(ENTRA_USER, [{ op: 'Add', path: ENTERPRISE.toLowerCase(), value: { department: 'Sales', employeeNumber: 7 } }]);
+      const result = patch(ENTRA_USER, [
+        { op: 'Add', path: ENTERPRISE.toLowerCase(), value: { department: 'Sales', employeeNumber: 7 } },
+      ]);
       expect(enterprise(result)).toEqual({ department: 'Sales', employeeNumber: '7' });
     });
 
@@ -363,22 +473,32 @@ describe('applyPatch: what Microsoft Entra ID sends to /Users', () => {
     });
 
     it('refuses a remove with a value, which would otherwise wipe more than the client named', () => {
-      const error = scimErrorOf(() => patch(USER, [{ op: 'remove', path: ENTERPRISE, value: { department: 'Tour Operations' } }]));
+      const error = scimErrorOf(() =>
+        patch(USER, [{ op: 'remove', path: ENTERPRISE, value: { department: 'Tour Operations' } }]),
+      );
       expect(error).toMatchObject({ status: 400, scimType: 'invalidValue' });
       expect(error.detail).toContain(`${ENTERPRISE}:department`);
     });
 
     it('refuses a value that is not an object of attributes', () => {
-      expect(scimErrorOf(() => patch(USER, [{ op: 'add', path: ENTERPRISE, value: 'Sales' }]))).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(scimErrorOf(() => patch(USER, [{ op: 'add', path: ENTERPRISE, value: 'Sales' }]))).toMatchObject({
+        status: 400,
+        scimType: 'invalidValue',
+      });
     });
 
     it('takes the core schema URN as the path for add, and refuses to remove the whole resource', () => {
       expect(patch(USER, [{ op: 'add', path: USER_SCHEMA, value: { title: 'Guide' } }])['title']).toBe('Guide');
-      expect(scimErrorOf(() => patch(USER, [{ op: 'remove', path: USER_SCHEMA }]))).toMatchObject({ status: 400, scimType: 'invalidPath' });
+      expect(scimErrorOf(() => patch(USER, [{ op: 'remove', path: USER_SCHEMA }]))).toMatchObject({
+        status: 400,
+        scimType: 'invalidPath',
+      });
     });
 
     it('is an unknown attribute on a Group', () => {
-      expect(scimErrorOf(() => patchGroup([{ op: 'add', path: ENTERPRISE, value: { department: 'Sales' } }]))).toMatchObject({ status: 400, scimType: 'invalidPath' });
+      expect(
+        scimErrorOf(() => patchGroup([{ op: 'add', path: ENTERPRISE, value: { department: 'Sales' } }])),
+      ).toMatchObject({ status: 400, scimType: 'invalidPath' });
     });
   });
 
@@ -391,11 +511,16 @@ describe('applyPatch: what Microsoft Entra ID sends to /Users', () => {
   it('creates the work email beside other emails', () => {
     const user = deepFreeze({ ...ENTRA_USER, emails: [{ type: 'home', value: 'home@example.org' }] });
     const result = patch(user, [{ op: 'Replace', path: 'emails[type eq "work"].value', value: 'work@contoso.com' }]);
-    expect(result['emails']).toEqual([{ type: 'home', value: 'home@example.org' }, { type: 'work', value: 'work@contoso.com' }]);
+    expect(result['emails']).toEqual([
+      { type: 'home', value: 'home@example.org' },
+      { type: 'work', value: 'work@contoso.com' },
+    ]);
   });
 
   it('creates a value from every equality of an "and" filter, and demotes the old primary', () => {
-    const result = patch(USER, [{ op: 'add', path: 'emails[type eq "other" and primary eq "true"]', value: { value: 'o@example.com' } }]);
+    const result = patch(USER, [
+      { op: 'add', path: 'emails[type eq "other" and primary eq "true"]', value: { value: 'o@example.com' } },
+    ]);
     expect(result['emails']).toEqual([
       { value: 'bjensen@example.com', type: 'work', primary: false },
       { value: 'babs@jensen.org', type: 'home' },
@@ -403,7 +528,7 @@ describe('applyPatch: what Microsoft Entra ID sends to /Users', () => {
     ]);
   });
 
-  it('resolves attribute names in any case and writes the schema\'s names', () => {
+  it("resolves attribute names in any case and writes the schema's names", () => {
     const user = deepFreeze({ ...ENTRA_USER, emails: [{ type: 'other', value: 'o@example.com' }] });
     const result = patch(user, [
       { op: 'Replace', path: 'emails[type eq "other"].Value', value: 'p@example.com' },
@@ -417,20 +542,37 @@ describe('applyPatch: what Microsoft Entra ID sends to /Users', () => {
 
   describe('manager', () => {
     it('sets the manager from a one-element array of {$ref, value}', () => {
-      const result = patch(ENTRA_USER, [{
-        op: 'Add', path: 'manager',
-        value: [{ $ref: 'https://example.com/Users/00aa00aa-bb11-cc22-dd33-44ee44ee44ee', value: '00aa00aa-bb11-cc22-dd33-44ee44ee44ee' }],
-      }]);
-      expect(result).toEqual({ ...ENTRA_USER, [ENTERPRISE]: { manager: { value: '00aa00aa-bb11-cc22-dd33-44ee44ee44ee' } } });
+      const result = patch(ENTRA_USER, [
+        {
+          op: 'Add',
+          path: 'manager',
+          value: [
+            {
+              $ref: 'https://example.com/Users/00aa00aa-bb11-cc22-dd33-44ee44ee44ee',
+              value: '00aa00aa-bb11-cc22-dd33-44ee44ee44ee',
+            },
+          ],
+        },
+      ]);
+      expect(result).toEqual({
+        ...ENTRA_USER,
+        [ENTERPRISE]: { manager: { value: '00aa00aa-bb11-cc22-dd33-44ee44ee44ee' } },
+      });
     });
 
     it('sets the manager from a plain id at a URN-qualified path', () => {
       const result = patch(USER, [{ op: 'add', path: `${ENTERPRISE}:manager`, value: 'new-manager-id' }]);
-      expect(enterprise(result)).toEqual({ employeeNumber: '701984', department: 'Tour Operations', manager: { value: 'new-manager-id' } });
+      expect(enterprise(result)).toEqual({
+        employeeNumber: '701984',
+        department: 'Tour Operations',
+        manager: { value: 'new-manager-id' },
+      });
     });
 
     it('sets the manager from an object, dropping the derived $ref and displayName', () => {
-      const result = patch(ENTRA_USER, [{ op: 'replace', path: 'manager', value: { value: 'm1', $ref: 'https://x/Users/m1', displayName: 'Boss' } }]);
+      const result = patch(ENTRA_USER, [
+        { op: 'replace', path: 'manager', value: { value: 'm1', $ref: 'https://x/Users/m1', displayName: 'Boss' } },
+      ]);
       expect(enterprise(result)).toEqual({ manager: { value: 'm1' } });
     });
 
@@ -462,13 +604,19 @@ describe('applyPatch: what Microsoft Entra ID sends to /Users', () => {
     });
 
     it('replaces a manager selected by a filter, and refuses when it does not match', () => {
-      expect(enterprise(patch(USER, [{ op: 'replace', path: `manager[value eq "${MANAGER_ID}"]`, value: { value: 'm3' } }]))).toMatchObject({ manager: { value: 'm3' } });
-      const error = scimErrorOf(() => patch(USER, [{ op: 'replace', path: 'manager[value eq "other"]', value: { value: 'm3' } }]));
+      expect(
+        enterprise(patch(USER, [{ op: 'replace', path: `manager[value eq "${MANAGER_ID}"]`, value: { value: 'm3' } }])),
+      ).toMatchObject({ manager: { value: 'm3' } });
+      const error = scimErrorOf(() =>
+        patch(USER, [{ op: 'replace', path: 'manager[value eq "other"]', value: { value: 'm3' } }]),
+      );
       expect(error).toMatchObject({ status: 400, scimType: 'noTarget' });
     });
 
     it('rejects more than one manager', () => {
-      const error = scimErrorOf(() => patch(USER, [{ op: 'add', path: 'manager', value: [{ value: 'a' }, { value: 'b' }] }]));
+      const error = scimErrorOf(() =>
+        patch(USER, [{ op: 'add', path: 'manager', value: [{ value: 'a' }, { value: 'b' }] }]),
+      );
       expect(error).toMatchObject({ status: 400, scimType: 'invalidValue' });
       expect(error.detail).toContain('manager');
     });
@@ -494,13 +642,28 @@ describe('applyPatch: what Microsoft Entra ID sends to /Groups', () => {
 
   it('adds members to a group created without any', () => {
     const empty = deepFreeze(without(GROUP, 'members'));
-    const result = patchGroup([{ op: 'Add', path: 'members', value: [{ $ref: null, value: 'f648f8d5ea4e4cd38e9c' }] }], empty);
+    const result = patchGroup(
+      [{ op: 'Add', path: 'members', value: [{ $ref: null, value: 'f648f8d5ea4e4cd38e9c' }] }],
+      empty,
+    );
     expect(result).toEqual({ ...empty, members: [{ value: 'f648f8d5ea4e4cd38e9c' }] });
   });
 
   it('removes exactly the members listed in a value array, and nothing else', () => {
     const group = deepFreeze({ ...GROUP, members: [{ value: 'a' }, { value: 'b' }, { value: 'c' }, { value: 'd' }] });
-    const result = patchGroup([{ op: 'Remove', path: 'members', value: [{ $ref: null, value: 'b' }, { $ref: null, value: 'd' }] }], group);
+    const result = patchGroup(
+      [
+        {
+          op: 'Remove',
+          path: 'members',
+          value: [
+            { $ref: null, value: 'b' },
+            { $ref: null, value: 'd' },
+          ],
+        },
+      ],
+      group,
+    );
     expect(result).toEqual({ ...GROUP, members: [{ value: 'a' }, { value: 'c' }] });
   });
 
@@ -511,7 +674,9 @@ describe('applyPatch: what Microsoft Entra ID sends to /Groups', () => {
 
   it('removing the last listed member leaves no members', () => {
     const group = deepFreeze({ ...GROUP, members: [{ value: 'a' }] });
-    expect(patchGroup([{ op: 'Remove', path: 'members', value: [{ value: 'a' }] }], group)).toEqual(without(GROUP, 'members'));
+    expect(patchGroup([{ op: 'Remove', path: 'members', value: [{ value: 'a' }] }], group)).toEqual(
+      without(GROUP, 'members'),
+    );
   });
 
   it('removes nothing for an empty value array', () => {
@@ -530,7 +695,9 @@ describe('applyPatch: what Microsoft Entra ID sends to /Groups', () => {
   it('removing an absent member is not an error, in either form', () => {
     expect(patchGroup([{ op: 'Remove', path: 'members', value: [{ $ref: null, value: 'absent' }] }])).toEqual(GROUP);
     expect(patchGroup([{ op: 'remove', path: 'members[value eq "absent"]' }])).toEqual(GROUP);
-    expect(patchGroup([{ op: 'remove', path: 'members' }], deepFreeze(without(GROUP, 'members')))).toEqual(without(GROUP, 'members'));
+    expect(patchGroup([{ op: 'remove', path: 'members' }], deepFreeze(without(GROUP, 'members')))).toEqual(
+      without(GROUP, 'members'),
+    );
   });
 });
 
@@ -550,7 +717,11 @@ describe('applyPatch: errors', () => {
   it.each([
     ['unknown attribute', 'favouriteColour', 'a User has no attribute "favouriteColour"'],
     ['unknown sub-attribute', 'name.nickname', '"name" has no sub-attribute "nickname"'],
-    ['unknown sub-attribute after a filter', 'emails[type eq "work"].address', '"emails" has no sub-attribute "address"'],
+    [
+      'unknown sub-attribute after a filter',
+      'emails[type eq "work"].address',
+      '"emails" has no sub-attribute "address"',
+    ],
     ['filter on a simple attribute', 'userName[value eq "x"]', 'a filter applies to complex attributes'],
     ['attribute of an unknown extension', 'urn:example:ext:1.0:User:badge', 'a User has no attribute "badge"'],
   ])('answers invalidPath for an %s', (_, path, reason) => {
@@ -562,17 +733,25 @@ describe('applyPatch: errors', () => {
 
   it('answers invalidPath for a User attribute on a Group', () => {
     const error = scimErrorOf(() => patchGroup([{ op: 'replace', path: 'userName', value: 'x' }]));
-    expect(error).toMatchObject({ status: 400, scimType: 'invalidPath', detail: 'Invalid path "userName": a Group has no attribute "userName".' });
+    expect(error).toMatchObject({
+      status: 400,
+      scimType: 'invalidPath',
+      detail: 'Invalid path "userName": a Group has no attribute "userName".',
+    });
   });
 
   it('answers invalidPath for an unknown key of a path-less value', () => {
-    const error = scimErrorOf(() => patch(USER, [{ op: 'replace', value: { displayName: 'x', 'name.nickname': 'y' } }]));
+    const error = scimErrorOf(() =>
+      patch(USER, [{ op: 'replace', value: { displayName: 'x', 'name.nickname': 'y' } }]),
+    );
     expect(error).toMatchObject({ status: 400, scimType: 'invalidPath' });
     expect(error.detail).toContain('"name.nickname"');
   });
 
   it('answers invalidPath for a filter that cannot apply to the attribute', () => {
-    const error = scimErrorOf(() => patch(USER, [{ op: 'replace', path: 'emails[primary gt true].value', value: 'x' }]));
+    const error = scimErrorOf(() =>
+      patch(USER, [{ op: 'replace', path: 'emails[primary gt true].value', value: 'x' }]),
+    );
     expect(error).toMatchObject({ status: 400, scimType: 'invalidPath' });
     expect(error.detail).toContain('emails[primary gt true].value');
   });
@@ -611,22 +790,32 @@ describe('applyPatch: errors', () => {
   });
 
   it('answers mutability for read-only keys of a path-less value', () => {
-    expect(scimErrorOf(() => patch(USER, [{ op: 'replace', value: { id: 'new-id' } }]))).toMatchObject({ status: 400, scimType: 'mutability' });
-    expect(scimErrorOf(() => patch(USER, [{ op: 'replace', value: { schemas: [USER_SCHEMA] } }]))).toMatchObject({ status: 400, scimType: 'mutability' });
+    expect(scimErrorOf(() => patch(USER, [{ op: 'replace', value: { id: 'new-id' } }]))).toMatchObject({
+      status: 400,
+      scimType: 'mutability',
+    });
+    expect(scimErrorOf(() => patch(USER, [{ op: 'replace', value: { schemas: [USER_SCHEMA] } }]))).toMatchObject({
+      status: 400,
+      scimType: 'mutability',
+    });
   });
 
-  it('answers mutability for editing a member\'s immutable value in place, and allows members on Groups', () => {
-    const error = scimErrorOf(() => patchGroup([{ op: 'replace', path: `members[value eq "${BJENSEN_ID}"].value`, value: 'other' }]));
+  it("answers mutability for editing a member's immutable value in place, and allows members on Groups", () => {
+    const error = scimErrorOf(() =>
+      patchGroup([{ op: 'replace', path: `members[value eq "${BJENSEN_ID}"].value`, value: 'other' }]),
+    );
     expect(error).toMatchObject({ status: 400, scimType: 'mutability' });
     expect(error.detail).toContain('"members.value" is immutable');
     expect(() => patchGroup([{ op: 'replace', path: 'members', value: [] }])).not.toThrow();
   });
 
   it('applies nothing when a later operation fails', () => {
-    const error = scimErrorOf(() => patch(USER, [
-      { op: 'replace', path: 'displayName', value: 'Changed' },
-      { op: 'replace', path: 'id', value: 'new-id' },
-    ]));
+    const error = scimErrorOf(() =>
+      patch(USER, [
+        { op: 'replace', path: 'displayName', value: 'Changed' },
+        { op: 'replace', path: 'id', value: 'new-id' },
+      ]),
+    );
     expect(error.scimType).toBe('mutability');
     expect(USER['displayName']).toBe('Babs Jensen');
   });
@@ -640,7 +829,9 @@ describe('applyPatch: values', () => {
       { value: 'bjensen@example.com', type: 'work' },
       { value: 'babs@jensen.org', type: 'home' },
     ]);
-    expect(patch(USER, [{ op: 'replace', value: { displayName: null, [ENTERPRISE]: null } }])).toEqual(without(USER, 'displayName', ENTERPRISE));
+    expect(patch(USER, [{ op: 'replace', value: { displayName: null, [ENTERPRISE]: null } }])).toEqual(
+      without(USER, 'displayName', ENTERPRISE),
+    );
   });
 
   it('treats an empty array added to a multi-valued attribute as a no-op', () => {

@@ -25,16 +25,28 @@ type Change = { op: 'add' | 'replace'; value: JsonValue } | { op: 'remove'; valu
  * and returns the new document. Pure: the input is never modified; unchanged parts of it are
  * shared with the result. Throws ScimError on the first operation that cannot be applied.
  */
-export function applyPatch(resource: JsonObject, operations: readonly PatchOperation[], resourceType: ResourceTypeDefinition): JsonObject {
-  const result = operations.reduce((document, operation) => applyOperation(document, operation, resourceType), resource);
+export function applyPatch(
+  resource: JsonObject,
+  operations: readonly PatchOperation[],
+  resourceType: ResourceTypeDefinition,
+): JsonObject {
+  const result = operations.reduce(
+    (document, operation) => applyOperation(document, operation, resourceType),
+    resource,
+  );
   return result === resource ? { ...resource } : result;
 }
 
-function applyOperation(document: JsonObject, operation: PatchOperation, resourceType: ResourceTypeDefinition): JsonObject {
+function applyOperation(
+  document: JsonObject,
+  operation: PatchOperation,
+  resourceType: ResourceTypeDefinition,
+): JsonObject {
   if (operation.path === undefined) return applyPathless(document, operation.op, operation.value, resourceType);
   const schema = schemaNamedBy(operation.path, resourceType);
   if (schema !== undefined) return applyToSchema(document, operation, schema, resourceType);
-  const change: Change = operation.op === 'remove' ? { op: 'remove', value: operation.value } : { op: operation.op, value: operation.value };
+  const change: Change =
+    operation.op === 'remove' ? { op: 'remove', value: operation.value } : { op: operation.op, value: operation.value };
   return applyAt(document, resolveTarget(operation.path, resourceType), change, resourceType);
 }
 
@@ -42,14 +54,25 @@ function applyOperation(document: JsonObject, operation: PatchOperation, resourc
 // Path-less add/replace: every key of the value is a path (Entra sends "name.givenName" and
 // URN-qualified keys), and a schema URN key holds that schema's attributes.
 
-function applyPathless(document: JsonObject, op: 'add' | 'replace', value: JsonObject, resourceType: ResourceTypeDefinition): JsonObject {
+function applyPathless(
+  document: JsonObject,
+  op: 'add' | 'replace',
+  value: JsonObject,
+  resourceType: ResourceTypeDefinition,
+): JsonObject {
   return Object.entries(value).reduce(
     (current, [key, entry]) => applyPathlessEntry(current, op, key, entry, resourceType),
     document,
   );
 }
 
-function applyPathlessEntry(document: JsonObject, op: 'add' | 'replace', key: string, value: JsonValue, resourceType: ResourceTypeDefinition): JsonObject {
+function applyPathlessEntry(
+  document: JsonObject,
+  op: 'add' | 'replace',
+  key: string,
+  value: JsonValue,
+  resourceType: ResourceTypeDefinition,
+): JsonObject {
   const schema = schemaUris(resourceType).find((uri) => uri.toLowerCase() === key.toLowerCase());
   if (schema === undefined) {
     return applyAt(document, resolveTarget(parsePatchPath(key), resourceType), { op, value }, resourceType);
@@ -59,7 +82,13 @@ function applyPathlessEntry(document: JsonObject, op: 'add' | 'replace', key: st
     throw ScimError.badRequest('invalidValue', `"${key}" must be an object holding attributes of that schema.`);
   }
   return Object.entries(value).reduce(
-    (current, [name, entry]) => applyAt(current, resolveTarget(parsePatchPath(`${schema}:${name}`), resourceType), { op, value: entry }, resourceType),
+    (current, [name, entry]) =>
+      applyAt(
+        current,
+        resolveTarget(parsePatchPath(`${schema}:${name}`), resourceType),
+        { op, value: entry },
+        resourceType,
+      ),
     document,
   );
 }
@@ -74,14 +103,26 @@ function schemaNamedBy(path: PatchPath, resourceType: ResourceTypeDefinition): s
   return schemaUris(resourceType).find((uri) => uri.toLowerCase() === text);
 }
 
-function applyToSchema(document: JsonObject, operation: PatchOperation & { path: PatchPath }, schema: string, resourceType: ResourceTypeDefinition): JsonObject {
-  if (operation.op !== 'remove') return applyPathlessEntry(document, operation.op, schema, operation.value, resourceType);
+function applyToSchema(
+  document: JsonObject,
+  operation: PatchOperation & { path: PatchPath },
+  schema: string,
+  resourceType: ResourceTypeDefinition,
+): JsonObject {
+  if (operation.op !== 'remove')
+    return applyPathlessEntry(document, operation.op, schema, operation.value, resourceType);
   if (schema === resourceType.schema.id) {
-    throw ScimError.badRequest('invalidPath', `"${operation.path.text}" names the whole ${resourceType.name}; remove its attributes by their own paths.`);
+    throw ScimError.badRequest(
+      'invalidPath',
+      `"${operation.path.text}" names the whole ${resourceType.name}; remove its attributes by their own paths.`,
+    );
   }
   // A value would mean "remove these attributes"; clearing the whole extension instead would lose data.
   if (operation.value !== undefined && operation.value !== null) {
-    throw ScimError.badRequest('invalidValue', `"remove" of "${operation.path.text}" clears all its attributes and takes no value; to remove some of them, use paths such as "${schema}:department".`);
+    throw ScimError.badRequest(
+      'invalidValue',
+      `"remove" of "${operation.path.text}" clears all its attributes and takes no value; to remove some of them, use paths such as "${schema}:department".`,
+    );
   }
   return withKey(document, schema, undefined);
 }
@@ -89,9 +130,15 @@ function applyToSchema(document: JsonObject, operation: PatchOperation & { path:
 // ---------------------------------------------------------------------------------------------
 // One change at one resolved path.
 
-function applyAt(document: JsonObject, target: Target, change: Change, resourceType: ResourceTypeDefinition): JsonObject {
+function applyAt(
+  document: JsonObject,
+  target: Target,
+  change: Change,
+  resourceType: ResourceTypeDefinition,
+): JsonObject {
   // Clients commonly send null to clear an attribute.
-  if (change.op !== 'remove' && change.value === null) return applyAt(document, target, { op: 'remove', value: undefined }, resourceType);
+  if (change.op !== 'remove' && change.value === null)
+    return applyAt(document, target, { op: 'remove', value: undefined }, resourceType);
   if (target.filter !== undefined || (target.subAttribute !== undefined && target.attribute.multiValued)) {
     return applyToValues(document, target, change, resourceType);
   }
@@ -107,7 +154,8 @@ function applyToAttribute(document: JsonObject, target: Target, change: Change):
     if (change.value === undefined || change.value === null) return writeTarget(document, target, undefined);
     return removeListedValues(document, target, current, change.value);
   }
-  if (!attribute.multiValued) return writeTarget(document, target, singleValue(attribute, current, change.value, label));
+  if (!attribute.multiValued)
+    return writeTarget(document, target, singleValue(attribute, current, change.value, label));
   const values = coerceElements(attribute, change.value, label);
   // RFC: add appends (an empty array adds nothing); replace swaps in the new set (empty removes).
   const base = change.op === 'add' ? asList(attribute, current) : [];
@@ -119,7 +167,12 @@ function applyToAttribute(document: JsonObject, target: Target, change: Change):
  * sub-attributes not given are left unchanged (RFC 7644 §3.5.2.1 and §3.5.2.3). A reference
  * (manager) is replaced outright: it is only its id.
  */
-function singleValue(attribute: AttributeDefinition, current: JsonValue | undefined, value: JsonValue, label: string): JsonValue {
+function singleValue(
+  attribute: AttributeDefinition,
+  current: JsonValue | undefined,
+  value: JsonValue,
+  label: string,
+): JsonValue {
   const coerced = coerceSingle(attribute, value, label);
   if (!isJsonObject(coerced)) return coerced;
   return mergeComplex(isReference(attribute) ? undefined : current, coerced);
@@ -129,16 +182,28 @@ function singleValue(attribute: AttributeDefinition, current: JsonValue | undefi
  * Entra's `{"op":"Remove","path":"members","value":[{"value":"id"}]}`: not RFC, and it means
  * "remove exactly these", never "remove all" (which would wipe the group).
  */
-function removeListedValues(document: JsonObject, target: Target, current: JsonValue | undefined, value: JsonValue): JsonObject {
+function removeListedValues(
+  document: JsonObject,
+  target: Target,
+  current: JsonValue | undefined,
+  value: JsonValue,
+): JsonObject {
   const { attribute } = target;
   const listed = coerceElements(attribute, value, target.label);
   if (listed.length === 0) return document;
-  const remaining = asList(attribute, current).filter((element) => !listed.some((probe) => elementContains(attribute, element, probe)));
+  const remaining = asList(attribute, current).filter(
+    (element) => !listed.some((probe) => elementContains(attribute, element, probe)),
+  );
   return writeTarget(document, target, fromList(attribute, remaining));
 }
 
 /** A sub-attribute of a single-valued complex attribute: `name.familyName`, `manager.value`. */
-function applyToSubAttribute(document: JsonObject, target: Target, subAttribute: AttributeDefinition, change: Change): JsonObject {
+function applyToSubAttribute(
+  document: JsonObject,
+  target: Target,
+  subAttribute: AttributeDefinition,
+  change: Change,
+): JsonObject {
   const current = readTarget(document, target);
   const value = change.op === 'remove' ? null : coerceSimple(subAttribute, change.value, target.label);
   return writeTarget(document, target, withKey(isJsonObject(current) ? current : {}, subAttribute.name, value));
@@ -148,15 +213,23 @@ function applyToSubAttribute(document: JsonObject, target: Target, subAttribute:
 // Selected values: `emails[type eq "work"]`, `emails[type eq "work"].value`, `emails.value`
 // (every value), `manager[value eq "id"]` (a single complex value is a list of at most one).
 
-function applyToValues(document: JsonObject, target: Target, change: Change, resourceType: ResourceTypeDefinition): JsonObject {
+function applyToValues(
+  document: JsonObject,
+  target: Target,
+  change: Change,
+  resourceType: ResourceTypeDefinition,
+): JsonObject {
   const { attribute } = target;
   const elements = asList(attribute, readTarget(document, target));
   const selects = valueSelector(target, resourceType);
   const matched = elements.map(selects);
-  if (change.op === 'remove') return writeTarget(document, target, fromList(attribute, removeSelected(target, elements, matched)));
+  if (change.op === 'remove')
+    return writeTarget(document, target, fromList(attribute, removeSelected(target, elements, matched)));
   if (!matched.includes(true)) return createValue(document, target, elements, change.value);
 
-  const updated = elements.map((element, i) => (matched[i] ? updateValue(target, element, change.op, change.value) : element));
+  const updated = elements.map((element, i) =>
+    matched[i] ? updateValue(target, element, change.op, change.value) : element,
+  );
   const kept = demoteOtherPrimaries(attribute, updated, matched).filter((element) => element !== null);
   return writeTarget(document, target, fromList(attribute, kept));
 }
@@ -173,11 +246,16 @@ function valueSelector(target: Target, resourceType: ResourceTypeDefinition): (e
   };
 }
 
-function compileValueFilter(target: Target, filter: Filter, resourceType: ResourceTypeDefinition): (resource: JsonObject) => boolean {
+function compileValueFilter(
+  target: Target,
+  filter: Filter,
+  resourceType: ResourceTypeDefinition,
+): (resource: JsonObject) => boolean {
   try {
     return compileFilter(filter, resourceType);
   } catch (error) {
-    if (error instanceof ScimError) throw ScimError.badRequest('invalidPath', `Invalid path "${target.label}": ${error.detail}`);
+    if (error instanceof ScimError)
+      throw ScimError.badRequest('invalidPath', `Invalid path "${target.label}": ${error.detail}`);
     throw error;
   }
 }
@@ -186,7 +264,9 @@ function removeSelected(target: Target, elements: JsonValue[], matched: boolean[
   const { subAttribute } = target;
   if (subAttribute === undefined) return elements.filter((_, i) => !matched[i]);
   return elements
-    .map((element, i) => (matched[i] && isJsonObject(element) ? withKey(element, subAttribute.name, undefined) : element))
+    .map((element, i) =>
+      matched[i] && isJsonObject(element) ? withKey(element, subAttribute.name, undefined) : element,
+    )
     .filter((element) => !isJsonObject(element) || Object.keys(element).length > 0);
 }
 
@@ -215,9 +295,10 @@ function createValue(document: JsonObject, target: Target, elements: JsonValue[]
   if (base === undefined) {
     throw ScimError.badRequest('noTarget', `No value of "${attribute.name}" matches the filter of path "${label}".`);
   }
-  const given = subAttribute !== undefined
-    ? withKey({}, subAttribute.name, coerceSimple(subAttribute, value, label))
-    : coerceComplex(attribute, unwrapSingle(value, label), label, false) ?? {};
+  const given =
+    subAttribute !== undefined
+      ? withKey({}, subAttribute.name, coerceSimple(subAttribute, value, label))
+      : (coerceComplex(attribute, unwrapSingle(value, label), label, false) ?? {});
   if (Object.keys(given).length === 0) return document; // an empty value creates nothing
   const created: JsonObject = { ...base, ...given };
   const list = demoteOtherPrimaries(attribute, [...elements, created], [...elements.map(() => false), true]);
@@ -231,9 +312,10 @@ function equalityValue(target: Target): JsonObject | undefined {
   if (terms === undefined) return undefined;
   const value: JsonObject = {};
   for (const term of terms) {
-    const sub = term.path.uri === undefined && term.path.subAttr === undefined
-      ? findAttribute(target.attribute.subAttributes, term.path.name)
-      : undefined;
+    const sub =
+      term.path.uri === undefined && term.path.subAttr === undefined
+        ? findAttribute(target.attribute.subAttributes, term.path.name)
+        : undefined;
     if (sub === undefined || term.value === null) return undefined;
     const coerced = coerceSimple(sub, term.value, target.label);
     if (coerced === null) return undefined;
@@ -282,5 +364,7 @@ function demoteOtherPrimaries(attribute: AttributeDefinition, elements: JsonValu
   if (!attribute.multiValued || !findAttribute(attribute.subAttributes, 'primary')) return elements;
   const isPrimary = (element: JsonValue): boolean => isJsonObject(element) && element['primary'] === true;
   if (!elements.some((element, i) => changed[i] && isPrimary(element))) return elements;
-  return elements.map((element, i) => (!changed[i] && isJsonObject(element) && isPrimary(element) ? { ...element, primary: false } : element));
+  return elements.map((element, i) =>
+    !changed[i] && isJsonObject(element) && isPrimary(element) ? { ...element, primary: false } : element,
+  );
 }

@@ -29,7 +29,10 @@ const USER = parseUser({
   title: 'Tour Guide',
   name: { givenName: 'Barbara', familyName: 'Jensen', formatted: 'Ms. Barbara J Jensen' },
   emails: [{ type: 'work', value: 'bjensen@example.com', primary: true }],
-  phoneNumbers: [{ type: 'work', value: '555-555-5555' }, { type: 'mobile', value: '555-555-4444' }],
+  phoneNumbers: [
+    { type: 'work', value: '555-555-5555' },
+    { type: 'mobile', value: '555-555-4444' },
+  ],
   addresses: [{ type: 'work', locality: 'Hollywood', country: 'USA', primary: true }],
   [ENTERPRISE_USER_SCHEMA]: { department: 'Tour Operations', employeeNumber: '701984', manager: { value: MANAGER } },
 });
@@ -37,7 +40,10 @@ const GROUP = parseGroup({ schemas: [GROUP_SCHEMA], displayName: 'Tour Guides', 
 
 function pathsOf(attributes: readonly AttributeDefinition[], uri?: string): string[] {
   const prefix = uri ? `${uri}:` : '';
-  return attributes.flatMap((a) => [`${prefix}${a.name}`, ...(a.subAttributes ?? []).map((s) => `${prefix}${a.name}.${s.name}`)]);
+  return attributes.flatMap((a) => [
+    `${prefix}${a.name}`,
+    ...(a.subAttributes ?? []).map((s) => `${prefix}${a.name}.${s.name}`),
+  ]);
 }
 
 const PATHS = [
@@ -47,21 +53,69 @@ const PATHS = [
     ...pathsOf(USER_RESOURCE_TYPE.extensions[0]!.attributes, ENTERPRISE_USER_SCHEMA),
     ...pathsOf(GROUP_RESOURCE_TYPE.schema.attributes),
     ...pathsOf(COMMON_ATTRIBUTES),
-    `${USER_SCHEMA}:name.givenName`, `${USER_SCHEMA}:userName`, ENTERPRISE_USER_SCHEMA, USER_SCHEMA, GROUP_SCHEMA,
-    'emails[type eq "work"].value', 'emails[type eq "work"]', 'emails[value eq "bjensen@example.com"].primary', 'phoneNumbers[type eq "mobile"].value',
-    'members[value eq "2819c223-7f76-453a-919d-413861904646"]', `${ENTERPRISE_USER_SCHEMA}:manager.value`, 'addresses[type eq "work"].locality',
-    'manager', 'password', 'unknown', 'name.unknown', 'emails[', 'emails[type eq]', 'a.b.c', '', ' ', 'emails[type eq "work"].value.x',
+    `${USER_SCHEMA}:name.givenName`,
+    `${USER_SCHEMA}:userName`,
+    ENTERPRISE_USER_SCHEMA,
+    USER_SCHEMA,
+    GROUP_SCHEMA,
+    'emails[type eq "work"].value',
+    'emails[type eq "work"]',
+    'emails[value eq "bjensen@example.com"].primary',
+    'phoneNumbers[type eq "mobile"].value',
+    'members[value eq "2819c223-7f76-453a-919d-413861904646"]',
+    `${ENTERPRISE_USER_SCHEMA}:manager.value`,
+    'addresses[type eq "work"].locality',
+    'manager',
+    'password',
+    'unknown',
+    'name.unknown',
+    'emails[',
+    'emails[type eq]',
+    'a.b.c',
+    '',
+    ' ',
+    'emails[type eq "work"].value.x',
   ]),
 ];
 
-const SUB_KEYS = ['value', 'type', 'primary', 'display', 'givenName', 'familyName', 'formatted', 'locality', 'country', '$ref', 'department', 'manager', 'x'];
+const SUB_KEYS = [
+  'value',
+  'type',
+  'primary',
+  'display',
+  'givenName',
+  'familyName',
+  'formatted',
+  'locality',
+  'country',
+  '$ref',
+  'department',
+  'manager',
+  'x',
+];
 
 /** Values shaped like SCIM values (strings, booleans as text, complex objects, arrays of them), and anything JSON. */
 const scimValue: fc.Arbitrary<JsonValue> = fc.letrec<{ v: JsonValue }>((tie) => ({
   v: fc.oneof(
     { depthSize: 'small' },
     fc.string({ maxLength: 12 }),
-    fc.constantFrom<JsonValue>(true, false, null, 'True', 'false', 'work', 'bjensen@example.com', 'x@gmail.com', MANAGER, '', 0, 1.5, -1, [], {}),
+    fc.constantFrom<JsonValue>(
+      true,
+      false,
+      null,
+      'True',
+      'false',
+      'work',
+      'bjensen@example.com',
+      'x@gmail.com',
+      MANAGER,
+      '',
+      0,
+      1.5,
+      -1,
+      [],
+      {},
+    ),
     fc.dictionary(fc.constantFrom(...SUB_KEYS, ...PATHS.slice(0, 40)), tie('v'), { maxKeys: 4 }),
     fc.array(tie('v'), { maxLength: 3 }),
     fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<JsonValue>,
@@ -70,7 +124,8 @@ const scimValue: fc.Arbitrary<JsonValue> = fc.letrec<{ v: JsonValue }>((tie) => 
 
 /** A value of the attribute's type (complex and multi-valued included): the patches that should apply. */
 function typedValue(definition: AttributeDefinition, element = false): fc.Arbitrary<JsonValue> {
-  if (definition.multiValued && !element) return fc.oneof(typedValue(definition, true), fc.array(typedValue(definition, true), { maxLength: 3 }));
+  if (definition.multiValued && !element)
+    return fc.oneof(typedValue(definition, true), fc.array(typedValue(definition, true), { maxLength: 3 }));
   switch (definition.type) {
     case 'boolean':
       return fc.constantFrom<JsonValue>(true, false, 'True', 'false');
@@ -81,30 +136,57 @@ function typedValue(definition: AttributeDefinition, element = false): fc.Arbitr
       return fc.constant('2026-01-01T00:00:00Z');
     case 'complex': {
       const subs = definition.subAttributes ?? [];
-      return fc.record(Object.fromEntries(subs.map((sub) => [sub.name, sub.name === 'value' && definition.name === 'manager' ? fc.constant(MANAGER) : sub.name === 'type' ? fc.constantFrom('work', 'home', 'mobile') : typedValue(sub)])), { requiredKeys: [] }) as fc.Arbitrary<JsonValue>;
+      return fc.record(
+        Object.fromEntries(
+          subs.map((sub) => [
+            sub.name,
+            sub.name === 'value' && definition.name === 'manager'
+              ? fc.constant(MANAGER)
+              : sub.name === 'type'
+                ? fc.constantFrom('work', 'home', 'mobile')
+                : typedValue(sub),
+          ]),
+        ),
+        { requiredKeys: [] },
+      ) as fc.Arbitrary<JsonValue>;
     }
     default:
-      return definition.name === 'value' || definition.name === 'userName' ? fc.constantFrom('bjensen@example.com', 'b@example.com', MANAGER) : fc.string({ minLength: 1, maxLength: 8 });
+      return definition.name === 'value' || definition.name === 'userName'
+        ? fc.constantFrom('bjensen@example.com', 'b@example.com', MANAGER)
+        : fc.string({ minLength: 1, maxLength: 8 });
   }
 }
 
 const typedOperation = fc
   .constantFrom(
     ...USER_RESOURCE_TYPE.schema.attributes.map((a) => ({ path: a.name, a })),
-    ...USER_RESOURCE_TYPE.schema.attributes.flatMap((a) => (a.subAttributes ?? []).filter(() => !a.multiValued).map((sub) => ({ path: `${a.name}.${sub.name}`, a: sub }))),
+    ...USER_RESOURCE_TYPE.schema.attributes.flatMap((a) =>
+      (a.subAttributes ?? []).filter(() => !a.multiValued).map((sub) => ({ path: `${a.name}.${sub.name}`, a: sub })),
+    ),
     ...USER_RESOURCE_TYPE.extensions[0]!.attributes.map((a) => ({ path: `${ENTERPRISE_USER_SCHEMA}:${a.name}`, a })),
     ...GROUP_RESOURCE_TYPE.schema.attributes.map((a) => ({ path: a.name, a })),
   )
   .chain(({ path, a }) =>
-    fc.record({ op: fc.constantFrom('add', 'replace', 'remove', 'Replace'), path: fc.constantFrom(path, path.toUpperCase()), value: typedValue(a) }).map((o) =>
-      o.op === 'remove' ? { op: o.op, path: o.path } : o,
-    ),
+    fc
+      .record({
+        op: fc.constantFrom('add', 'replace', 'remove', 'Replace'),
+        path: fc.constantFrom(path, path.toUpperCase()),
+        value: typedValue(a),
+      })
+      .map((o) => (o.op === 'remove' ? { op: o.op, path: o.path } : o)),
   );
 
 const untypedOperation = fc.record(
   {
-    op: fc.oneof({ weight: 9, arbitrary: fc.constantFrom('add', 'replace', 'remove', 'Add', 'Replace', 'Remove', 'REPLACE') }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) }),
-    path: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...PATHS) }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) }, { weight: 1, arbitrary: fc.constant(null) }),
+    op: fc.oneof(
+      { weight: 9, arbitrary: fc.constantFrom('add', 'replace', 'remove', 'Add', 'Replace', 'Remove', 'REPLACE') },
+      { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) },
+    ),
+    path: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(...PATHS) },
+      { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
+      { weight: 1, arbitrary: fc.constant(null) },
+    ),
     value: scimValue,
   },
   { requiredKeys: ['op'] },
@@ -113,7 +195,12 @@ const untypedOperation = fc.record(
 const operation = fc.oneof({ weight: 3, arbitrary: typedOperation }, { weight: 1, arbitrary: untypedOperation });
 
 const patchBody = fc.oneof(
-  { weight: 9, arbitrary: fc.array(operation, { minLength: 1, maxLength: 5 }).map((ops) => ({ schemas: [PATCH_OP_SCHEMA], Operations: ops })) },
+  {
+    weight: 9,
+    arbitrary: fc
+      .array(operation, { minLength: 1, maxLength: 5 })
+      .map((ops) => ({ schemas: [PATCH_OP_SCHEMA], Operations: ops })),
+  },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
 );
 
@@ -138,7 +225,11 @@ function deepFreeze<T>(value: T): T {
 const tally = { refused: 0, applied: 0 };
 
 describe('fuzz: PATCH engine', () => {
-  afterAll(() => console.log(`PATCH fuzz: ${RUNS} runs per resource type; ${tally.applied} patches gave a valid resource, ${tally.refused} a SCIM 4xx`));
+  afterAll(() =>
+    console.log(
+      `PATCH fuzz: ${RUNS} runs per resource type; ${tally.applied} patches gave a valid resource, ${tally.refused} a SCIM 4xx`,
+    ),
+  );
 
   it('turns any PatchOp body on a user into a SCIM 4xx or a valid user, leaving its input alone', () => {
     const before = JSON.stringify(USER);
@@ -168,7 +259,9 @@ describe('fuzz: PATCH engine', () => {
         let document: JsonObject = GROUP;
         for (const step of steps) {
           if (step.kind !== 'document') continue;
-          const next = answered(() => validateGroupDocument(applyPatch(document, step.operations, GROUP_RESOURCE_TYPE)));
+          const next = answered(() =>
+            validateGroupDocument(applyPatch(document, step.operations, GROUP_RESOURCE_TYPE)),
+          );
           if (next instanceof ScimError) return void (tally.refused += 1);
           document = next;
         }

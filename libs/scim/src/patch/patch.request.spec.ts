@@ -8,24 +8,34 @@ function body(...operations: unknown[]): unknown {
   return { schemas: [PATCH_OP_SCHEMA], Operations: operations };
 }
 
-
 describe('parsePatchRequest', () => {
   it('normalises op names in any case and keeps path and value', () => {
-    const operations = parsePatchRequest(body(
-      { op: 'Add', path: 'nickName', value: 'Babs' },
-      { op: 'REPLACE', path: 'active', value: 'False' },
-      { op: 'Remove', path: 'members', value: [{ $ref: null, value: 'f648f8d5ea4e4cd38e9c' }] },
-    ));
+    const operations = parsePatchRequest(
+      body(
+        { op: 'Add', path: 'nickName', value: 'Babs' },
+        { op: 'REPLACE', path: 'active', value: 'False' },
+        { op: 'Remove', path: 'members', value: [{ $ref: null, value: 'f648f8d5ea4e4cd38e9c' }] },
+      ),
+    );
     expect(operations).toEqual([
       { op: 'add', path: { type: 'attrPath', text: 'nickName', attrPath: { name: 'nickName' } }, value: 'Babs' },
       { op: 'replace', path: { type: 'attrPath', text: 'active', attrPath: { name: 'active' } }, value: 'False' },
-      { op: 'remove', path: { type: 'attrPath', text: 'members', attrPath: { name: 'members' } }, value: [{ $ref: null, value: 'f648f8d5ea4e4cd38e9c' }] },
+      {
+        op: 'remove',
+        path: { type: 'attrPath', text: 'members', attrPath: { name: 'members' } },
+        value: [{ $ref: null, value: 'f648f8d5ea4e4cd38e9c' }],
+      },
     ]);
   });
 
   it('accepts "Operations" and the keys of an operation in any case', () => {
-    const operations = parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], operations: [{ OP: 'replace', Path: 'userName', Value: 'x' }] });
-    expect(operations).toEqual([{ op: 'replace', path: { type: 'attrPath', text: 'userName', attrPath: { name: 'userName' } }, value: 'x' }]);
+    const operations = parsePatchRequest({
+      schemas: [PATCH_OP_SCHEMA],
+      operations: [{ OP: 'replace', Path: 'userName', Value: 'x' }],
+    });
+    expect(operations).toEqual([
+      { op: 'replace', path: { type: 'attrPath', text: 'userName', attrPath: { name: 'userName' } }, value: 'x' },
+    ]);
   });
 
   it('keeps a path-less add or replace with its object value', () => {
@@ -34,15 +44,23 @@ describe('parsePatchRequest', () => {
   });
 
   it('treats "path": null as no path', () => {
-    expect(parsePatchRequest(body({ op: 'add', path: null, value: { nickName: 'Babs' } }))).toEqual([{ op: 'add', value: { nickName: 'Babs' } }]);
+    expect(parsePatchRequest(body({ op: 'add', path: null, value: { nickName: 'Babs' } }))).toEqual([
+      { op: 'add', value: { nickName: 'Babs' } },
+    ]);
   });
 
   it('keeps a null value, which the engine reads as remove', () => {
-    expect(parsePatchRequest(body({ op: 'replace', path: 'title', value: null }))[0]).toMatchObject({ op: 'replace', value: null });
+    expect(parsePatchRequest(body({ op: 'replace', path: 'title', value: null }))[0]).toMatchObject({
+      op: 'replace',
+      value: null,
+    });
   });
 
   it('rejects a body without the PatchOp schema', () => {
-    for (const bad of [{ Operations: [{ op: 'add', path: 'nickName', value: 'x' }] }, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], Operations: [] }]) {
+    for (const bad of [
+      { Operations: [{ op: 'add', path: 'nickName', value: 'x' }] },
+      { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], Operations: [] },
+    ]) {
       const error = scimErrorOf(() => parsePatchRequest(bad));
       expect(error).toMatchObject({ status: 400, scimType: 'invalidSyntax' });
       expect(error.detail).toContain(PATCH_OP_SCHEMA);
@@ -57,7 +75,11 @@ describe('parsePatchRequest', () => {
   it('rejects missing, empty and oversized Operations', () => {
     for (const operations of [undefined, [], 'add']) {
       const error = scimErrorOf(() => parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: operations }));
-      expect(error).toMatchObject({ status: 400, scimType: 'invalidSyntax', detail: '"Operations" must be a non-empty array of operations.' });
+      expect(error).toMatchObject({
+        status: 400,
+        scimType: 'invalidSyntax',
+        detail: '"Operations" must be a non-empty array of operations.',
+      });
     }
     const many = Array.from({ length: MAX_PATCH_OPERATIONS + 1 }, () => ({ op: 'add', path: 'nickName', value: 'x' }));
     const error = scimErrorOf(() => parsePatchRequest(body(...many)));
@@ -66,7 +88,11 @@ describe('parsePatchRequest', () => {
   });
 
   it('rejects an unknown op, naming it and the operation', () => {
-    const error = scimErrorOf(() => parsePatchRequest(body({ op: 'add', path: 'nickName', value: 'x' }, { op: 'move', path: 'nickName', value: 'x' })));
+    const error = scimErrorOf(() =>
+      parsePatchRequest(
+        body({ op: 'add', path: 'nickName', value: 'x' }, { op: 'move', path: 'nickName', value: 'x' }),
+      ),
+    );
     expect(error).toMatchObject({ status: 400, scimType: 'invalidSyntax' });
     expect(error.detail).toBe('Operations[1]: "op" must be one of add, remove, replace; got "move".');
     expect(scimErrorOf(() => parsePatchRequest(body({ path: 'nickName', value: 'x' }))).scimType).toBe('invalidSyntax');
@@ -78,7 +104,11 @@ describe('parsePatchRequest', () => {
 
   it('requires a value for add and replace', () => {
     const error = scimErrorOf(() => parsePatchRequest(body({ op: 'Replace', path: 'displayName' })));
-    expect(error).toMatchObject({ status: 400, scimType: 'invalidSyntax', detail: 'Operations[0]: "replace" needs a "value".' });
+    expect(error).toMatchObject({
+      status: 400,
+      scimType: 'invalidSyntax',
+      detail: 'Operations[0]: "replace" needs a "value".',
+    });
   });
 
   it('requires an object value for a path-less add or replace', () => {
@@ -94,21 +124,37 @@ describe('parsePatchRequest', () => {
   });
 
   it('rejects a path that is not a string', () => {
-    expect(scimErrorOf(() => parsePatchRequest(body({ op: 'add', path: 42, value: 'x' })))).toMatchObject({ status: 400, scimType: 'invalidPath' });
+    expect(scimErrorOf(() => parsePatchRequest(body({ op: 'add', path: 42, value: 'x' })))).toMatchObject({
+      status: 400,
+      scimType: 'invalidPath',
+    });
   });
 });
 
 describe('parsePatchPath', () => {
   it('parses a plain attribute and a sub-attribute', () => {
     expect(parsePatchPath('userName')).toEqual({ type: 'attrPath', text: 'userName', attrPath: { name: 'userName' } });
-    expect(parsePatchPath('name.familyName')).toEqual({ type: 'attrPath', text: 'name.familyName', attrPath: { name: 'name', subAttr: 'familyName' } });
+    expect(parsePatchPath('name.familyName')).toEqual({
+      type: 'attrPath',
+      text: 'name.familyName',
+      attrPath: { name: 'name', subAttr: 'familyName' },
+    });
   });
 
   it('parses URN-qualified paths without splitting on the dot in "2.0"', () => {
-    expect(parsePatchPath(`${ENTERPRISE}:employeeNumber`).attrPath).toEqual({ uri: ENTERPRISE, name: 'employeeNumber' });
-    expect(parsePatchPath(`${ENTERPRISE}:manager.value`).attrPath).toEqual({ uri: ENTERPRISE, name: 'manager', subAttr: 'value' });
+    expect(parsePatchPath(`${ENTERPRISE}:employeeNumber`).attrPath).toEqual({
+      uri: ENTERPRISE,
+      name: 'employeeNumber',
+    });
+    expect(parsePatchPath(`${ENTERPRISE}:manager.value`).attrPath).toEqual({
+      uri: ENTERPRISE,
+      name: 'manager',
+      subAttr: 'value',
+    });
     expect(parsePatchPath('urn:ietf:params:scim:schemas:core:2.0:User:name.givenName').attrPath).toEqual({
-      uri: 'urn:ietf:params:scim:schemas:core:2.0:User', name: 'name', subAttr: 'givenName',
+      uri: 'urn:ietf:params:scim:schemas:core:2.0:User',
+      name: 'name',
+      subAttr: 'givenName',
     });
   });
 
@@ -123,23 +169,33 @@ describe('parsePatchPath', () => {
 
   it('parses a value path followed by a sub-attribute, in any case', () => {
     expect(parsePatchPath('emails[type eq "other"].Value')).toMatchObject({
-      type: 'valuePath', attrPath: { name: 'emails' }, subAttr: 'Value',
+      type: 'valuePath',
+      attrPath: { name: 'emails' },
+      subAttr: 'Value',
       filter: { type: 'compare', path: { name: 'type' }, op: 'eq', value: 'other' },
     });
   });
 
   it('parses a URN-qualified value path', () => {
-    expect(parsePatchPath(`${ENTERPRISE}:manager[value eq "id"]`)).toMatchObject({ type: 'valuePath', attrPath: { uri: ENTERPRISE, name: 'manager' } });
+    expect(parsePatchPath(`${ENTERPRISE}:manager[value eq "id"]`)).toMatchObject({
+      type: 'valuePath',
+      attrPath: { uri: ENTERPRISE, name: 'manager' },
+    });
   });
 
   it('skips brackets inside quoted strings when finding the closing bracket', () => {
     const path = parsePatchPath('emails[value eq "a]b[c\\"]d"].display');
-    expect(path).toMatchObject({ type: 'valuePath', subAttr: 'display', filter: { type: 'compare', value: 'a]b[c"]d' } });
+    expect(path).toMatchObject({
+      type: 'valuePath',
+      subAttr: 'display',
+      filter: { type: 'compare', value: 'a]b[c"]d' },
+    });
   });
 
   it('parses compound filters', () => {
     expect(parsePatchPath('emails[type eq "work" and value ew "example.com"]')).toMatchObject({
-      type: 'valuePath', filter: { type: 'and' },
+      type: 'valuePath',
+      filter: { type: 'and' },
     });
   });
 
@@ -185,19 +241,32 @@ describe('passwords', () => {
 });
 
 describe('patchBodyForQueue', () => {
-  it('keeps only the operations\' op, path and value', () => {
-    expect(patchBodyForQueue({
+  it("keeps only the operations' op, path and value", () => {
+    expect(
+      patchBodyForQueue({
+        schemas: [PATCH_OP_SCHEMA],
+        Operations: [
+          { OP: 'Replace', Path: 'title', Value: 'x', password: 'S3cret!' },
+          { op: 'add', path: null, value: { nickName: 'n' } },
+        ],
+        password: 'S3cret!',
+      }),
+    ).toEqual({
       schemas: [PATCH_OP_SCHEMA],
-      Operations: [{ OP: 'Replace', Path: 'title', Value: 'x', password: 'S3cret!' }, { op: 'add', path: null, value: { nickName: 'n' } }],
-      password: 'S3cret!',
-    })).toEqual({
-      schemas: [PATCH_OP_SCHEMA],
-      Operations: [{ op: 'Replace', path: 'title', value: 'x' }, { op: 'add', value: { nickName: 'n' } }],
+      Operations: [
+        { op: 'Replace', path: 'title', value: 'x' },
+        { op: 'add', value: { nickName: 'n' } },
+      ],
     });
   });
 
   it('refuses what parsePatchRequest refuses', () => {
-    expect(scimErrorOf(() => patchBodyForQueue(body({ op: 'replace', path: 'password', value: 'S3cret!' })))).toMatchObject({ status: 400 });
-    expect(scimErrorOf(() => patchBodyForQueue({ Operations: [] }))).toMatchObject({ status: 400, scimType: 'invalidSyntax' });
+    expect(
+      scimErrorOf(() => patchBodyForQueue(body({ op: 'replace', path: 'password', value: 'S3cret!' }))),
+    ).toMatchObject({ status: 400 });
+    expect(scimErrorOf(() => patchBodyForQueue({ Operations: [] }))).toMatchObject({
+      status: 400,
+      scimType: 'invalidSyntax',
+    });
   });
 });

@@ -2,7 +2,13 @@ import { ScimError } from '../errors/scim-error';
 import type { Filter } from '../filter/filter.ast';
 import { parseFilter } from '../filter/filter.parser';
 import { getKeyIgnoringCase, isJsonObject, type JsonObject, type JsonValue } from '../json';
-import { parseAttrPath, schemaUris, GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE, type AttrPath } from '../schema/resource-type';
+import {
+  parseAttrPath,
+  schemaUris,
+  GROUP_RESOURCE_TYPE,
+  USER_RESOURCE_TYPE,
+  type AttrPath,
+} from '../schema/resource-type';
 import { PATCH_OP_SCHEMA, USER_SCHEMA } from '../schema/urns';
 
 /** More operations than this in one request is abuse, not provisioning. */
@@ -49,13 +55,17 @@ export function parsePatchRequest(body: unknown): PatchOperation[] {
     throw syntaxError('"Operations" must be a non-empty array of operations.');
   }
   if (operations.length > MAX_PATCH_OPERATIONS) {
-    throw syntaxError(`"Operations" holds ${operations.length} operations; at most ${MAX_PATCH_OPERATIONS} are allowed per request.`);
+    throw syntaxError(
+      `"Operations" holds ${operations.length} operations; at most ${MAX_PATCH_OPERATIONS} are allowed per request.`,
+    );
   }
   return operations.map((operation, index) => parseOperation(operation, index));
 }
 
 function checkSchemas(schemas: JsonValue | undefined): void {
-  const found = Array.isArray(schemas) && schemas.some((s) => typeof s === 'string' && s.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase());
+  const found =
+    Array.isArray(schemas) &&
+    schemas.some((s) => typeof s === 'string' && s.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase());
   if (!found) {
     throw syntaxError(`"schemas" must contain "${PATCH_OP_SCHEMA}".`);
   }
@@ -89,8 +99,14 @@ function parseOperation(raw: JsonValue, index: number): PatchOperation {
   const value = getKeyIgnoringCase(raw, 'value');
   // Some clients send "path": null for a path-less operation.
   const path = rawPath === undefined || rawPath === null ? undefined : parsePathValue(rawPath, label);
-  if ((path !== undefined && isPasswordPath(path)) || (path === undefined && isJsonObject(value) && holdsPassword(value))) {
-    throw ScimError.badRequest('invalidPath', `${label}: passwords are not accepted. This service does not store passwords (changePassword is not supported, see /ServiceProviderConfig); remove the password from the request.`);
+  if (
+    (path !== undefined && isPasswordPath(path)) ||
+    (path === undefined && isJsonObject(value) && holdsPassword(value))
+  ) {
+    throw ScimError.badRequest(
+      'invalidPath',
+      `${label}: passwords are not accepted. This service does not store passwords (changePassword is not supported, see /ServiceProviderConfig); remove the password from the request.`,
+    );
   }
 
   if (op === 'remove') {
@@ -100,7 +116,10 @@ function parseOperation(raw: JsonValue, index: number): PatchOperation {
   if (value === undefined) throw syntaxError(`${label}: "${op}" needs a "value".`);
   if (path) return { op, path, value };
   if (!isJsonObject(value)) {
-    throw ScimError.badRequest('invalidValue', `${label}: "${op}" without a "path" needs an object value whose keys are attribute names.`);
+    throw ScimError.badRequest(
+      'invalidValue',
+      `${label}: "${op}" without a "path" needs an object value whose keys are attribute names.`,
+    );
   }
   return { op, value };
 }
@@ -115,7 +134,8 @@ function parseOpName(op: JsonValue | undefined, label: string): PatchOpName {
 }
 
 function parsePathValue(path: JsonValue, label: string): PatchPath {
-  if (typeof path !== 'string') throw ScimError.badRequest('invalidPath', `${label}: "path" must be a string, got ${JSON.stringify(path)}.`);
+  if (typeof path !== 'string')
+    throw ScimError.badRequest('invalidPath', `${label}: "path" must be a string, got ${JSON.stringify(path)}.`);
   return parsePatchPath(path);
 }
 
@@ -131,7 +151,8 @@ export function parsePatchPath(text: string): PatchPath {
   const close = findClosingBracket(trimmed, open);
   if (close < 0) throw pathError(text, 'the "[" has no matching "]"');
   const attrPath = parseAttributePart(trimmed.slice(0, open), text);
-  if (attrPath.subAttr !== undefined) throw pathError(text, 'a filter "[…]" must follow an attribute, not a sub-attribute');
+  if (attrPath.subAttr !== undefined)
+    throw pathError(text, 'a filter "[…]" must follow an attribute, not a sub-attribute');
   const filter = parseBracketFilter(trimmed.slice(open + 1, close), text);
   const rest = trimmed.slice(close + 1);
   if (rest === '') return { type: 'valuePath', text, attrPath, filter };
@@ -179,7 +200,6 @@ function parseBracketFilter(filterText: string, text: string): Filter {
   }
 }
 
-
 /** `password`, `urn:…:core:2.0:User:password`, or a sub-attribute of it. */
 function isPasswordPath(path: PatchPath): boolean {
   const { uri, name } = path.attrPath;
@@ -196,8 +216,11 @@ function isPasswordKey(key: string): boolean {
 
 /** Whether a path-less value sets the password: as a key, a URN-qualified key, or under the core User URN. */
 function holdsPassword(value: JsonObject): boolean {
-  return Object.entries(value).some(([key, entry]) =>
-    isPasswordKey(key) || (key.trim().toLowerCase() === USER_SCHEMA.toLowerCase() && isJsonObject(entry) && holdsPassword(entry)));
+  return Object.entries(value).some(
+    ([key, entry]) =>
+      isPasswordKey(key) ||
+      (key.trim().toLowerCase() === USER_SCHEMA.toLowerCase() && isJsonObject(entry) && holdsPassword(entry)),
+  );
 }
 
 function syntaxError(detail: string): ScimError {

@@ -28,16 +28,25 @@ export function resolveTarget(path: PatchPath, resourceType: ResourceTypeDefinit
   const attrPath: AttrPath = uri === undefined ? { name } : { uri, name };
   const resolved = resolveAttribute(resourceType, attrPath);
   if (!resolved) {
-    throw ScimError.badRequest('invalidPath', `Invalid path "${path.text}": a ${resourceType.name} has no attribute "${name}".`);
+    throw ScimError.badRequest(
+      'invalidPath',
+      `Invalid path "${path.text}": a ${resourceType.name} has no attribute "${name}".`,
+    );
   }
   const { attribute } = resolved;
   const subName = path.type === 'attrPath' ? path.attrPath.subAttr : path.subAttr;
   const subAttribute = subName === undefined ? undefined : findAttribute(attribute.subAttributes, subName);
   if (subName !== undefined && !subAttribute) {
-    throw ScimError.badRequest('invalidPath', `Invalid path "${path.text}": "${attribute.name}" has no sub-attribute "${subName}".`);
+    throw ScimError.badRequest(
+      'invalidPath',
+      `Invalid path "${path.text}": "${attribute.name}" has no sub-attribute "${subName}".`,
+    );
   }
   if (path.type === 'valuePath' && attribute.type !== 'complex') {
-    throw ScimError.badRequest('invalidPath', `Invalid path "${path.text}": a filter applies to complex attributes, and "${attribute.name}" is a ${attribute.type}.`);
+    throw ScimError.badRequest(
+      'invalidPath',
+      `Invalid path "${path.text}": a filter applies to complex attributes, and "${attribute.name}" is a ${attribute.type}.`,
+    );
   }
   checkMutability(path.text, attribute, subAttribute);
   return {
@@ -46,20 +55,34 @@ export function resolveTarget(path: PatchPath, resourceType: ResourceTypeDefinit
     attribute,
     subAttribute,
     filter: path.type === 'valuePath' ? path.filter : undefined,
-    attrPath: resolved.extension === undefined ? { name: attribute.name } : { uri: resolved.extension, name: attribute.name },
+    attrPath:
+      resolved.extension === undefined ? { name: attribute.name } : { uri: resolved.extension, name: attribute.name },
   };
 }
 
-function checkMutability(label: string, attribute: AttributeDefinition, subAttribute: AttributeDefinition | undefined): void {
+function checkMutability(
+  label: string,
+  attribute: AttributeDefinition,
+  subAttribute: AttributeDefinition | undefined,
+): void {
   if (attribute.mutability === 'readOnly') {
-    throw ScimError.badRequest('mutability', `"${attribute.name}" is read-only and cannot be modified (path "${label}").`);
+    throw ScimError.badRequest(
+      'mutability',
+      `"${attribute.name}" is read-only and cannot be modified (path "${label}").`,
+    );
   }
   if (subAttribute?.mutability === 'readOnly') {
-    throw ScimError.badRequest('mutability', `"${attribute.name}.${subAttribute.name}" is read-only and cannot be modified (path "${label}").`);
+    throw ScimError.badRequest(
+      'mutability',
+      `"${attribute.name}.${subAttribute.name}" is read-only and cannot be modified (path "${label}").`,
+    );
   }
   // Immutable sub-attributes (a member's `value`) are set when the element is added, never edited.
   if (subAttribute?.mutability === 'immutable') {
-    throw ScimError.badRequest('mutability', `"${attribute.name}.${subAttribute.name}" is immutable; add or remove the whole value instead (path "${label}").`);
+    throw ScimError.badRequest(
+      'mutability',
+      `"${attribute.name}.${subAttribute.name}" is immutable; add or remove the whole value instead (path "${label}").`,
+    );
   }
 }
 

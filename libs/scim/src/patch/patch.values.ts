@@ -41,8 +41,15 @@ function toBoolean(value: JsonPrimitive, label: string): boolean {
 
 function toNumber(definition: AttributeDefinition, value: JsonPrimitive, label: string): number {
   const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isFinite(number) || (definition.type === 'integer' && !Number.isInteger(number))) {
-    throw invalidValue(label, `must be ${definition.type === 'integer' ? 'an integer' : 'a number'}, got ${describe(value)}`);
+  if (
+    typeof number !== 'number' ||
+    !Number.isFinite(number) ||
+    (definition.type === 'integer' && !Number.isInteger(number))
+  ) {
+    throw invalidValue(
+      label,
+      `must be ${definition.type === 'integer' ? 'an integer' : 'a number'}, got ${describe(value)}`,
+    );
   }
   return number;
 }
@@ -52,10 +59,12 @@ function toNumber(definition: AttributeDefinition, value: JsonPrimitive, label: 
  * `manager`): stored as `{ value }`, since `$ref` and `displayName` are derived from the id.
  */
 export function isReference(definition: AttributeDefinition): boolean {
-  return definition.type === 'complex'
-    && !definition.multiValued
-    && findAttribute(definition.subAttributes, 'value') !== undefined
-    && findAttribute(definition.subAttributes, '$ref') !== undefined;
+  return (
+    definition.type === 'complex' &&
+    !definition.multiValued &&
+    findAttribute(definition.subAttributes, 'value') !== undefined &&
+    findAttribute(definition.subAttributes, '$ref') !== undefined
+  );
 }
 
 /**
@@ -64,7 +73,12 @@ export function isReference(definition: AttributeDefinition): boolean {
  * sub-attribute (Entra sends the manager as a plain id). With `keepNulls`, sub-attributes set to
  * null stay in the result so that a merge removes them.
  */
-export function coerceComplex(definition: AttributeDefinition, value: JsonValue, label: string, keepNulls: boolean): JsonObject | null {
+export function coerceComplex(
+  definition: AttributeDefinition,
+  value: JsonValue,
+  label: string,
+  keepNulls: boolean,
+): JsonObject | null {
   if (value === null || value === '') return null;
   if (Array.isArray(value)) throw invalidValue(label, `takes a single object, got ${describe(value)}`);
   const object = isJsonObject(value) ? value : wrapBareValue(definition, value, label);
@@ -92,7 +106,9 @@ function wrapBareValue(definition: AttributeDefinition, value: JsonPrimitive, la
  */
 export function coerceSingle(definition: AttributeDefinition, value: JsonValue, label: string): JsonValue {
   const single = unwrapSingle(value, label);
-  return definition.type === 'complex' ? coerceComplex(definition, single, label, true) : coerceSimple(definition, single, label);
+  return definition.type === 'complex'
+    ? coerceComplex(definition, single, label, true)
+    : coerceSimple(definition, single, label);
 }
 
 /** Entra wraps the manager in a one-element array: one element is unwrapped, none is no value. */
@@ -111,7 +127,9 @@ export function coerceElements(definition: AttributeDefinition, value: JsonValue
 }
 
 export function coerceElement(definition: AttributeDefinition, value: JsonValue, label: string): JsonValue {
-  return definition.type === 'complex' ? coerceComplex(definition, value, label, false) : coerceSimple(definition, value, label);
+  return definition.type === 'complex'
+    ? coerceComplex(definition, value, label, false)
+    : coerceSimple(definition, value, label);
 }
 
 /** Applies a complex value onto an existing one: given sub-attributes win, null ones are removed. */
@@ -138,7 +156,8 @@ export function elementContains(definition: AttributeDefinition, element: JsonVa
 }
 
 function sameValue(definition: AttributeDefinition, a: JsonValue, b: JsonValue): boolean {
-  if (typeof a === 'string' && typeof b === 'string' && !definition.caseExact) return a.toLowerCase() === b.toLowerCase();
+  if (typeof a === 'string' && typeof b === 'string' && !definition.caseExact)
+    return a.toLowerCase() === b.toLowerCase();
   return JSON.stringify(a) === JSON.stringify(b);
 }
 

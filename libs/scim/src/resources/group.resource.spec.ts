@@ -1,5 +1,12 @@
 import { GROUP_SCHEMA } from '../schema/urns';
-import { parseGroup, parseMemberRefs, renderGroup, renderMember, validateGroupDocument, type MemberRow } from './group.resource';
+import {
+  parseGroup,
+  parseMemberRefs,
+  renderGroup,
+  renderMember,
+  validateGroupDocument,
+  type MemberRow,
+} from './group.resource';
 import type { StoredResource } from './stored-resource';
 import { scimErrorOf } from '../testing/scim-error-of';
 
@@ -7,7 +14,6 @@ const BASE = 'https://scim.example.com/api/scim';
 const MS_GROUP_SCHEMA = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
 const U1 = '7f4bc1a3-285e-48ae-8202-5accb43efb0e';
 const G1 = 'a5b9c4d2-6e1f-4a3b-9c8d-7e6f5a4b3c2d';
-
 
 /** Entra's create request (entra-requests.md, "Groups"). */
 const entraCreate = {
@@ -26,25 +32,39 @@ describe('parseGroup', () => {
   });
 
   it('ignores id and meta from the client', () => {
-    const { group } = parseGroup({ ...entraCreate, id: 'client-chosen', meta: { resourceType: 'Group', version: 'W/"9"', created: '2020-01-01T00:00:00Z' } });
+    const { group } = parseGroup({
+      ...entraCreate,
+      id: 'client-chosen',
+      meta: { resourceType: 'Group', version: 'W/"9"', created: '2020-01-01T00:00:00Z' },
+    });
     expect(group).toEqual({ externalId: entraCreate.externalId, displayName: 'displayName' });
     expect(group).not.toHaveProperty('id');
     expect(group).not.toHaveProperty('meta');
   });
 
   it('reads members apart from the group document', () => {
-    const { group, members } = parseGroup({ ...entraCreate, members: [{ $ref: null, value: U1 }, { value: G1, type: 'Group', display: 'Nested' }] });
+    const { group, members } = parseGroup({
+      ...entraCreate,
+      members: [
+        { $ref: null, value: U1 },
+        { value: G1, type: 'Group', display: 'Nested' },
+      ],
+    });
     expect(group).not.toHaveProperty('members');
     expect(members).toEqual([{ value: U1 }, { value: G1, type: 'Group' }]);
   });
 
   it('reads members under any key case and URN-qualified', () => {
     expect(parseGroup({ displayName: 'g', Members: [{ value: U1 }] }).members).toEqual([{ value: U1 }]);
-    expect(parseGroup({ displayName: 'g', [`${GROUP_SCHEMA}:members`]: [{ value: U1 }] }).members).toEqual([{ value: U1 }]);
+    expect(parseGroup({ displayName: 'g', [`${GROUP_SCHEMA}:members`]: [{ value: U1 }] }).members).toEqual([
+      { value: U1 },
+    ]);
   });
 
   it('reads a single member object as one member', () => {
-    expect(parseGroup({ displayName: 'g', members: { value: U1, type: 'User' } }).members).toEqual([{ value: U1, type: 'User' }]);
+    expect(parseGroup({ displayName: 'g', members: { value: U1, type: 'User' } }).members).toEqual([
+      { value: U1, type: 'User' },
+    ]);
   });
 
   it('accepts empty or null members', () => {
@@ -72,7 +92,9 @@ describe('parseGroup', () => {
   });
 
   it('refuses a member without a value (400 invalidValue)', () => {
-    const error = scimErrorOf(() => parseGroup({ displayName: 'g', members: [{ value: U1 }, { display: 'Ada', type: 'User' }] }));
+    const error = scimErrorOf(() =>
+      parseGroup({ displayName: 'g', members: [{ value: U1 }, { display: 'Ada', type: 'User' }] }),
+    );
     expect(error.status).toBe(400);
     expect(error.scimType).toBe('invalidValue');
     expect(error.detail).toContain('members[1]');
@@ -105,8 +127,13 @@ describe('validateGroupDocument', () => {
 });
 
 describe('parseMemberRefs', () => {
-  it('reads an array of members, with Entra\'s $ref: null', () => {
-    expect(parseMemberRefs([{ $ref: null, value: U1 }, { $ref: null, value: G1 }])).toEqual([{ value: U1 }, { value: G1 }]);
+  it("reads an array of members, with Entra's $ref: null", () => {
+    expect(
+      parseMemberRefs([
+        { $ref: null, value: U1 },
+        { $ref: null, value: G1 },
+      ]),
+    ).toEqual([{ value: U1 }, { value: G1 }]);
   });
 
   it('reads one member object as a one-element list', () => {
@@ -173,12 +200,20 @@ describe('parseMemberRefs', () => {
 describe('renderMember', () => {
   it('renders a user member with a $ref to /Users and its display', () => {
     const member: MemberRow = { id: U1, type: 'User', display: 'Ada Lovelace' };
-    expect(renderMember(member, BASE)).toEqual({ value: U1, $ref: `${BASE}/Users/${U1}`, type: 'User', display: 'Ada Lovelace' });
+    expect(renderMember(member, BASE)).toEqual({
+      value: U1,
+      $ref: `${BASE}/Users/${U1}`,
+      type: 'User',
+      display: 'Ada Lovelace',
+    });
   });
 
   it('renders a group member with a $ref to /Groups', () => {
     expect(renderMember({ id: G1, type: 'Group', display: 'Engineering' }, BASE)).toEqual({
-      value: G1, $ref: `${BASE}/Groups/${G1}`, type: 'Group', display: 'Engineering',
+      value: G1,
+      $ref: `${BASE}/Groups/${G1}`,
+      type: 'Group',
+      display: 'Engineering',
     });
   });
 

@@ -39,8 +39,15 @@ export function parseMemberRefs(value: JsonValue | undefined, label = 'members')
     const ref: MemberRef = { value: raw.trim() };
     const type = isJsonObject(item) ? (item['type'] ?? item['Type']) : undefined;
     if (type !== undefined && type !== null) {
-      const canonical = typeof type === 'string' ? (['User', 'Group'] as const).find((t) => t.toLowerCase() === type.toLowerCase()) : undefined;
-      if (!canonical) throw ScimError.badRequest('invalidValue', `${where}.type must be "User" or "Group", got ${JSON.stringify(type)}.`);
+      const canonical =
+        typeof type === 'string'
+          ? (['User', 'Group'] as const).find((t) => t.toLowerCase() === type.toLowerCase())
+          : undefined;
+      if (!canonical)
+        throw ScimError.badRequest(
+          'invalidValue',
+          `${where}.type must be "User" or "Group", got ${JSON.stringify(type)}.`,
+        );
       ref.type = canonical;
     }
     return ref;
@@ -57,7 +64,10 @@ export function parseGroup(body: unknown): GroupInput {
     throw ScimError.badRequest('invalidValue', 'displayName is required and must be a non-empty string.');
   }
   if (displayName.length > 256) {
-    throw ScimError.badRequest('invalidValue', `displayName is ${displayName.length} characters long; at most 256 are allowed.`);
+    throw ScimError.badRequest(
+      'invalidValue',
+      `displayName is ${displayName.length} characters long; at most 256 are allowed.`,
+    );
   }
   return { group, members };
 }
@@ -68,7 +78,9 @@ export function validateGroupDocument(document: JsonObject): JsonObject {
 }
 
 function findKey(body: JsonObject, name: string): JsonValue | undefined {
-  const key = Object.keys(body).find((k) => k.toLowerCase() === name || k.toLowerCase() === `${GROUP_SCHEMA.toLowerCase()}:${name}`);
+  const key = Object.keys(body).find(
+    (k) => k.toLowerCase() === name || k.toLowerCase() === `${GROUP_SCHEMA.toLowerCase()}:${name}`,
+  );
   return key === undefined ? undefined : body[key];
 }
 

@@ -4,7 +4,6 @@ import { listResponse } from './list-response';
 import { LIST_RESPONSE_SCHEMA } from '../schema/urns';
 import { scimErrorOf as scimError } from '../testing/scim-error-of';
 
-
 describe('parseListQuery', () => {
   it('defaults to startIndex 1 and count 100, with no filter or projection', () => {
     expect(DEFAULT_PAGE_SIZE).toBe(100);
@@ -12,7 +11,11 @@ describe('parseListQuery', () => {
   });
 
   it('reads startIndex and count', () => {
-    expect(parseListQuery({ startIndex: '21', count: '10' })).toEqual({ startIndex: 21, count: 10, sortOrder: 'ascending' });
+    expect(parseListQuery({ startIndex: '21', count: '10' })).toEqual({
+      startIndex: 21,
+      count: 10,
+      sortOrder: 'ascending',
+    });
   });
 
   it('caps count at 1000', () => {
@@ -33,7 +36,11 @@ describe('parseListQuery', () => {
   });
 
   it('treats empty values as absent and tolerates surrounding spaces', () => {
-    expect(parseListQuery({ startIndex: '', count: '  ' })).toEqual({ startIndex: 1, count: 100, sortOrder: 'ascending' });
+    expect(parseListQuery({ startIndex: '', count: '  ' })).toEqual({
+      startIndex: 1,
+      count: 100,
+      sortOrder: 'ascending',
+    });
     expect(parseListQuery({ count: ' 5 ' }).count).toBe(5);
   });
 
@@ -51,7 +58,13 @@ describe('parseListQuery', () => {
   });
 
   it('reads parameter names in any case', () => {
-    const query = parseListQuery({ STARTINDEX: '3', Count: '7', FILTER: 'userName eq "a"', Attributes: 'userName', EXCLUDEDATTRIBUTES: 'emails' });
+    const query = parseListQuery({
+      STARTINDEX: '3',
+      Count: '7',
+      FILTER: 'userName eq "a"',
+      Attributes: 'userName',
+      EXCLUDEDATTRIBUTES: 'emails',
+    });
     expect(query).toEqual({
       startIndex: 3,
       count: 7,
@@ -62,14 +75,25 @@ describe('parseListQuery', () => {
     });
   });
 
-  it('ignores unknown parameters such as Entra\'s aadOptscim062020', () => {
-    expect(parseListQuery({ aadOptscim062020: '', foo: 'bar' })).toEqual({ startIndex: 1, count: 100, sortOrder: 'ascending' });
+  it("ignores unknown parameters such as Entra's aadOptscim062020", () => {
+    expect(parseListQuery({ aadOptscim062020: '', foo: 'bar' })).toEqual({
+      startIndex: 1,
+      count: 100,
+      sortOrder: 'ascending',
+    });
   });
 
   it('reads sortBy (URN-qualified or not) and sortOrder, refusing other orders', () => {
-    expect(parseListQuery({ sortBy: 'name.familyName', sortOrder: 'Descending' })).toMatchObject({ sortBy: { name: 'name', subAttr: 'familyName' }, sortOrder: 'descending' });
-    expect(parseListQuery({ sortBy: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department' }).sortBy).toEqual({ uri: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', name: 'department' });
-    expect(() => parseListQuery({ sortOrder: 'up' })).toThrow(expect.objectContaining({ status: 400, scimType: 'invalidValue' }));
+    expect(parseListQuery({ sortBy: 'name.familyName', sortOrder: 'Descending' })).toMatchObject({
+      sortBy: { name: 'name', subAttr: 'familyName' },
+      sortOrder: 'descending',
+    });
+    expect(
+      parseListQuery({ sortBy: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department' }).sortBy,
+    ).toEqual({ uri: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', name: 'department' });
+    expect(() => parseListQuery({ sortOrder: 'up' })).toThrow(
+      expect.objectContaining({ status: 400, scimType: 'invalidValue' }),
+    );
   });
 
   it('takes the last value of a repeated parameter', () => {
@@ -83,12 +107,21 @@ describe('parseListQuery', () => {
   });
 
   it('rejects a filter that does not parse with 400 invalidFilter (never "return everything")', () => {
-    expect(scimError(() => parseListQuery({ filter: 'userName eq' }))).toMatchObject({ status: 400, scimType: 'invalidFilter' });
-    expect(scimError(() => parseListQuery({ filter: 'userName wibble "x"' }))).toMatchObject({ status: 400, scimType: 'invalidFilter' });
+    expect(scimError(() => parseListQuery({ filter: 'userName eq' }))).toMatchObject({
+      status: 400,
+      scimType: 'invalidFilter',
+    });
+    expect(scimError(() => parseListQuery({ filter: 'userName wibble "x"' }))).toMatchObject({
+      status: 400,
+      scimType: 'invalidFilter',
+    });
   });
 
   it('splits and trims attribute lists, dropping empty names', () => {
-    const query = parseListQuery({ attributes: ' userName , name.givenName,,emails ', excludedAttributes: 'members, ' });
+    const query = parseListQuery({
+      attributes: ' userName , name.givenName,,emails ',
+      excludedAttributes: 'members, ',
+    });
     expect(query.attributes).toEqual(['userName', 'name.givenName', 'emails']);
     expect(query.excludedAttributes).toEqual(['members']);
   });
@@ -102,10 +135,9 @@ describe('parseListQuery', () => {
 
 describe('parseAttributeList', () => {
   it('keeps URN-qualified names whole', () => {
-    expect(parseAttributeList('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber,userName')).toEqual([
-      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber',
-      'userName',
-    ]);
+    expect(
+      parseAttributeList('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber,userName'),
+    ).toEqual(['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber', 'userName']);
   });
 
   it('returns undefined for no value', () => {

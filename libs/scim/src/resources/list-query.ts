@@ -70,6 +70,9 @@ function parseInteger(value: string | undefined, name: string): number | undefin
 
 export function parseAttributeList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  const names = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   return names.length > 0 ? names : undefined;
 }

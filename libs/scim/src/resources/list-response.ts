@@ -10,5 +10,11 @@ export interface ListResponse {
 }
 
 export function listResponse(resources: JsonObject[], totalResults: number, startIndex: number): ListResponse {
-  return { schemas: [LIST_RESPONSE_SCHEMA], totalResults, startIndex, itemsPerPage: resources.length, Resources: resources };
+  return {
+    schemas: [LIST_RESPONSE_SCHEMA],
+    totalResults,
+    startIndex,
+    itemsPerPage: resources.length,
+    Resources: resources,
+  };
 }

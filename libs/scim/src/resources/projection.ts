@@ -13,7 +13,11 @@ export interface Projection {
  * `id` and `schemas` are always returned; names are case-insensitive and may be URN-qualified or
  * name sub-attributes (`name.givenName`). Unknown names select nothing and exclude nothing.
  */
-export function projectResource(resource: JsonObject, projection: Projection, resourceType: ResourceTypeDefinition): JsonObject {
+export function projectResource(
+  resource: JsonObject,
+  projection: Projection,
+  resourceType: ResourceTypeDefinition,
+): JsonObject {
   const uris = schemaUris(resourceType);
   if (projection.attributes && projection.attributes.length > 0) {
     const result: JsonObject = { schemas: resource['schemas'] ?? [], id: resource['id'] ?? null };
@@ -34,10 +38,17 @@ export function projectionExcludes(projection: Projection, attributeName: string
   if (projection.attributes && projection.attributes.length > 0) {
     return !projection.attributes.some((a) => {
       const lower = a.toLowerCase();
-      return lower === wanted || lower.startsWith(wanted + '.') || lower.endsWith(':' + wanted) || lower.includes(':' + wanted + '.');
+      return (
+        lower === wanted ||
+        lower.startsWith(wanted + '.') ||
+        lower.endsWith(':' + wanted) ||
+        lower.includes(':' + wanted + '.')
+      );
     });
   }
-  return (projection.excludedAttributes ?? []).some((a) => a.toLowerCase() === wanted || a.toLowerCase().endsWith(':' + wanted));
+  return (projection.excludedAttributes ?? []).some(
+    (a) => a.toLowerCase() === wanted || a.toLowerCase().endsWith(':' + wanted),
+  );
 }
 
 interface Location {
@@ -56,7 +67,13 @@ function locate(name: string, uris: string[], resourceType: ResourceTypeDefiniti
   return { keys, attribute: resolved.attribute, subAttribute: resolved.subAttribute };
 }
 
-function copyPath(source: JsonObject, target: JsonObject, name: string, uris: string[], resourceType: ResourceTypeDefinition): void {
+function copyPath(
+  source: JsonObject,
+  target: JsonObject,
+  name: string,
+  uris: string[],
+  resourceType: ResourceTypeDefinition,
+): void {
   const extension = resourceType.extensions.find((e) => e.id.toLowerCase() === name.toLowerCase());
   if (extension) {
     if (source[extension.id] !== undefined) target[extension.id] = source[extension.id]!;
@@ -92,7 +109,12 @@ function copyPath(source: JsonObject, target: JsonObject, name: string, uris: st
   }
 }
 
-function removePath(source: JsonObject, name: string, uris: string[], resourceType: ResourceTypeDefinition): JsonObject {
+function removePath(
+  source: JsonObject,
+  name: string,
+  uris: string[],
+  resourceType: ResourceTypeDefinition,
+): JsonObject {
   const extension = resourceType.extensions.find((e) => e.id.toLowerCase() === name.toLowerCase());
   if (extension) {
     const { [extension.id]: _removed, ...rest } = source;

@@ -12,7 +12,10 @@ import type { ResourceTypeDefinition } from '../schema/resource-type';
  */
 export function normalizeResource(body: unknown, resourceType: ResourceTypeDefinition): JsonObject {
   if (!isJsonObject(body)) {
-    throw ScimError.badRequest('invalidSyntax', `The request body must be a JSON object describing a ${resourceType.name}.`);
+    throw ScimError.badRequest(
+      'invalidSyntax',
+      `The request body must be a JSON object describing a ${resourceType.name}.`,
+    );
   }
   const result: JsonObject = {};
   for (const [key, value] of Object.entries(body)) {
@@ -20,7 +23,10 @@ export function normalizeResource(body: unknown, resourceType: ResourceTypeDefin
     if (extension) {
       if (value === null) continue;
       if (!isJsonObject(value)) {
-        throw ScimError.badRequest('invalidValue', `"${key}" must be an object holding the ${extension.name} attributes.`);
+        throw ScimError.badRequest(
+          'invalidValue',
+          `"${key}" must be an object holding the ${extension.name} attributes.`,
+        );
       }
       for (const [extKey, extValue] of Object.entries(value)) {
         const definition = findAttribute(extension.attributes, extKey);
@@ -66,7 +72,11 @@ function setExtensionValue(target: JsonObject, uri: string, definition: Attribut
 }
 
 /** Returns the canonical value, or undefined when the value is empty (null, "", [], {}). */
-export function normalizeAttribute(definition: AttributeDefinition, value: unknown, label: string): JsonValue | undefined {
+export function normalizeAttribute(
+  definition: AttributeDefinition,
+  value: unknown,
+  label: string,
+): JsonValue | undefined {
   if (value === null || value === undefined) return undefined;
   if (definition.multiValued) {
     const items = Array.isArray(value) ? value : [value];
@@ -84,7 +94,11 @@ function normalizeSingle(definition: AttributeDefinition, value: unknown, label:
   if (definition.type === 'complex') {
     if (!isJsonObject(value)) {
       // A bare value for a multi-valued complex attribute means its "value" sub-attribute.
-      if (definition.multiValued && (typeof value === 'string' || typeof value === 'number') && findAttribute(definition.subAttributes, 'value')) {
+      if (
+        definition.multiValued &&
+        (typeof value === 'string' || typeof value === 'number') &&
+        findAttribute(definition.subAttributes, 'value')
+      ) {
         return { value: String(value) };
       }
       throw ScimError.badRequest('invalidValue', `"${label}" must be an object, got ${describe(value)}.`);
@@ -109,14 +123,24 @@ function normalizeScalar(definition: AttributeDefinition, value: unknown, label:
     case 'integer':
     case 'decimal': {
       const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-      if (typeof number !== 'number' || !Number.isFinite(number) || (definition.type === 'integer' && !Number.isInteger(number))) {
-        throw ScimError.badRequest('invalidValue', `"${label}" must be ${definition.type === 'integer' ? 'an integer' : 'a number'}, got ${describe(value)}.`);
+      if (
+        typeof number !== 'number' ||
+        !Number.isFinite(number) ||
+        (definition.type === 'integer' && !Number.isInteger(number))
+      ) {
+        throw ScimError.badRequest(
+          'invalidValue',
+          `"${label}" must be ${definition.type === 'integer' ? 'an integer' : 'a number'}, got ${describe(value)}.`,
+        );
       }
       return number;
     }
     case 'dateTime': {
       if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
-        throw ScimError.badRequest('invalidValue', `"${label}" must be an xsd:dateTime string, got ${describe(value)}.`);
+        throw ScimError.badRequest(
+          'invalidValue',
+          `"${label}" must be an xsd:dateTime string, got ${describe(value)}.`,
+        );
       }
       return value;
     }
@@ -149,7 +173,8 @@ function isManager(definition: AttributeDefinition): boolean {
 function normalizeManager(value: unknown, label: string): JsonObject | undefined {
   let candidate = value;
   if (Array.isArray(candidate)) {
-    if (candidate.length > 1) throw ScimError.badRequest('invalidValue', `"${label}" takes one manager, got ${candidate.length}.`);
+    if (candidate.length > 1)
+      throw ScimError.badRequest('invalidValue', `"${label}" takes one manager, got ${candidate.length}.`);
     candidate = candidate[0];
   }
   if (candidate === undefined || candidate === null) return undefined;

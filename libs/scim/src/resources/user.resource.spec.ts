@@ -28,7 +28,7 @@ const entraCreate = {
 };
 
 describe('parseUser / normalizeResource', () => {
-  it('turns Entra\'s create request into the canonical document', () => {
+  it("turns Entra's create request into the canonical document", () => {
     expect(parseUser(entraCreate)).toEqual({
       externalId: '0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef',
       userName: 'Test_User_00aa00aa@testuser.com',
@@ -40,8 +40,13 @@ describe('parseUser / normalizeResource', () => {
   });
 
   describe('attribute names', () => {
-    it('uses the schema\'s casing whatever case the client sent', () => {
-      const user = parseUser({ USERNAME: 'jdoe', DisplayName: 'J Doe', NAME: { GIVENNAME: 'J', familyname: 'Doe' }, Emails: [{ VALUE: 'j@acme.com', Type: 'work' }] });
+    it("uses the schema's casing whatever case the client sent", () => {
+      const user = parseUser({
+        USERNAME: 'jdoe',
+        DisplayName: 'J Doe',
+        NAME: { GIVENNAME: 'J', familyname: 'Doe' },
+        Emails: [{ VALUE: 'j@acme.com', Type: 'work' }],
+      });
       expect(user).toEqual({
         userName: 'jdoe',
         displayName: 'J Doe',
@@ -52,8 +57,18 @@ describe('parseUser / normalizeResource', () => {
     });
 
     it('ignores unknown attributes and unknown sub-attributes', () => {
-      const user = parseUser({ userName: 'jdoe', favouriteColour: 'blue', name: { givenName: 'J', nickname2: 'x' }, emails: [{ value: 'j@acme.com', label: 'x' }] });
-      expect(user).toEqual({ userName: 'jdoe', name: { givenName: 'J' }, emails: [{ value: 'j@acme.com' }], active: true });
+      const user = parseUser({
+        userName: 'jdoe',
+        favouriteColour: 'blue',
+        name: { givenName: 'J', nickname2: 'x' },
+        emails: [{ value: 'j@acme.com', label: 'x' }],
+      });
+      expect(user).toEqual({
+        userName: 'jdoe',
+        name: { givenName: 'J' },
+        emails: [{ value: 'j@acme.com' }],
+        active: true,
+      });
     });
 
     it('ignores the server-owned id, meta and groups, and does not keep schemas', () => {
@@ -67,7 +82,7 @@ describe('parseUser / normalizeResource', () => {
       expect(user).toEqual({ userName: 'jdoe', active: true });
     });
 
-    it('keeps the client\'s externalId (a common attribute that is not the server\'s)', () => {
+    it("keeps the client's externalId (a common attribute that is not the server's)", () => {
       expect(parseUser({ userName: 'jdoe', EXTERNALID: 'ext-1' })['externalId']).toBe('ext-1');
     });
 
@@ -95,11 +110,15 @@ describe('parseUser / normalizeResource', () => {
     });
 
     it('drops null sub-attributes but keeps the others', () => {
-      expect(parseUser({ userName: 'a', name: { givenName: 'Joy', familyName: null } })['name']).toEqual({ givenName: 'Joy' });
+      expect(parseUser({ userName: 'a', name: { givenName: 'Joy', familyName: null } })['name']).toEqual({
+        givenName: 'Joy',
+      });
     });
 
     it('drops null elements of a multi-valued attribute', () => {
-      expect(parseUser({ userName: 'a', phoneNumbers: [null, { value: '555', type: 'work' }] })['phoneNumbers']).toEqual([{ value: '555', type: 'work' }]);
+      expect(
+        parseUser({ userName: 'a', phoneNumbers: [null, { value: '555', type: 'work' }] })['phoneNumbers'],
+      ).toEqual([{ value: '555', type: 'work' }]);
     });
 
     it('drops a null enterprise extension', () => {
@@ -124,16 +143,24 @@ describe('parseUser / normalizeResource', () => {
     it('defaults active to true on create, but keeps it unassigned after a PATCH removed it (RFC 7644 §3.5.2.2)', () => {
       expect(parseUser({ userName: 'a' })['active']).toBe(true);
       const stored = parseUser({ userName: 'a', active: false });
-      for (const operation of [{ op: 'remove', path: 'active' }, { op: 'replace', path: 'active', value: null }, { op: 'replace', value: { active: null } }]) {
-        const patched = applyPatch(stored, parsePatchRequest({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [operation] }), USER_RESOURCE_TYPE);
+      for (const operation of [
+        { op: 'remove', path: 'active' },
+        { op: 'replace', path: 'active', value: null },
+        { op: 'replace', value: { active: null } },
+      ]) {
+        const patched = applyPatch(
+          stored,
+          parsePatchRequest({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [operation] }),
+          USER_RESOURCE_TYPE,
+        );
         expect(validateUserDocument(patched)).toEqual({ userName: 'a' });
       }
     });
 
     it('converts string booleans inside multi-valued attributes', () => {
-      expect(parseUser({ userName: 'a', emails: [{ value: 'a@acme.com', type: 'work', primary: 'True' }] })['emails']).toEqual([
-        { value: 'a@acme.com', type: 'work', primary: true },
-      ]);
+      expect(
+        parseUser({ userName: 'a', emails: [{ value: 'a@acme.com', type: 'work', primary: 'True' }] })['emails'],
+      ).toEqual([{ value: 'a@acme.com', type: 'work', primary: true }]);
     });
 
     it.each(['yes', 'no', '1', 'enabled'])('rejects active %j with 400 invalidValue', (input) => {
@@ -171,11 +198,17 @@ describe('parseUser / normalizeResource', () => {
     });
 
     it('rejects an object where a string is expected', () => {
-      expect(scimError(() => parseUser({ userName: 'a', title: { x: 1 } }))).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(scimError(() => parseUser({ userName: 'a', title: { x: 1 } }))).toMatchObject({
+        status: 400,
+        scimType: 'invalidValue',
+      });
     });
 
     it('rejects a string where a complex attribute is expected', () => {
-      expect(scimError(() => parseUser({ userName: 'a', name: 'John Doe' }))).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(scimError(() => parseUser({ userName: 'a', name: 'John Doe' }))).toMatchObject({
+        status: 400,
+        scimType: 'invalidValue',
+      });
     });
 
     it('rejects a body that is not an object with 400 invalidSyntax', () => {
@@ -187,13 +220,15 @@ describe('parseUser / normalizeResource', () => {
 
   describe('multi-valued attributes', () => {
     it('wraps a single object in an array', () => {
-      expect(parseUser({ userName: 'a', emails: { value: 'a@acme.com', type: 'work', primary: true } })['emails']).toEqual([
-        { value: 'a@acme.com', type: 'work', primary: true },
-      ]);
+      expect(
+        parseUser({ userName: 'a', emails: { value: 'a@acme.com', type: 'work', primary: true } })['emails'],
+      ).toEqual([{ value: 'a@acme.com', type: 'work', primary: true }]);
     });
 
     it('reads a bare value as the element\'s "value"', () => {
-      expect(parseUser({ userName: 'a', phoneNumbers: '+1 555 0100' })['phoneNumbers']).toEqual([{ value: '+1 555 0100' }]);
+      expect(parseUser({ userName: 'a', phoneNumbers: '+1 555 0100' })['phoneNumbers']).toEqual([
+        { value: '+1 555 0100' },
+      ]);
       expect(parseUser({ userName: 'a', emails: ['a@acme.com'] })['emails']).toEqual([{ value: 'a@acme.com' }]);
     });
 
@@ -209,18 +244,27 @@ describe('parseUser / normalizeResource', () => {
 
   describe('the enterprise extension', () => {
     it('keeps the extension under its URN key, whatever case the key is in', () => {
-      const user = parseUser({ userName: 'a', [ENTERPRISE.toUpperCase()]: { Department: 'Sales', COSTCENTER: '4130' } });
+      const user = parseUser({
+        userName: 'a',
+        [ENTERPRISE.toUpperCase()]: { Department: 'Sales', COSTCENTER: '4130' },
+      });
       expect(user[ENTERPRISE]).toEqual({ department: 'Sales', costCenter: '4130' });
       expect(Object.keys(user)).not.toContain(ENTERPRISE.toUpperCase());
     });
 
     it('ignores unknown attributes inside the extension', () => {
-      expect(parseUser({ userName: 'a', [ENTERPRISE]: { department: 'Sales', shoeSize: 44 } })[ENTERPRISE]).toEqual({ department: 'Sales' });
+      expect(parseUser({ userName: 'a', [ENTERPRISE]: { department: 'Sales', shoeSize: 44 } })[ENTERPRISE]).toEqual({
+        department: 'Sales',
+      });
     });
 
     it('moves enterprise attributes sent at the top level under the URN', () => {
       const user = parseUser({ userName: 'a', department: 'Sales', employeeNumber: '42', manager: MANAGER_ID });
-      expect(user).toEqual({ userName: 'a', active: true, [ENTERPRISE]: { department: 'Sales', employeeNumber: '42', manager: { value: MANAGER_ID } } });
+      expect(user).toEqual({
+        userName: 'a',
+        active: true,
+        [ENTERPRISE]: { department: 'Sales', employeeNumber: '42', manager: { value: MANAGER_ID } },
+      });
       expect(user).not.toHaveProperty('department');
     });
 
@@ -232,11 +276,16 @@ describe('parseUser / normalizeResource', () => {
     // BUG (reported): a top-level null for an enterprise attribute erases the value given under the
     // URN when it comes after it, although nulls are meant to be dropped (ignored).
     it('does not let a top-level null erase a value given under the URN', () => {
-      const user = parseUser({ userName: 'a', [ENTERPRISE]: { department: 'Sales', manager: MANAGER_ID }, department: null, manager: null });
+      const user = parseUser({
+        userName: 'a',
+        [ENTERPRISE]: { department: 'Sales', manager: MANAGER_ID },
+        department: null,
+        manager: null,
+      });
       expect(user[ENTERPRISE]).toEqual({ department: 'Sales', manager: { value: MANAGER_ID } });
     });
 
-    it('ignores the mistyped extension URN of Entra\'s older documentation', () => {
+    it("ignores the mistyped extension URN of Entra's older documentation", () => {
       const mistyped = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0User';
       const user = parseUser({
         schemas: [USER_SCHEMA, mistyped],
@@ -249,23 +298,33 @@ describe('parseUser / normalizeResource', () => {
     });
 
     it('rejects an extension that is not an object', () => {
-      expect(scimError(() => parseUser({ userName: 'a', [ENTERPRISE]: 'Sales' }))).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(scimError(() => parseUser({ userName: 'a', [ENTERPRISE]: 'Sales' }))).toMatchObject({
+        status: 400,
+        scimType: 'invalidValue',
+      });
     });
 
     describe('manager', () => {
       it.each([
         ['a plain id string', MANAGER_ID],
         ['an object', { value: MANAGER_ID }],
-        ['an object with $ref and displayName', { value: MANAGER_ID, $ref: `https://x/Users/${MANAGER_ID}`, displayName: 'Boss' }],
+        [
+          'an object with $ref and displayName',
+          { value: MANAGER_ID, $ref: `https://x/Users/${MANAGER_ID}`, displayName: 'Boss' },
+        ],
         ['an object with "Value"', { Value: MANAGER_ID }],
         ['a one-element array', [{ $ref: `https://x/Users/${MANAGER_ID}`, value: MANAGER_ID }]],
         ['a one-element array of a string', [MANAGER_ID]],
       ])('accepts %s and stores { value }', (_label, manager) => {
-        expect(parseUser({ userName: 'a', [ENTERPRISE]: { manager } })[ENTERPRISE]).toEqual({ manager: { value: MANAGER_ID } });
+        expect(parseUser({ userName: 'a', [ENTERPRISE]: { manager } })[ENTERPRISE]).toEqual({
+          manager: { value: MANAGER_ID },
+        });
       });
 
       it('accepts the manager at the top level too', () => {
-        expect(parseUser({ userName: 'a', manager: [{ value: MANAGER_ID }] })[ENTERPRISE]).toEqual({ manager: { value: MANAGER_ID } });
+        expect(parseUser({ userName: 'a', manager: [{ value: MANAGER_ID }] })[ENTERPRISE]).toEqual({
+          manager: { value: MANAGER_ID },
+        });
       });
 
       it.each([
@@ -278,13 +337,18 @@ describe('parseUser / normalizeResource', () => {
       });
 
       it('rejects two managers with 400 invalidValue', () => {
-        const error = scimError(() => parseUser({ userName: 'a', [ENTERPRISE]: { manager: [{ value: 'm1' }, { value: 'm2' }] } }));
+        const error = scimError(() =>
+          parseUser({ userName: 'a', [ENTERPRISE]: { manager: [{ value: 'm1' }, { value: 'm2' }] } }),
+        );
         expect(error).toMatchObject({ status: 400, scimType: 'invalidValue' });
         expect(error.detail).toMatch(/one manager, got 2/);
       });
 
       it('rejects a manager id that is not a string', () => {
-        expect(scimError(() => parseUser({ userName: 'a', [ENTERPRISE]: { manager: 42 } }))).toMatchObject({ status: 400, scimType: 'invalidValue' });
+        expect(scimError(() => parseUser({ userName: 'a', [ENTERPRISE]: { manager: 42 } }))).toMatchObject({
+          status: 400,
+          scimType: 'invalidValue',
+        });
       });
     });
   });
@@ -303,7 +367,10 @@ describe('parseUser / normalizeResource', () => {
 
     it('accepts 256 characters and refuses 257', () => {
       expect(parseUser({ userName: 'x'.repeat(256) })['userName']).toHaveLength(256);
-      expect(scimError(() => parseUser({ userName: 'x'.repeat(257) }))).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(scimError(() => parseUser({ userName: 'x'.repeat(257) }))).toMatchObject({
+        status: 400,
+        scimType: 'invalidValue',
+      });
     });
 
     it('is kept as sent (case and all)', () => {
@@ -322,7 +389,9 @@ describe('parseUser / normalizeResource', () => {
   });
 
   it('normalizes a Group with the group schema (and ignores user attributes)', () => {
-    expect(normalizeResource({ DISPLAYNAME: 'Admins', userName: 'x', members: { value: 'u1' } }, GROUP_RESOURCE_TYPE)).toEqual({
+    expect(
+      normalizeResource({ DISPLAYNAME: 'Admins', userName: 'x', members: { value: 'u1' } }, GROUP_RESOURCE_TYPE),
+    ).toEqual({
       displayName: 'Admins',
       members: [{ value: 'u1' }],
     });
@@ -352,8 +421,14 @@ describe('renderUser', () => {
   });
 
   it('gives the manager a $ref built from the base URL', () => {
-    const body = renderUser(stored({ userName: 'jdoe', [ENTERPRISE]: { department: 'Sales', manager: { value: MANAGER_ID } } }), base);
-    expect(body[ENTERPRISE]).toEqual({ department: 'Sales', manager: { value: MANAGER_ID, $ref: `${base}/Users/${MANAGER_ID}` } });
+    const body = renderUser(
+      stored({ userName: 'jdoe', [ENTERPRISE]: { department: 'Sales', manager: { value: MANAGER_ID } } }),
+      base,
+    );
+    expect(body[ENTERPRISE]).toEqual({
+      department: 'Sales',
+      manager: { value: MANAGER_ID, $ref: `${base}/Users/${MANAGER_ID}` },
+    });
   });
 
   it('renders meta with resourceType, created, lastModified, location and a weak version', () => {
@@ -368,7 +443,13 @@ describe('renderUser', () => {
   });
 
   it('renders id, the stored attributes, and identity first', () => {
-    const data = { name: { givenName: 'J' }, userName: 'jdoe', active: false, externalId: 'ext-1', emails: [{ value: 'j@acme.com', type: 'work', primary: true }] };
+    const data = {
+      name: { givenName: 'J' },
+      userName: 'jdoe',
+      active: false,
+      externalId: 'ext-1',
+      emails: [{ value: 'j@acme.com', type: 'work', primary: true }],
+    };
     const body = renderUser(stored(data), base);
     expect(body).toMatchObject({ id: '2819c223-7f76-453a-919d-413861904646', ...data });
     expect(Object.keys(body).slice(0, 4)).toEqual(['schemas', 'id', 'externalId', 'userName']);

@@ -26,7 +26,10 @@ export function validateUserDocument(document: unknown): JsonObject {
     throw ScimError.badRequest('invalidValue', 'userName is required and must be a non-empty string.');
   }
   if (userName.length > 256) {
-    throw ScimError.badRequest('invalidValue', `userName is ${userName.length} characters long; at most 256 are allowed.`);
+    throw ScimError.badRequest(
+      'invalidValue',
+      `userName is ${userName.length} characters long; at most 256 are allowed.`,
+    );
   }
   return user;
 }
@@ -47,12 +50,18 @@ export function renderUser(stored: StoredUser, baseUrl: string): JsonObject {
   if (isJsonObject(enterprise)) {
     schemas.push(ENTERPRISE_USER_SCHEMA);
     const manager = enterprise['manager'];
-    body[ENTERPRISE_USER_SCHEMA] = isJsonObject(manager) && typeof manager['value'] === 'string'
-      ? { ...enterprise, manager: { value: manager['value'], $ref: `${baseUrl}/Users/${manager['value']}` } }
-      : enterprise;
+    body[ENTERPRISE_USER_SCHEMA] =
+      isJsonObject(manager) && typeof manager['value'] === 'string'
+        ? { ...enterprise, manager: { value: manager['value'], $ref: `${baseUrl}/Users/${manager['value']}` } }
+        : enterprise;
   }
   if (stored.groups && stored.groups.length > 0) {
-    body['groups'] = stored.groups.map((g) => ({ value: g.value, $ref: `${baseUrl}/Groups/${g.value}`, display: g.display, type: 'direct' }));
+    body['groups'] = stored.groups.map((g) => ({
+      value: g.value,
+      $ref: `${baseUrl}/Groups/${g.value}`,
+      display: g.display,
+      type: 'direct',
+    }));
   }
   body['meta'] = {
     resourceType: 'User',

@@ -1,5 +1,6 @@
 /** RFC 7643 §7 attribute characteristics, as this server applies them. */
-export type AttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
+export type AttributeType =
+  'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
 export type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
 export type Returned = 'always' | 'never' | 'default' | 'request';
 export type Uniqueness = 'none' | 'server' | 'global';
@@ -42,12 +43,19 @@ export function attr(name: string, type: AttributeType, options: AttributeOption
   return { name, type, ...DEFAULTS, ...options };
 }
 
-export function complex(name: string, subAttributes: AttributeDefinition[], options: AttributeOptions = {}): AttributeDefinition {
+export function complex(
+  name: string,
+  subAttributes: AttributeDefinition[],
+  options: AttributeOptions = {},
+): AttributeDefinition {
   return { name, type: 'complex', ...DEFAULTS, ...options, subAttributes };
 }
 
 /** Finds an attribute by name, case-insensitively (RFC 7643 §2.1: attribute names are case-insensitive). */
-export function findAttribute(attributes: readonly AttributeDefinition[] | undefined, name: string): AttributeDefinition | undefined {
+export function findAttribute(
+  attributes: readonly AttributeDefinition[] | undefined,
+  name: string,
+): AttributeDefinition | undefined {
   if (!attributes) return undefined;
   const wanted = name.toLowerCase();
   return attributes.find((a) => a.name.toLowerCase() === wanted);

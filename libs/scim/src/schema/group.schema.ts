@@ -8,12 +8,24 @@ export const GROUP_ATTRIBUTES: AttributeDefinition[] = [
     caseExact: false,
     description: 'A human-readable name for the Group, unique within the tenant, compared case-insensitively.',
   }),
-  complex('members', [
-    attr('value', 'string', { mutability: 'immutable', description: 'Identifier of the member of this Group.' }),
-    attr('$ref', 'reference', { mutability: 'immutable', referenceTypes: ['User', 'Group'], description: 'The URI of the member resource.' }),
-    attr('display', 'string', { mutability: 'readOnly', description: 'The displayName of the member.' }),
-    attr('type', 'string', { mutability: 'immutable', canonicalValues: ['User', 'Group'], description: 'The type of the member.' }),
-  ], { multiValued: true, description: 'A list of members of the Group.' }),
+  complex(
+    'members',
+    [
+      attr('value', 'string', { mutability: 'immutable', description: 'Identifier of the member of this Group.' }),
+      attr('$ref', 'reference', {
+        mutability: 'immutable',
+        referenceTypes: ['User', 'Group'],
+        description: 'The URI of the member resource.',
+      }),
+      attr('display', 'string', { mutability: 'readOnly', description: 'The displayName of the member.' }),
+      attr('type', 'string', {
+        mutability: 'immutable',
+        canonicalValues: ['User', 'Group'],
+        description: 'The type of the member.',
+      }),
+    ],
+    { multiValued: true, description: 'A list of members of the Group.' },
+  ),
 ];
 
 export const GROUP_SCHEMA_DEFINITION: SchemaDefinition = {

@@ -51,7 +51,10 @@ export interface ResolvedAttribute {
  * Returns undefined for attributes the resource type does not have.
  */
 export function resolveAttribute(resourceType: ResourceTypeDefinition, path: AttrPath): ResolvedAttribute | undefined {
-  const withSub = (extension: string | undefined, attribute: AttributeDefinition | undefined): ResolvedAttribute | undefined => {
+  const withSub = (
+    extension: string | undefined,
+    attribute: AttributeDefinition | undefined,
+  ): ResolvedAttribute | undefined => {
     if (!attribute) return undefined;
     if (path.subAttr === undefined) return { extension, attribute };
     const subAttribute = findAttribute(attribute.subAttributes, path.subAttr);
@@ -60,7 +63,10 @@ export function resolveAttribute(resourceType: ResourceTypeDefinition, path: Att
   if (path.uri !== undefined) {
     const uri = path.uri.toLowerCase();
     if (uri === resourceType.schema.id.toLowerCase()) {
-      return withSub(undefined, findAttribute(resourceType.schema.attributes, path.name) ?? findAttribute(COMMON_ATTRIBUTES, path.name));
+      return withSub(
+        undefined,
+        findAttribute(resourceType.schema.attributes, path.name) ?? findAttribute(COMMON_ATTRIBUTES, path.name),
+      );
     }
     const extension = resourceType.extensions.find((e) => e.id.toLowerCase() === uri);
     return extension ? withSub(extension.id, findAttribute(extension.attributes, path.name)) : undefined;
