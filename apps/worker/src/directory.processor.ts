@@ -3,11 +3,12 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
 import { DirectoryWriter, answerForPermanentDatabaseError, type DirectoryJobInput } from '@scim/directory';
 import {
-  DIRECTORY_JOB_NAMES,
   DIRECTORY_QUEUE,
   DIRECTORY_WORKER_OPTIONS,
+  InvalidDirectoryJob,
+  WRITE_BATCH_JOB,
+  directoryWritesOf,
   failedWriteRecord,
-  isDirectoryJobName,
   isPayloadRemoved,
   storedOutcome,
   type StoredOutcome,
@@ -43,8 +44,6 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
   }
 
   onModuleInit(): void {
-    const unhandled = DIRECTORY_JOB_NAMES.filter((name) => !DirectoryWriter.HANDLED_JOBS[name]);
-    if (unhandled.length > 0) throw new Error(`No handler for directory jobs: ${unhandled.join(', ')}`);
     this.worker = new Worker(DIRECTORY_QUEUE, (job: Job) => this.process(job), {
       connection: new IORedis(this.config.redisUrl, { maxRetriesPerRequest: null, connectionName: 'scim-worker' }),
       prefix: this.config.queuePrefix,
@@ -74,60 +73,76 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
     this.publisher.disconnect();
   }
 
-  /** Returns only a StoredOutcome: BullMQ keeps the return value and copies it into its event stream. */
-  private async process(job: Job): Promise<StoredOutcome> {
-    if (!isDirectoryJobName(job.name)) {
-      throw new Error(`No handler for job "${job.name}"`);
-    }
+  /**
+   * Returns only StoredOutcomes: BullMQ keeps the return value and copies it into its event stream.
+   * A job is one write, or a batch of writes (WRITE_BATCH_JOB) applied in one transaction.
+   */
+  private async process(job: Job): Promise<StoredOutcome | StoredOutcome[]> {
     if (isPayloadRemoved(job.data))
       throw new UnrecoverableError('The job failed before and its payload was removed; it cannot run again.');
-    const typed = { name: job.name, data: job.data } as DirectoryJobInput;
-    const startedAt = performance.now();
-    let result: WriteResult;
+    let writes: DirectoryJobInput[];
     try {
-      result = await this.writer.apply(typed);
+      writes = directoryWritesOf(job);
+    } catch (error) {
+      if (error instanceof InvalidDirectoryJob) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+    const startedAt = performance.now();
+    let results: WriteResult[];
+    try {
+      results = await this.writer.applyBatch(writes);
     } catch (error) {
       const permanent = answerForPermanentDatabaseError(error);
       if (permanent) {
         // The writer could not even record the refusal, and a retry would fail the same way: answer now.
         this.logger.error(`Write ${job.id} (${job.name}) refused by the database: ${(error as Error).message}`);
         const { status, scimType, detail } = permanent;
-        this.telemetry.applied(typed, { ok: false, status, detail, ...(scimType ? { scimType } : {}) }, startedAt);
-        await this.reply(typed.data.replyTo, typed.data.operationId, {
-          ok: false,
-          status,
-          detail,
-          ...(scimType ? { scimType } : {}),
-        });
+        const answer: WriteResult = { ok: false, status, detail, ...(scimType ? { scimType } : {}) };
+        for (const write of writes) this.telemetry.applied(write, answer, startedAt);
+        await this.reply(writes.map((write) => [write, answer]));
         throw new UnrecoverableError(detail);
       }
       const attempts = job.attemptsMade + 1;
       const lastAttempt = attempts >= (job.opts.attempts ?? 1);
-      this.telemetry.failed(typed, error, startedAt, attempts, job.opts.attempts ?? 1);
+      for (const write of writes) this.telemetry.failed(write, error, startedAt, attempts, job.opts.attempts ?? 1);
       if (lastAttempt) {
-        // Nothing could be recorded (the database is the likely cause): the notifier records it.
-        await this.notifications.notify(this.writer.exhaustedNotice(typed, attempts)).catch((notifyError: Error) => {
-          this.logger.error(`Could not report the failure of ${typed.data.operationId}: ${notifyError.message}`);
-        });
-        await this.reply(typed.data.replyTo, typed.data.operationId, {
-          ok: false,
-          status: 503,
-          detail: 'The directory is temporarily unavailable and the write was not applied. Retry the request.',
-          retryAfterSeconds: RETRY_AFTER_SECONDS,
-        });
+        for (const write of writes) {
+          // Nothing could be recorded (the database is the likely cause): the notifier records it.
+          await this.notifications.notify(this.writer.exhaustedNotice(write, attempts)).catch((notifyError: Error) => {
+            this.logger.error(`Could not report the failure of ${write.data.operationId}: ${notifyError.message}`);
+          });
+        }
+        await this.reply(
+          writes.map((write) => [
+            write,
+            {
+              ok: false,
+              status: 503,
+              detail: 'The directory is temporarily unavailable and the write was not applied. Retry the request.',
+              retryAfterSeconds: RETRY_AFTER_SECONDS,
+            },
+          ]),
+        );
       }
       throw error;
     }
-    this.telemetry.applied(typed, result, startedAt);
-    await this.reply(typed.data.replyTo, typed.data.operationId, result);
-    return storedOutcome(result);
+    writes.forEach((write, i) => this.telemetry.applied(write, results[i]!, startedAt));
+    await this.reply(writes.map((write, i) => [write, results[i]!]));
+    return job.name === WRITE_BATCH_JOB ? results.map(storedOutcome) : storedOutcome(results[0]!);
   }
 
-  private async reply(channel: string, operationId: string, result: WriteResult): Promise<void> {
-    const reply: WriteReply = { operationId, result };
-    await this.publisher.publish(channel, JSON.stringify(reply)).catch((error: Error) => {
+  /** Every write's result on its gateway's channel, in one round trip. */
+  private async reply(answers: [DirectoryJobInput, WriteResult][]): Promise<void> {
+    const pipeline = this.publisher.pipeline();
+    for (const [write, result] of answers) {
+      const reply: WriteReply = { operationId: write.data.operationId, result };
+      pipeline.publish(write.data.replyTo, JSON.stringify(reply));
+    }
+    const outcomes = await pipeline.exec().catch((error: Error) => answers.map(() => [error, null] as const));
+    outcomes?.forEach(([error], i) => {
       // The gateway answers from the operations log when no reply arrives.
-      this.logger.warn(`Could not publish the result of ${operationId}: ${error.message}`);
+      if (error)
+        this.logger.warn(`Could not publish the result of ${answers[i]![0].data.operationId}: ${error.message}`);
     });
   }
 }

@@ -85,6 +85,11 @@ export function sqlStateOf(error: unknown): string | undefined {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
+/** Postgres ended this transaction to break a deadlock (40P01): running it again succeeds. */
+export function isDeadlock(error: unknown): boolean {
+  return sqlStateOf(error) === '40P01';
+}
+
 /**
  * The answer for a Postgres error that a retry cannot cure; undefined for any other error. Data
  * the database refuses is the request's fault (400, or 409 for a unique violation); a statement

@@ -50,6 +50,22 @@ export type DirectoryJobName = DirectoryJob['name'];
 export type DirectoryJobData<N extends DirectoryJobName> = Extract<DirectoryJob, { name: N }>['data'];
 export type DirectoryJobResult<N extends DirectoryJobName> = Extract<DirectoryJob, { name: N }>['result'];
 
+/** One write as a job carries it: its name and payload. */
+export type DirectoryWrite = { [N in DirectoryJobName]: { name: N; data: DirectoryJobData<N> } }[DirectoryJobName];
+
+/**
+ * Writes a gateway gathered while its previous add was in flight, sent as one job (issue 13). The
+ * worker applies them in one transaction, a savepoint each, and replies to each write. The job's
+ * id is its first write's operation id; each write keeps its own operation id, deadline and reply channel.
+ */
+export const WRITE_BATCH_JOB = 'write-batch';
+export interface WriteBatch {
+  writes: DirectoryWrite[];
+}
+/** A batch holds at most this many writes, and at most this many bytes of JSON. */
+export const MAX_BATCH_WRITES = 64;
+export const MAX_BATCH_BYTES = 256 * 1024;
+
 export const DIRECTORY_JOB_NAMES: readonly DirectoryJobName[] = [
   'create-user',
   'replace-user',

@@ -14,8 +14,12 @@ import { ScimError } from '@scim/scim';
 import {
   DIRECTORY_JOB_OPTIONS,
   DIRECTORY_QUEUE,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_WRITES,
+  WRITE_BATCH_JOB,
   NOTIFICATIONS_QUEUE,
   NOTIFICATION_JOB_OPTIONS,
+  directoryWritesOf,
   replyChannel,
   type FailureNotice,
   type DirectoryJobData,
@@ -32,7 +36,26 @@ type Payload<N extends DirectoryJobName> = Omit<DirectoryJobData<N>, keyof Write
 interface PendingWrite {
   job: DirectoryJobInput;
   resolve(result: WriteResult): void;
+  /** The queue job that carries it: itself alone, or a batch. Set once the job is sent. */
+  sent?: SentJob;
 }
+
+/** A job on the queue and the operations it carries. */
+interface SentJob {
+  jobId: string;
+  operationIds: string[];
+}
+
+/** A write waiting for the add in flight to return. */
+interface OutgoingWrite {
+  job: DirectoryJobInput;
+  bytes: number;
+  /** Called when its job could not be added (Redis unreachable). */
+  refuse(): void;
+}
+
+const QUEUE_UNREACHABLE =
+  'The service is temporarily unavailable: the queue cannot be reached. The write was not applied; retry later.';
 
 /** How long a client is told to wait before retrying a write that timed out. */
 const RETRY_AFTER_SECONDS = 5;
@@ -62,6 +85,9 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   /** Operations whose reply channel went away and that are being settled from the operations log. */
   private readonly settling = new Set<string>();
   private stopping = false;
+  /** Writes gathered while an add is in flight; they go out together when it returns. */
+  private outbox: OutgoingWrite[] = [];
+  private adding = false;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -151,19 +177,67 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     }
     const result = new Promise<WriteResult>((resolve) => this.pending.set(operationId, { job, resolve }));
     const timer = setTimeout(() => void this.expire(operationId), this.config.writeTimeoutMs);
-    try {
-      await this.queue.add(name, data as never, { ...DIRECTORY_JOB_OPTIONS, jobId: operationId });
-    } catch {
-      clearTimeout(timer);
-      this.pending.delete(operationId);
-      throw new ScimError(
-        503,
-        'The service is temporarily unavailable: the queue cannot be reached. The write was not applied; retry later.',
-        undefined,
-        RETRY_AFTER_SECONDS,
-      );
+    const refused = new Promise<never>((_resolve, reject) => {
+      this.outbox.push({
+        job,
+        bytes: JSON.stringify(data).length,
+        refuse: () => {
+          clearTimeout(timer);
+          this.pending.delete(operationId);
+          reject(new ScimError(503, QUEUE_UNREACHABLE, undefined, RETRY_AFTER_SECONDS));
+        },
+      });
+    });
+    this.send();
+    return Promise.race([result, refused]).finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * Coalescing (issue 13): with no add in flight, what is in the outbox (a lone write, at low load)
+   * goes out at once. While an add is in flight, writes gather; when it returns they go out
+   * together, as jobs of at most MAX_BATCH_WRITES writes and MAX_BATCH_BYTES, in one round trip.
+   * So a busy gateway makes one add per round trip instead of one per write, and the worker
+   * applies each batch with one COMMIT.
+   */
+  private send(): void {
+    if (this.adding || this.outbox.length === 0) return;
+    const batches: OutgoingWrite[][] = [];
+    let bytes = 0;
+    for (const write of this.outbox) {
+      const current = batches.at(-1);
+      if (!current || current.length >= MAX_BATCH_WRITES || bytes + write.bytes > MAX_BATCH_BYTES) {
+        batches.push([write]);
+        bytes = write.bytes;
+      } else {
+        current.push(write);
+        bytes += write.bytes;
+      }
     }
-    return result.finally(() => clearTimeout(timer));
+    this.outbox = [];
+    this.adding = true;
+    const jobs = batches.map((writes) => {
+      const first = writes[0]!.job;
+      const sent: SentJob = { jobId: first.data.operationId, operationIds: writes.map((w) => w.job.data.operationId) };
+      for (const id of sent.operationIds) {
+        const waiting = this.pending.get(id);
+        if (waiting) waiting.sent = sent;
+      }
+      const opts = { ...DIRECTORY_JOB_OPTIONS, jobId: sent.jobId };
+      // A lone write keeps the plain job of its name, so that an idle gateway's jobs look as before.
+      return writes.length === 1
+        ? { name: first.name, data: first.data as never, opts }
+        : { name: WRITE_BATCH_JOB, data: { writes: writes.map((w) => w.job) } as never, opts };
+    });
+    const added =
+      jobs.length === 1 ? this.queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts) : this.queue.addBulk(jobs);
+    added
+      .catch(() => {
+        for (const write of batches.flat()) write.refuse();
+      })
+      .finally(() => {
+        this.adding = false;
+        this.send();
+      });
   }
 
   /** Best effort: the notifier records the failure (when Postgres is back) and mails the tenant. */
@@ -254,11 +328,17 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     const waiting = this.pending.get(operationId);
     if (!waiting) return;
     this.pending.delete(operationId);
+    // A batch is taken off the queue only once none of its writes is waited for: the worker refuses
+    // the expired ones by their deadline and applies the others.
+    const sent = waiting.sent;
+    const othersWaiting = sent?.operationIds.some((id) => this.pending.has(id)) ?? false;
     try {
-      const job = await this.queue.getJob(operationId);
+      const job = sent && !othersWaiting ? await this.queue.getJob(sent.jobId) : undefined;
       if (job && ((await job.isWaiting()) || (await job.isDelayed()))) {
         await job.remove();
-        if (noticeDetail) void this.report(unavailableNotice(waiting.job, noticeDetail));
+        if (noticeDetail) {
+          for (const write of directoryWritesOf(job)) void this.report(unavailableNotice(write, noticeDetail));
+        }
       }
     } catch {
       // Redis is unreachable, or the job started meanwhile: the operations log below still knows whether the write happened.

@@ -1,7 +1,14 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { USER_RESOURCE_TYPE, applyPatch, parsePatchRequest, parseUser, validateUserDocument } from '@scim/scim';
-import type { DirectoryJobData, DirectoryJobName, FailureNotice, WriteResult } from '@scim/queue';
-import { FailureReason, answerForPermanentDatabaseError, answerForRefusal, type ErrorAnswer } from '../directory-error';
+import type { DirectoryWrite, FailureNotice, WriteResult } from '@scim/queue';
+import {
+  FailureReason,
+  answerForPermanentDatabaseError,
+  answerForRefusal,
+  isDeadlock,
+  type ErrorAnswer,
+} from '../directory-error';
+import { isResourceId } from '../repositories/resource-row';
 import { GroupWrites } from './group-writes';
 import { OperationsLog } from './operations-log';
 import type { TenantSettingsCache } from './tenant-settings.cache';
@@ -13,7 +20,17 @@ export interface FailureNotifier {
   notify(notice: FailureNotice): Promise<void>;
 }
 
-export type DirectoryJobInput = { [N in DirectoryJobName]: { name: N; data: DirectoryJobData<N> } }[DirectoryJobName];
+export type DirectoryJobInput = DirectoryWrite;
+
+/** How often a batch is run again from the start after Postgres chose it as a deadlock's victim. */
+const MAX_BATCH_DEADLOCK_RETRIES = 3;
+
+/** Group writes that lock an existing group row (a create has none yet). */
+function lockedGroupId(job: DirectoryJobInput): string | undefined {
+  return job.name === 'replace-group' || job.name === 'patch-group' || job.name === 'delete-group'
+    ? job.data.groupId
+    : undefined;
+}
 
 /**
  * Applies directory write jobs under the platform rules and records each in the operations log,
@@ -22,24 +39,12 @@ export type DirectoryJobInput = { [N in DirectoryJobName]: { name: N; data: Dire
  * thrown for BullMQ to retry.
  */
 export class DirectoryWriter {
-  /** The jobs `apply` handles; the worker refuses to start when the contract names one more. */
-  static readonly HANDLED_JOBS: Readonly<Record<DirectoryJobName, true>> = {
-    'create-user': true,
-    'replace-user': true,
-    'patch-user': true,
-    'delete-user': true,
-    'create-group': true,
-    'replace-group': true,
-    'patch-group': true,
-    'delete-group': true,
-  };
-
   private readonly users: UserWrites;
   private readonly groups: GroupWrites;
   private readonly log: OperationsLog;
 
   constructor(
-    dataSource: DataSource,
+    private readonly dataSource: DataSource,
     private readonly tenantSettings: TenantSettingsCache,
     private readonly notifier?: FailureNotifier,
   ) {
@@ -74,28 +79,101 @@ export class DirectoryWriter {
     }
   }
 
-  private dispatch(job: DirectoryJobInput): Promise<WriteResult> {
+  /**
+   * Applies writes gathered into one job (issue 13): one transaction, a savepoint per write, one
+   * COMMIT. A write refused by a rule rolls back to its savepoint and is recorded as refused; the
+   * others are untouched. Operations already in the log (a redelivered batch: the worker died after
+   * COMMIT) are answered from it and not applied again. A write past its deadline is refused alone.
+   * Groups that writes of the batch lock are locked first, in id order, so that two batches
+   * touching the same groups cannot deadlock on them; a deadlock elsewhere (users updated in
+   * opposite orders) rolls the batch back and runs it again. Any other error is thrown: nothing of
+   * the batch was committed and BullMQ retries all of it. Results are in the order of `jobs`.
+   */
+  async applyBatch(jobs: DirectoryJobInput[]): Promise<WriteResult[]> {
+    if (jobs.length === 1) return [await this.apply(jobs[0]!)];
+    const results: (WriteResult | undefined)[] = new Array(jobs.length);
+    const recorded = new Set(await this.log.recorded(jobs.map((job) => job.data.operationId)));
+    const now = Date.now();
+    const pending: number[] = [];
+    for (const [index, job] of jobs.entries()) {
+      if (recorded.has(job.data.operationId)) results[index] = await this.log.replay(job.data.operationId);
+      else if (now > job.data.deadline) results[index] = await this.apply(job);
+      else pending.push(index);
+    }
+    if (pending.length > 0) {
+      const applied = await this.inOneTransaction(pending.map((index) => jobs[index]!));
+      pending.forEach((index, i) => (results[index] = applied[i]));
+    }
+    // A write recorded meanwhile whose row has since gone (deleted): answer as replay() would have.
+    return results.map(
+      (result) => result ?? { ok: false, status: 404, detail: 'The resource written by this operation was deleted.' },
+    );
+  }
+
+  private async inOneTransaction(jobs: DirectoryJobInput[]): Promise<WriteResult[]> {
+    for (let attempt = 1; ; attempt++) {
+      const notices: FailureNotice[] = [];
+      const runner = this.dataSource.createQueryRunner();
+      try {
+        await runner.connect();
+        await runner.startTransaction();
+        const groupIds = [...new Set(jobs.map(lockedGroupId).filter((id) => id !== undefined && isResourceId(id)))];
+        if (groupIds.length > 0) {
+          await runner.query(`SELECT id FROM groups WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [
+            groupIds.sort(),
+          ]);
+        }
+        const results: WriteResult[] = [];
+        for (const job of jobs) {
+          try {
+            // A nested transaction is a SAVEPOINT: a refused write rolls back to it alone.
+            results.push(await runner.manager.transaction((manager) => this.dispatch(job, manager)));
+          } catch (error) {
+            if (isDeadlock(error)) throw error;
+            const refusal = answerForRefusal(error) ?? answerForPermanentDatabaseError(error);
+            if (!refusal) throw error;
+            const { result, notice } = await this.recordRefusal(job, refusal, runner.manager);
+            results.push(result);
+            if (notice) notices.push(notice);
+          }
+        }
+        await runner.commitTransaction();
+        for (const notice of notices) await this.notifier?.notify(notice).catch(() => undefined);
+        return results;
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        if (!isDeadlock(error) || attempt > MAX_BATCH_DEADLOCK_RETRIES) throw error;
+      } finally {
+        await runner.release();
+      }
+    }
+  }
+
+  private dispatch(job: DirectoryJobInput, db?: EntityManager): Promise<WriteResult> {
     switch (job.name) {
       case 'create-user':
-        return this.users.create(job.data);
+        return this.users.create(job.data, db);
       case 'replace-user':
-        return this.users.update(job.name, job.data, () => parseUser(job.data.user));
+        return this.users.update(job.name, job.data, () => parseUser(job.data.user), db);
       case 'patch-user': {
         const operations = parsePatchRequest(job.data.patch);
-        return this.users.update(job.name, job.data, (current) =>
-          validateUserDocument(applyPatch(current, operations, USER_RESOURCE_TYPE)),
+        return this.users.update(
+          job.name,
+          job.data,
+          (current) => validateUserDocument(applyPatch(current, operations, USER_RESOURCE_TYPE)),
+          db,
         );
       }
       case 'delete-user':
-        return this.users.delete(job.data);
+        return this.users.delete(job.data, db);
       case 'create-group':
-        return this.groups.create(job.data);
+        return this.groups.create(job.data, db);
       case 'replace-group':
-        return this.groups.replace(job.data);
+        return this.groups.replace(job.data, db);
       case 'patch-group':
-        return this.groups.patch(job.data);
+        return this.groups.patch(job.data, db);
       case 'delete-group':
-        return this.groups.delete(job.data);
+        return this.groups.delete(job.data, db);
       default:
         return assertNever(job);
     }
@@ -107,18 +185,23 @@ export class DirectoryWriter {
    * effort: the row is already marked pending, and the notifier gathers pending rows anyway.
    */
   private async refuse(job: DirectoryJobInput, refusal: ErrorAnswer): Promise<WriteResult> {
+    const { result, notice } = await this.recordRefusal(job, refusal);
+    if (notice) await this.notifier?.notify(notice).catch(() => undefined);
+    return result;
+  }
+
+  private async recordRefusal(
+    job: DirectoryJobInput,
+    refusal: ErrorAnswer,
+    db?: EntityManager,
+  ): Promise<{ result: WriteResult; notice?: FailureNotice }> {
     // A refused PATCH or DELETE names only an id: the log (and the failure notice) say whom it was about.
-    const subject = await this.log.completeSubject(job.data.tenantId, jobSubject(job));
+    const subject = await this.log.completeSubject(job.data.tenantId, jobSubject(job), db);
     const tenant = await this.tenantSettings.get(job.data.tenantId).catch(() => undefined);
     const notify =
       refusal.status !== 404 && tenant !== undefined && tenant.notifyOnFailure && tenant.notifyEmail !== null;
     const { operationId, requestId, tenantId } = job.data;
-    const { result, notice } = await this.log.refuse(
-      { operationId, requestId, tenantId, kind: job.name, subject, notify },
-      refusal,
-    );
-    if (notice) await this.notifier?.notify(notice).catch(() => undefined);
-    return result;
+    return this.log.refuse({ operationId, requestId, tenantId, kind: job.name, subject, notify }, refusal, db);
   }
 
   /**

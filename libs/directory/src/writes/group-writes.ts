@@ -53,13 +53,18 @@ export class GroupWrites {
 
   constructor(private readonly dataSource: DataSource) {}
 
-  async create(data: DirectoryJobData<'create-group'>): Promise<WriteResult> {
+  async create(
+    data: DirectoryJobData<'create-group'>,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<WriteResult> {
     const { group } = parseGroup({ ...data.group, members: data.members });
-    return this.transaction(async (manager) => {
-      const id = randomUUID();
-      const members = await this.resolveMembers(manager, data.tenantId, id, data.members);
-      const rows: ResourceRow[] = await manager.query(
-        `WITH g AS (
+    return this.transaction(
+      db,
+      async (manager) => {
+        const id = randomUUID();
+        const members = await this.resolveMembers(manager, data.tenantId, id, data.members);
+        const rows: ResourceRow[] = await manager.query(
+          `WITH g AS (
            INSERT INTO groups (id, tenant_id, display_name, external_id, data, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5::jsonb, ${MILLISECOND_NOW}, ${MILLISECOND_NOW})
            RETURNING id, data, version, created_at, updated_at
@@ -68,101 +73,126 @@ export class GroupWrites {
            SELECT $6, $2, 'create-group', 'Group', g.id, $3, $4, 'succeeded', 201, $7::jsonb, $8 FROM g
          )
          SELECT * FROM g`,
-        [
-          id,
-          data.tenantId,
-          group['displayName'],
-          stringOrNull(group['externalId']),
-          JSON.stringify(group),
-          data.operationId,
-          this.notes(members.length),
-          data.requestId ?? null,
-        ],
-      );
-      await this.insertMembers(manager, data.tenantId, id, members);
-      return { ok: true, status: 201, resource: toStoredResource(rows[0]!) };
-    }, stringOrNull(group['displayName']));
+          [
+            id,
+            data.tenantId,
+            group['displayName'],
+            stringOrNull(group['externalId']),
+            JSON.stringify(group),
+            data.operationId,
+            this.notes(members.length),
+            data.requestId ?? null,
+          ],
+        );
+        await this.insertMembers(manager, data.tenantId, id, members);
+        return { ok: true, status: 201, resource: toStoredResource(rows[0]!) };
+      },
+      stringOrNull(group['displayName']),
+    );
   }
 
-  async replace(data: DirectoryJobData<'replace-group'>): Promise<WriteResult> {
+  async replace(
+    data: DirectoryJobData<'replace-group'>,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<WriteResult> {
     const { group } = parseGroup({ ...data.group, members: data.members });
-    return this.transaction(async (manager) => {
-      const current = await this.lock(manager, data.tenantId, data.groupId);
-      assertIfMatch(data.ifMatch, current.version, 'group');
-      const members = await this.resolveMembers(manager, data.tenantId, current.id, data.members);
-      await manager.query(`DELETE FROM group_members WHERE group_id = $1`, [current.id]);
-      await this.insertMembers(manager, data.tenantId, current.id, members);
-      return this.writeDocument(manager, data, 'replace-group', current.id, group);
-    }, stringOrNull(group['displayName']));
+    return this.transaction(
+      db,
+      async (manager) => {
+        const current = await this.lock(manager, data.tenantId, data.groupId);
+        assertIfMatch(data.ifMatch, current.version, 'group');
+        const members = await this.resolveMembers(manager, data.tenantId, current.id, data.members);
+        await manager.query(`DELETE FROM group_members WHERE group_id = $1`, [current.id]);
+        await this.insertMembers(manager, data.tenantId, current.id, members);
+        return this.writeDocument(manager, data, 'replace-group', current.id, group);
+      },
+      stringOrNull(group['displayName']),
+    );
   }
 
-  async patch(data: DirectoryJobData<'patch-group'>): Promise<WriteResult> {
+  async patch(
+    data: DirectoryJobData<'patch-group'>,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<WriteResult> {
     const steps = planGroupPatch(parsePatchRequest(data.patch));
-    return this.transaction(async (manager) => {
-      const current = await this.lock(manager, data.tenantId, data.groupId);
-      assertIfMatch(data.ifMatch, current.version, 'group');
-      let document = current.data;
-      for (const step of steps) {
-        switch (step.kind) {
-          case 'document':
-            document = applyPatch(document, step.operations, GROUP_RESOURCE_TYPE);
-            break;
-          case 'add-members':
-            await this.insertMembers(
-              manager,
-              data.tenantId,
-              current.id,
-              await this.resolveMembers(manager, data.tenantId, current.id, step.members),
-            );
-            break;
-          case 'remove-members':
-            await this.removeMembers(manager, current.id, step.values);
-            break;
-          case 'remove-all-members':
-            await manager.query(`DELETE FROM group_members WHERE group_id = $1`, [current.id]);
-            break;
-          case 'remove-matching-members':
-            await this.removeMatchingMembers(manager, current.id, step.filter);
-            break;
-          case 'replace-members': {
-            const members = await this.resolveMembers(manager, data.tenantId, current.id, step.members);
-            await manager.query(`DELETE FROM group_members WHERE group_id = $1`, [current.id]);
-            await this.insertMembers(manager, data.tenantId, current.id, members);
-            break;
+    return this.transaction(
+      db,
+      async (manager) => {
+        const current = await this.lock(manager, data.tenantId, data.groupId);
+        assertIfMatch(data.ifMatch, current.version, 'group');
+        let document = current.data;
+        for (const step of steps) {
+          switch (step.kind) {
+            case 'document':
+              document = applyPatch(document, step.operations, GROUP_RESOURCE_TYPE);
+              break;
+            case 'add-members':
+              await this.insertMembers(
+                manager,
+                data.tenantId,
+                current.id,
+                await this.resolveMembers(manager, data.tenantId, current.id, step.members),
+              );
+              break;
+            case 'remove-members':
+              await this.removeMembers(manager, current.id, step.values);
+              break;
+            case 'remove-all-members':
+              await manager.query(`DELETE FROM group_members WHERE group_id = $1`, [current.id]);
+              break;
+            case 'remove-matching-members':
+              await this.removeMatchingMembers(manager, current.id, step.filter);
+              break;
+            case 'replace-members': {
+              const members = await this.resolveMembers(manager, data.tenantId, current.id, step.members);
+              await manager.query(`DELETE FROM group_members WHERE group_id = $1`, [current.id]);
+              await this.insertMembers(manager, data.tenantId, current.id, members);
+              break;
+            }
+            default:
+              assertNever(step);
           }
-          default:
-            assertNever(step);
         }
-      }
-      return this.writeDocument(manager, data, 'patch-group', current.id, validateGroupDocument(document));
-    }, null);
+        return this.writeDocument(manager, data, 'patch-group', current.id, validateGroupDocument(document));
+      },
+      null,
+    );
   }
 
-  async delete(data: DirectoryJobData<'delete-group'>): Promise<WriteResult> {
-    return this.transaction(async (manager) => {
-      // The lock makes the If-Match check and the delete one step.
-      const current = await this.lock(manager, data.tenantId, data.groupId);
-      assertIfMatch(data.ifMatch, current.version, 'group');
-      // Memberships of and in this group go with it (ON DELETE CASCADE); users stay.
-      await manager.query(
-        `WITH d AS (
+  async delete(
+    data: DirectoryJobData<'delete-group'>,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<WriteResult> {
+    return this.transaction(
+      db,
+      async (manager) => {
+        // The lock makes the If-Match check and the delete one step.
+        const current = await this.lock(manager, data.tenantId, data.groupId);
+        assertIfMatch(data.ifMatch, current.version, 'group');
+        // Memberships of and in this group go with it (ON DELETE CASCADE); users stay.
+        await manager.query(
+          `WITH d AS (
            DELETE FROM groups WHERE tenant_id = $2 AND id = $1 RETURNING id, display_name, external_id
          )
          INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, request_id)
          SELECT $3, $2, 'delete-group', 'Group', d.id, d.display_name, d.external_id, 'succeeded', 204, $4 FROM d`,
-        [current.id, data.tenantId, data.operationId, data.requestId ?? null],
-      );
-      return { ok: true, status: 204 };
-    }, null);
+          [current.id, data.tenantId, data.operationId, data.requestId ?? null],
+        );
+        return { ok: true, status: 204 };
+      },
+      null,
+    );
   }
 
+  /** Its own transaction, or a savepoint within the caller's (a batch of writes). */
   private async transaction(
+    db: EntityManager,
     work: (manager: EntityManager) => Promise<WriteResult>,
     displayName: string | null,
   ): Promise<WriteResult> {
     let result: WriteResult;
     try {
-      result = await this.dataSource.transaction(work);
+      result = await db.transaction(work);
     } catch (error) {
       throw this.translateConstraintViolation(error, displayName);
     }

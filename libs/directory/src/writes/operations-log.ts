@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { storableText } from '@scim/scim';
 import type { FailureNotice, WriteResult } from '@scim/queue';
 import { FailureReason, type ErrorAnswer } from '../directory-error';
@@ -21,7 +21,7 @@ export class OperationsLog {
   constructor(private readonly dataSource: DataSource) {}
 
   /** The recorded outcome of an operation that was already applied, or undefined. */
-  async replay(operationId: string): Promise<WriteResult | undefined> {
+  async replay(operationId: string, db: EntityManager = this.dataSource.manager): Promise<WriteResult | undefined> {
     const rows: {
       outcome: string;
       status: number;
@@ -30,7 +30,7 @@ export class OperationsLog {
       resource_id: string | null;
       tenant_id: string;
       resource_type: 'User' | 'Group';
-    }[] = await this.dataSource.query(
+    }[] = await db.query(
       `SELECT outcome, status, scim_type, error, resource_id, tenant_id, resource_type FROM operations WHERE id = $1`,
       [operationId],
     );
@@ -45,7 +45,7 @@ export class OperationsLog {
       };
     }
     if (recorded.status === 204 || recorded.resource_id === null) return { ok: true, status: 204 };
-    const resources: ResourceRow[] = await this.dataSource.query(
+    const resources: ResourceRow[] = await db.query(
       `SELECT id, data, version, created_at, updated_at FROM ${TABLES[recorded.resource_type]} WHERE tenant_id = $1 AND id = $2`,
       [recorded.tenant_id, recorded.resource_id],
     );
@@ -59,9 +59,9 @@ export class OperationsLog {
   }
 
   /** Which of these operations are recorded (applied or refused). */
-  async recorded(operationIds: string[]): Promise<string[]> {
+  async recorded(operationIds: string[], db: EntityManager = this.dataSource.manager): Promise<string[]> {
     if (operationIds.length === 0) return [];
-    const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM operations WHERE id = ANY($1::uuid[])`, [
+    const rows: { id: string }[] = await db.query(`SELECT id FROM operations WHERE id = ANY($1::uuid[])`, [
       operationIds,
     ]);
     return rows.map((row) => row.id);
@@ -77,7 +77,7 @@ export class OperationsLog {
   async abandon(job: DirectoryJobInput, refusal: ErrorAnswer): Promise<WriteResult> {
     const { tenantId, operationId, requestId } = job.data;
     const subject = await this.completeSubject(tenantId, jobSubject(job));
-    const tenants: { notify: boolean }[] = await this.dataSource.query(
+    const tenants: { notify: boolean }[] = await this.dataSource.manager.query(
       `SELECT notify_on_failure AND notify_email IS NOT NULL AS notify FROM tenants WHERE id = $1`,
       [tenantId],
     );
@@ -86,10 +86,14 @@ export class OperationsLog {
   }
 
   /** Fills in the name and externalId of a refused write's target from the directory, when it exists. */
-  async completeSubject(tenantId: string, subject: Subject): Promise<Subject> {
+  async completeSubject(
+    tenantId: string,
+    subject: Subject,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<Subject> {
     if (subject.name !== null || subject.resourceId === null) return subject;
     const nameColumn = subject.resourceType === 'User' ? 'user_name' : 'display_name';
-    const rows: { name: string; external_id: string | null }[] = await this.dataSource.query(
+    const rows: { name: string; external_id: string | null }[] = await db.query(
       `SELECT ${nameColumn} AS name, external_id FROM ${TABLES[subject.resourceType]} WHERE tenant_id = $1 AND id = $2`,
       [tenantId, subject.resourceId],
     );
@@ -113,6 +117,7 @@ export class OperationsLog {
       notify: boolean;
     },
     refusal: ErrorAnswer,
+    db: EntityManager = this.dataSource.manager,
   ): Promise<{ result: WriteResult; notice?: FailureNotice }> {
     // A refusal can quote the very text the database refused (a NUL in a name or an id): store it replaced.
     const subject: Subject = {
@@ -132,7 +137,7 @@ export class OperationsLog {
         : {}),
     };
     const reason = refusal.reason ?? FailureReason.InvalidRequest;
-    const rows: { created_at: Date }[] = await this.dataSource.query(
+    const rows: { created_at: Date }[] = await db.query(
       `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, scim_type, error, reason, context, notification, request_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'failed', $8, $9, $10, $11, $12::jsonb, $13, $14)
        ON CONFLICT (id) DO NOTHING RETURNING created_at`,
@@ -154,7 +159,7 @@ export class OperationsLog {
       ],
     );
     if (rows.length === 0) {
-      const recorded = await this.replay(entry.operationId);
+      const recorded = await this.replay(entry.operationId, db);
       if (recorded) return { result: recorded };
     }
     const result: WriteResult = {

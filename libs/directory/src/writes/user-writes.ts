@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { JsonObject, StoredResource } from '@scim/scim';
 import { parseUser } from '@scim/scim';
 import type { DirectoryJobData, WriteResult } from '@scim/queue';
@@ -41,12 +41,15 @@ export class UserWrites {
     private readonly tenantSettings: TenantSettingsCache,
   ) {}
 
-  async create(data: DirectoryJobData<'create-user'>): Promise<WriteResult> {
+  async create(
+    data: DirectoryJobData<'create-user'>,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<WriteResult> {
     const tenant = await this.tenantSettings.get(data.tenantId);
     const { user, workEmail, ignored } = applyWorkEmailRule(parseUser(data.user), tenant.workDomains);
     const userName = user['userName'] as string;
     try {
-      const rows: ResourceRow[] = await this.dataSource.query(
+      const rows: ResourceRow[] = await db.query(
         `WITH u AS (
            INSERT INTO users (id, tenant_id, user_name, external_id, active, work_email, data, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, ${MILLISECOND_NOW}, ${MILLISECOND_NOW})
@@ -80,9 +83,10 @@ export class UserWrites {
     kind: 'replace-user' | 'patch-user',
     data: DirectoryJobData<'replace-user' | 'patch-user'>,
     compute: (current: JsonObject) => JsonObject,
+    db: EntityManager = this.dataSource.manager,
   ): Promise<WriteResult> {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-      const current = await this.load(data.tenantId, data.userId);
+      const current = await this.load(db, data.tenantId, data.userId);
       assertIfMatch(data.ifMatch, current.version, 'user');
       const next = compute(current.data);
       const tenant = await this.tenantSettings.get(data.tenantId);
@@ -91,7 +95,7 @@ export class UserWrites {
       });
       const userName = user['userName'] as string;
       try {
-        const rows: ResourceRow[] = await this.dataSource.query(
+        const rows: ResourceRow[] = await db.query(
           `WITH u AS (
              UPDATE users SET user_name = $3, external_id = $4, active = $5, work_email = $6, data = $7::jsonb,
                     version = version + 1, updated_at = ${MILLISECOND_NOW}
@@ -126,16 +130,19 @@ export class UserWrites {
     throw new Error(`User ${data.userId} kept changing during ${MAX_UPDATE_ATTEMPTS} attempts to update it`);
   }
 
-  async delete(data: DirectoryJobData<'delete-user'>): Promise<WriteResult> {
+  async delete(
+    data: DirectoryJobData<'delete-user'>,
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<WriteResult> {
     // With If-Match, the delete only happens at the version that was checked.
     let checkedVersion: number | null = null;
     if (data.ifMatch !== undefined) {
-      const current = await this.load(data.tenantId, data.userId);
+      const current = await this.load(db, data.tenantId, data.userId);
       assertIfMatch(data.ifMatch, current.version, 'user');
       checkedVersion = current.version;
     }
     const rows: { id: string }[] = isResourceId(data.userId)
-      ? await this.dataSource.query(
+      ? await db.query(
           `WITH d AS (
            DELETE FROM users WHERE tenant_id = $2 AND id = $1 AND ($4::integer IS NULL OR version = $4)
            RETURNING id, user_name, external_id
@@ -150,18 +157,18 @@ export class UserWrites {
     if (rows.length === 0) {
       // Changed since the check (a concurrent write): load() throws 404 if it is gone, else 412.
       if (checkedVersion !== null)
-        assertIfMatch(data.ifMatch, (await this.load(data.tenantId, data.userId)).version, 'user');
+        assertIfMatch(data.ifMatch, (await this.load(db, data.tenantId, data.userId)).version, 'user');
       throw this.userNotFound(data.userId);
     }
     return { ok: true, status: 204 };
   }
 
-  private async load(tenantId: string, userId: string): Promise<StoredResource> {
+  private async load(db: EntityManager, tenantId: string, userId: string): Promise<StoredResource> {
     const rows: ResourceRow[] = isResourceId(userId)
-      ? await this.dataSource.query(
-          `SELECT id, data, version, created_at, updated_at FROM users WHERE tenant_id = $1 AND id = $2`,
-          [tenantId, userId],
-        )
+      ? await db.query(`SELECT id, data, version, created_at, updated_at FROM users WHERE tenant_id = $1 AND id = $2`, [
+          tenantId,
+          userId,
+        ])
       : [];
     if (!rows[0]) throw this.userNotFound(userId);
     return toStoredResource(rows[0]);
