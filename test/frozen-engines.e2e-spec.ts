@@ -1,5 +1,8 @@
 import { migrateDirectory } from '@scim/directory';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
 import type { QueryRunner } from 'typeorm';
+import { DIRECTORY_QUEUE, directoryWritesOf } from '@scim/queue';
 import { PrivatePostgres } from './support/private-postgres';
 import { PrivateRedis } from './support/private-redis';
 import { TestStack, filterQuery, type ScimClient, type ScimResponse } from './support/stack';
@@ -177,14 +180,33 @@ describe('a Redis killed while writes are in flight (end to end)', () => {
       const response = await request;
       return { response, sinceKill: Date.now() - killedAt };
     };
-    const users = userNames.map((userName) => timed(scim.post<Json>('/Users', { userName })));
-    const groups = groupNames.map((displayName) => timed(scim.post<Json>('/Groups', { displayName })));
+    // Writes that arrive together may share a job (coalescing, issue 13), and a job is applied as
+    // one: the user creates are all inside the worker, waiting on the lock, before the group
+    // creates are sent, so that no job holds both.
+    const connection = new IORedis(redis.url, { maxRetriesPerRequest: 1 });
+    const queue = new Queue(DIRECTORY_QUEUE, { connection, prefix: stack.queuePrefix });
+    const insideWorker = async (writes: number) => {
+      const started = Date.now();
+      for (;;) {
+        const active = await queue.getActive();
+        const held = active.reduce((sum, job) => sum + directoryWritesOf(job).length, 0);
+        const waiting: { n: number }[] = await stack.dataSource.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'scim-worker%' AND wait_event_type = 'Lock'`,
+        );
+        if (held === writes && waiting[0]!.n === active.length) return;
+        if (Date.now() - started > 10_000) throw new Error(`${held} of ${writes} writes inside the worker after 10 s`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    let users: Promise<{ response: ScimResponse<Json>; sinceKill: number }>[] = [];
+    let groups: Promise<{ response: ScimResponse<Json>; sinceKill: number }>[] = [];
     try {
-      await waitForCount(
-        stack.dataSource,
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'scim-worker%' AND wait_event_type = 'Lock'`,
-        userNames.length + groupNames.length,
-      );
+      users = userNames.map((userName) => timed(scim.post<Json>('/Users', { userName })));
+      await insideWorker(userNames.length);
+      groups = groupNames.map((displayName) => timed(scim.post<Json>('/Groups', { displayName })));
+      await insideWorker(userNames.length + groupNames.length);
+      await queue.close();
+      connection.disconnect();
       await redis.kill();
       killedAt = Date.now();
       await new Promise((r) => setTimeout(r, 300));

@@ -110,8 +110,15 @@ export class DirectoryWriter {
     );
   }
 
+  /**
+   * The batch first runs without savepoints: each write is then one statement, as when it runs
+   * alone, and the batch pays for one BEGIN and one COMMIT. A write that fails in any way (a
+   * statement Postgres refused aborts the transaction) rolls the batch back, and it runs again
+   * with a SAVEPOINT per write, where a refusal rolls back only its own write.
+   */
   private async inOneTransaction(jobs: DirectoryJobInput[]): Promise<WriteResult[]> {
-    for (let attempt = 1; ; attempt++) {
+    let savepoints = false;
+    for (let deadlocks = 0; ;) {
       const notices: FailureNotice[] = [];
       const runner = this.dataSource.createQueryRunner();
       try {
@@ -125,11 +132,21 @@ export class DirectoryWriter {
         }
         const results: WriteResult[] = [];
         for (const job of jobs) {
+          if (!savepoints) {
+            results.push(await this.dispatch(job, runner.manager));
+            continue;
+          }
           try {
             // A nested transaction is a SAVEPOINT: a refused write rolls back to it alone.
             results.push(await runner.manager.transaction((manager) => this.dispatch(job, manager)));
           } catch (error) {
             if (isDeadlock(error)) throw error;
+            // Recorded meanwhile (the gateway gave up on it and recorded a refusal): that is the answer.
+            const recorded = await this.log.replay(job.data.operationId, runner.manager);
+            if (recorded) {
+              results.push(recorded);
+              continue;
+            }
             const refusal = answerForRefusal(error) ?? answerForPermanentDatabaseError(error);
             if (!refusal) throw error;
             const { result, notice } = await this.recordRefusal(job, refusal, runner.manager);
@@ -142,7 +159,12 @@ export class DirectoryWriter {
         return results;
       } catch (error) {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-        if (!isDeadlock(error) || attempt > MAX_BATCH_DEADLOCK_RETRIES) throw error;
+        if (isDeadlock(error)) {
+          if (++deadlocks > MAX_BATCH_DEADLOCK_RETRIES) throw error;
+        } else if (savepoints) {
+          throw error;
+        }
+        savepoints = true;
       } finally {
         await runner.release();
       }
