@@ -11,7 +11,9 @@ import {
   failedWriteRecord,
   isPayloadRemoved,
   storedOutcome,
-  type StoredOutcome,
+  type DirectoryQueueData,
+  type DirectoryQueueName,
+  type DirectoryQueueResult,
   type WriteReply,
   type WriteResult,
 } from '@scim/queue';
@@ -30,7 +32,7 @@ const RETRY_AFTER_SECONDS = 5;
 @Injectable()
 export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(DirectoryProcessor.name);
-  private worker?: Worker;
+  private worker?: Worker<DirectoryQueueData, DirectoryQueueResult, DirectoryQueueName>;
   private readonly publisher: IORedis;
 
   constructor(
@@ -44,7 +46,7 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
   }
 
   onModuleInit(): void {
-    this.worker = new Worker(DIRECTORY_QUEUE, (job: Job) => this.process(job), {
+    this.worker = new Worker(DIRECTORY_QUEUE, (job) => this.process(job), {
       connection: new IORedis(this.config.redisUrl, { maxRetriesPerRequest: null, connectionName: 'scim-worker' }),
       prefix: this.config.queuePrefix,
       concurrency: this.config.concurrency,
@@ -77,7 +79,9 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
    * Returns only StoredOutcomes: BullMQ keeps the return value and copies it into its event stream.
    * A job is one write, or a batch of writes (WRITE_BATCH_JOB) applied in one transaction.
    */
-  private async process(job: Job): Promise<StoredOutcome | StoredOutcome[]> {
+  private async process(
+    job: Job<DirectoryQueueData, DirectoryQueueResult, DirectoryQueueName>,
+  ): Promise<DirectoryQueueResult> {
     if (isPayloadRemoved(job.data))
       throw new UnrecoverableError('The job failed before and its payload was removed; it cannot run again.');
     let writes: DirectoryJobInput[];

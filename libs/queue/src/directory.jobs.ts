@@ -1,3 +1,5 @@
+import type { FailedWriteRecord, StoredOutcome } from './job-retention';
+
 /**
  * The contract between the gateway (producer) and the worker (consumer) of the `directory` queue.
  * One union member per job name, so that a handler's payload and result types follow from it.
@@ -66,16 +68,13 @@ export interface WriteBatch {
 export const MAX_BATCH_WRITES = 64;
 export const MAX_BATCH_BYTES = 256 * 1024;
 
-export const DIRECTORY_JOB_NAMES: readonly DirectoryJobName[] = [
-  'create-user',
-  'replace-user',
-  'patch-user',
-  'delete-user',
-  'create-group',
-  'replace-group',
-  'patch-group',
-  'delete-group',
-];
+/**
+ * The type parameters of the `directory` queue's Queue and Worker: what its jobs carry (a failed
+ * job's payload is replaced by its ids, job-retention.ts) and return.
+ */
+export type DirectoryQueueData = DirectoryWrite['data'] | WriteBatch | FailedWriteRecord;
+export type DirectoryQueueName = DirectoryJobName | typeof WRITE_BATCH_JOB;
+export type DirectoryQueueResult = StoredOutcome | StoredOutcome[];
 
 /** A stored resource as sent back to the gateway, which renders it with its public URL. */
 export interface ResourceSnapshot {
@@ -94,8 +93,4 @@ export type WriteResult =
 export interface WriteReply {
   operationId: string;
   result: WriteResult;
-}
-
-export function isDirectoryJobName(name: string): name is DirectoryJobName {
-  return (DIRECTORY_JOB_NAMES as readonly string[]).includes(name);
 }

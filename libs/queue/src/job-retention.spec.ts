@@ -54,6 +54,26 @@ describe('what the queues keep in Redis', () => {
     });
   });
 
+  it('keeps only the operation and tenant ids of each write of a failed batch', () => {
+    const batch = {
+      writes: [
+        { name: 'create-user', data: { operationId: OPERATION, tenantId: TENANT, user: { userName: 'ada@acme.com' } } },
+        { name: 'delete-user', data: { operationId: USER, tenantId: TENANT, userId: USER } },
+      ],
+    };
+    const record = failedWriteRecord(batch);
+    expect(record).toEqual({
+      operationId: null,
+      tenantId: null,
+      writes: [
+        { operationId: OPERATION, tenantId: TENANT },
+        { operationId: USER, tenantId: TENANT },
+      ],
+      payload: 'removed',
+    });
+    expect(JSON.stringify(record)).not.toContain('ada');
+  });
+
   it('keeps the ids and reason code of a failed notice, not whom it names or the detail', () => {
     const notice: FailureNotice = {
       tenantId: TENANT,

@@ -27,6 +27,8 @@ export interface FailedWriteRecord {
   tenantId: string | null;
   userId?: string;
   groupId?: string;
+  /** A batch's writes, by operation id and tenant (issue 13); the batch's own ids are then null. */
+  writes?: { operationId: string | null; tenantId: string | null }[];
   payload: 'removed';
 }
 
@@ -42,6 +44,13 @@ export function failedWriteRecord(data: unknown): FailedWriteRecord {
   const groupId = stringField(data, 'groupId');
   if (userId !== null) record.userId = userId;
   if (groupId !== null) record.groupId = groupId;
+  const writes = typeof data === 'object' && data !== null ? (data as { writes?: unknown }).writes : undefined;
+  if (Array.isArray(writes)) {
+    record.writes = writes.map((write: unknown) => {
+      const written = typeof write === 'object' && write !== null ? (write as { data?: unknown }).data : undefined;
+      return { operationId: stringField(written, 'operationId'), tenantId: stringField(written, 'tenantId') };
+    });
+  }
   return record;
 }
 

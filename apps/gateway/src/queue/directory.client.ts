@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { Queue, type JobsOptions } from 'bullmq';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import {
@@ -24,6 +24,9 @@ import {
   type FailureNotice,
   type DirectoryJobData,
   type DirectoryJobName,
+  type DirectoryQueueData,
+  type DirectoryQueueName,
+  type DirectoryQueueResult,
   type WriteEnvelope,
   type WriteReply,
   type WriteResult,
@@ -86,9 +89,9 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   private readonly channel: string;
   private readonly producer: IORedis;
   private readonly subscriber: IORedis;
-  private readonly queue: Queue;
+  private readonly queue: Queue<DirectoryQueueData, DirectoryQueueResult, DirectoryQueueName>;
   /** Writes refused while Postgres is down are reported here, like the worker's exhausted retries. */
-  private readonly notifications: Queue;
+  private readonly notifications: Queue<FailureNotice, void, 'record-failure'>;
   private readonly pending = new Map<string, PendingWrite>();
   private readonly log: OperationsLog;
   /** Operations whose reply channel went away and that are being settled from the operations log. */
@@ -242,7 +245,7 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     }
     this.outbox = [];
     this.adding = true;
-    const jobs = batches.map((writes) => {
+    const jobs: { name: DirectoryQueueName; data: DirectoryQueueData; opts: JobsOptions }[] = batches.map((writes) => {
       const first = writes[0]!.job;
       const operationIds = writes.map((w) => w.job.data.operationId);
       const sent: SentJob = { jobId: first.data.operationId, operationIds, unanswered: operationIds.length };
@@ -254,8 +257,8 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
       const opts = { ...DIRECTORY_JOB_OPTIONS, jobId: sent.jobId };
       // A lone write keeps the plain job of its name, so that an idle gateway's jobs look as before.
       return writes.length === 1
-        ? { name: first.name, data: first.data as never, opts }
-        : { name: WRITE_BATCH_JOB, data: { writes: writes.map((w) => w.job) } as never, opts };
+        ? { name: first.name, data: first.data, opts }
+        : { name: WRITE_BATCH_JOB, data: { writes: writes.map((w) => w.job) }, opts };
     });
     const added =
       jobs.length === 1 ? this.queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts) : this.queue.addBulk(jobs);
