@@ -28,7 +28,7 @@ import { TenantRepository, createDirectoryDataSource, migrateDirectory } from '@
  *
  * Env: DATABASE_URL (the server to create the bench database on), BENCH_ROUNDS (3),
  * BENCH_SECONDS per load (5), BENCH_PREFILL (50000), BENCH_WORKERS (1), BENCH_SYSTEMS
- * (direct,naive,stack).
+ * (direct,naive,stack), BENCH_EARLIER_DIST (another build's dist/, benched as "earlier").
  */
 const ROOT = join(__dirname, '..', '..', '..');
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -42,7 +42,7 @@ const ENTRA_USER_SCHEMAS = [
   'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
 ];
 
-type SystemName = 'direct' | 'naive' | 'stack';
+type SystemName = 'direct' | 'naive' | 'stack' | 'earlier';
 type LoadName = 'POST ×32' | 'GET ×32' | 'POST ×1';
 const LOADS: { name: LoadName; method: 'POST' | 'GET'; connections: number }[] = [
   { name: 'POST ×32', method: 'POST', connections: 32 },
@@ -333,15 +333,26 @@ async function main(): Promise<void> {
         hasGet: false,
       });
     }
-    if (SYSTEMS.includes('stack')) {
+    // BENCH_EARLIER_DIST: another build's dist/ (e.g. main's), run as system "earlier" in the same
+    // rounds and against the same Redis (own key prefix) and database, for a before/after on one machine.
+    const stacks: [SystemName, string][] = [];
+    if (SYSTEMS.includes('stack')) stacks.push(['stack', join(ROOT, 'dist')]);
+    const earlier = process.env['BENCH_EARLIER_DIST'];
+    if (earlier) stacks.push(['earlier', earlier]);
+    for (const [name, dist] of stacks) {
       const port = await freePort();
-      const stackEnv = { ...common, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` };
-      const gateway = start('gateway', [node, join(ROOT, 'dist/apps/gateway/src/main.js')], stackEnv);
+      const stackEnv = {
+        ...common,
+        QUEUE_PREFIX: `${queuePrefix}-${name}`,
+        PORT: String(port),
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+      };
+      const gateway = start('gateway', [node, join(dist, 'apps/gateway/src/main.js')], stackEnv);
       const workers = Array.from({ length: WORKERS }, () =>
-        start('worker', [node, join(ROOT, 'dist/apps/worker/src/main.js')], stackEnv),
+        start('worker', [node, join(dist, 'apps/worker/src/main.js')], stackEnv),
       );
       systems.push({
-        name: 'stack',
+        name,
         url: `http://127.0.0.1:${port}/api/scim`,
         headers: { 'content-type': 'application/scim+json', authorization: `Bearer ${token}` },
         processes: [gateway, ...workers],
@@ -439,6 +450,10 @@ async function main(): Promise<void> {
     console.log(`  stack POST ×32 / naive:  ${ratio('stack', 'naive', 'POST ×32')}   (goal > 1×)`);
     console.log(`  stack GET ×32 / direct:  ${ratio('stack', 'direct', 'GET ×32')}   (goal ≥ 0.7×)`);
     console.log(`  stack POST ×1 / direct:  ${ratio('stack', 'direct', 'POST ×1')}`);
+    if (earlier) {
+      for (const load of LOADS.map((l) => l.name))
+        console.log(`  stack ${load} / earlier:  ${ratio('stack', 'earlier', load)}`);
+    }
     await dataSource.destroy();
   } finally {
     await cleanup();
