@@ -94,7 +94,9 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
     const startedAt = performance.now();
     let results: WriteResult[];
     try {
-      results = await this.writer.applyBatch(writes);
+      results = await this.writer.applyBatch(writes, {
+        firstDelivery: job.attemptsMade === 0 && job.stalledCounter === 0,
+      });
     } catch (error) {
       const permanent = answerForPermanentDatabaseError(error);
       if (permanent) {

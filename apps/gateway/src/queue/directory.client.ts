@@ -54,7 +54,6 @@ interface SentJob {
 /** A write waiting for the add in flight to return. */
 interface OutgoingWrite {
   job: DirectoryJobInput;
-  bytes: number;
   /** Called when its job could not be added (Redis unreachable). */
   refuse(): void;
 }
@@ -194,7 +193,6 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     const refused = new Promise<never>((_resolve, reject) => {
       this.outbox.push({
         job,
-        bytes: JSON.stringify(data).length,
         refuse: () => {
           clearTimeout(timer);
           this.forget(operationId);
@@ -234,13 +232,15 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     const batches: OutgoingWrite[][] = [];
     let bytes = 0;
     for (const write of this.outbox) {
+      // A lone write is not measured: only a batch has a size limit to keep.
+      const size = this.outbox.length === 1 ? 0 : JSON.stringify(write.job.data).length;
       const current = batches.at(-1);
-      if (!current || current.length >= MAX_BATCH_WRITES || bytes + write.bytes > MAX_BATCH_BYTES) {
+      if (!current || current.length >= MAX_BATCH_WRITES || bytes + size > MAX_BATCH_BYTES) {
         batches.push([write]);
-        bytes = write.bytes;
+        bytes = size;
       } else {
         current.push(write);
-        bytes += write.bytes;
+        bytes += size;
       }
     }
     this.outbox = [];

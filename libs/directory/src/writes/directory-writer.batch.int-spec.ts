@@ -7,6 +7,7 @@ import { TenantRepository } from '../repositories/tenant.repository';
 import { createTestDatabase } from '../testing/test-database';
 import { writeJobs } from '../testing/write-jobs';
 import { DirectoryWriter, type DirectoryJobInput } from './directory-writer';
+import { OperationsLog } from './operations-log';
 import { TenantSettingsCache } from './tenant-settings.cache';
 
 /**
@@ -110,6 +111,24 @@ describe('DirectoryWriter.applyBatch', () => {
     );
     expect(Number((await ds.query(`SELECT count(*) AS n FROM users`))[0].n)).toBe(usersBefore);
     expect(await operations(batch)).toHaveLength(3);
+  });
+
+  it('answers a write the gateway already settled as refused from the log, even on a first delivery', async () => {
+    // The gateway lost its reply channel and recorded the write as refused before a worker took the job.
+    const settled = createUserJob(user(userName('settled')));
+    await new OperationsLog(ds).abandon(settled, {
+      status: 503,
+      detail: 'The write was not applied: the connection to the queue was lost while it waited.',
+      reason: FailureReason.Unavailable,
+    });
+    const other = createUserJob(user(userName('unaffected')));
+    const results = await writer.applyBatch([settled, other], { firstDelivery: true });
+    expect(results.map((r) => r.status)).toEqual([503, 201]);
+    expect(results[0]).toMatchObject({ detail: expect.stringMatching(/connection to the queue was lost/) });
+    const named: unknown[] = await ds.query(`SELECT id FROM users WHERE user_name = $1`, [
+      settled.data.user['userName'],
+    ]);
+    expect(named).toEqual([]);
   });
 
   it("keeps tenants apart within one batch: the same userName twice, and another tenant's id not found", async () => {

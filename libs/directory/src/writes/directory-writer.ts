@@ -88,11 +88,14 @@ export class DirectoryWriter {
    * touching the same groups cannot deadlock on them; a deadlock elsewhere (users updated in
    * opposite orders) rolls the batch back and runs it again. Any other error is thrown: nothing of
    * the batch was committed and BullMQ retries all of it. Results are in the order of `jobs`.
+   * `firstDelivery`: the job has neither failed nor stalled before (skips the look-up in the log).
    */
-  async applyBatch(jobs: DirectoryJobInput[]): Promise<WriteResult[]> {
+  async applyBatch(jobs: DirectoryJobInput[], { firstDelivery = false } = {}): Promise<WriteResult[]> {
     if (jobs.length === 1) return [await this.apply(jobs[0]!)];
     const results: (WriteResult | undefined)[] = new Array(jobs.length);
-    const recorded = new Set(await this.log.recorded(jobs.map((job) => job.data.operationId)));
+    // On a first delivery nothing can have run yet; an operation recorded by the gateway meanwhile
+    // (a lost reply settled as refused) meets its row and is answered from it, below.
+    const recorded = new Set(firstDelivery ? [] : await this.log.recorded(jobs.map((job) => job.data.operationId)));
     const now = Date.now();
     const pending: number[] = [];
     for (const [index, job] of jobs.entries()) {
