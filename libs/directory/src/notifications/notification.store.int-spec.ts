@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { createDirectoryDataSource } from '../data-source';
-import { TenantRepository } from '../repositories/tenant.repository';
+import { createDirectoryDataSource } from '../database/data-source';
+import { TenantRepository } from '../tenants/tenant.repository';
 import { createTestDatabase } from '../testing/test-database';
 import { NotificationStore, type MailSender, type OutgoingMail } from './notification.store';
 

@@ -4,10 +4,11 @@ import type { JsonObject, StoredResource } from '@scim/scim';
 import { parseUser } from '@scim/scim';
 import type { DirectoryJobData, WriteResult } from '@scim/queue';
 import { DirectoryError, DirectoryErrorCode, violatedUniqueConstraint } from '../directory-error';
-import { isResourceId, toStoredResource, type ResourceRow } from '../repositories/resource-row';
+import { isResourceId } from '../resource-id';
+import { MILLISECOND_NOW, stringOrNull, toStoredResource, type ResourceRow } from '../resources/resource-row';
 import { applyWorkEmailRule, type IgnoredEmail } from '../rules/work-email.rule';
-import type { TenantSettingsCache } from './tenant-settings.cache';
-import { MILLISECOND_NOW, assertIfMatch, stringOrNull } from './write-support';
+import type { TenantSettingsCache } from '../tenants/tenant-settings.cache';
+import { assertIfMatch } from '../resources/if-match';
 
 const USER_NAME_INDEX = 'users_tenant_user_name_key';
 /** How often an update re-reads and re-applies after losing an optimistic-concurrency race. */

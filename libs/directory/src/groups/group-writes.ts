@@ -13,12 +13,19 @@ import {
   type MemberType,
 } from '@scim/scim';
 import type { DirectoryJobData, WriteResult } from '@scim/queue';
-import { DirectoryError, DirectoryErrorCode, violatedForeignKey, violatedUniqueConstraint } from '../directory-error';
+import {
+  DirectoryError,
+  DirectoryErrorCode,
+  assertNever,
+  violatedForeignKey,
+  violatedUniqueConstraint,
+} from '../directory-error';
 import { elementFilterToSql } from '../filter/filter-sql';
 import { SqlParams } from '../filter/sql-params';
-import { MEMBER_SCALARS } from '../repositories/group.mapping';
-import { isResourceId, toStoredResource, type ResourceRow } from '../repositories/resource-row';
-import { MILLISECOND_NOW, assertIfMatch, assertNever, stringOrNull } from './write-support';
+import { MEMBER_SCALARS } from './group.sql-columns';
+import { isResourceId } from '../resource-id';
+import { MILLISECOND_NOW, stringOrNull, toStoredResource, type ResourceRow } from '../resources/resource-row';
+import { assertIfMatch } from '../resources/if-match';
 
 const DISPLAY_NAME_INDEX = 'groups_tenant_display_name_key';
 const MEMBER_FOREIGN_KEYS = ['group_members_user_fkey', 'group_members_member_group_fkey'];

@@ -2,9 +2,9 @@ import type { DataSource } from 'typeorm';
 import { storableText } from '@scim/scim';
 import type { FailureNotice, WriteResult } from '@scim/queue';
 import { FailureReason, type ErrorAnswer } from '../directory-error';
-import { toStoredResource, type ResourceRow } from '../repositories/resource-row';
-import type { DirectoryJobInput } from './directory-writer';
-import { jobSubject, type Subject } from './write-support';
+import { toStoredResource, type ResourceRow } from '../resources/resource-row';
+import type { DirectoryJobInput } from '../directory-writer';
+import { jobSubject, type Subject } from './operation-subject';
 
 const TABLES = { User: 'users', Group: 'groups' } as const;
 
