@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { createDirectoryDataSource } from '../database/data-source';
-import { TenantRepository } from '../tenants/tenant.repository';
-import { createTestDatabase } from '../testing/test-database';
-import { NotificationStore, type MailSender, type OutgoingMail } from './notification.store';
+import { TenantRepository, createDirectoryDataSource, createTestDatabase } from '@scim/directory';
+import type { MailSender, OutgoingMail } from './mail-sender';
+import { NotificationStore } from './notification.store';
 
 let ds: DataSource;
 let drop: () => Promise<void>;

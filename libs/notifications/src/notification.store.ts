@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FailureNotice } from '@scim/queue';
+import type { MailSender, RenderedEmail } from './mail-sender';
 
 /** A failure as a digest lists it. */
 export interface DigestFailure {
@@ -24,25 +25,8 @@ export interface DigestTenant {
   workDomains: string[];
 }
 
-export interface RenderedEmail {
-  subject: string;
-  text: string;
-  html: string;
-}
-
-export interface OutgoingMail extends RenderedEmail {
-  to: string;
-  messageId: string;
-  headers?: Record<string, string>;
-}
-
 /** Renders a digest; `digestId` lets the email link to exactly these failures in the console. */
 export type DigestRenderer = (tenant: DigestTenant, failures: DigestFailure[], digestId: string) => RenderedEmail;
-
-/** Sends one email; throws when the SMTP server refuses or cannot be reached. */
-export interface MailSender {
-  send(mail: OutgoingMail): Promise<void>;
-}
 
 export interface DeliveryPolicy {
   /** First delay before a failed send is retried; it doubles up to `maxRetryDelayMs`. */
