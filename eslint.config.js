@@ -45,6 +45,24 @@ module.exports = [
     },
   },
   {
+    // Test helpers (one drops databases) never reach production code: only tests import them.
+    files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts', 'tools/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'libs/*/src/testing/**', 'tools/test/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@scim/*/testing', '**/testing', '**/testing/*'],
+              message: 'Test helpers are for tests only (*.spec.ts, *.int-spec.ts, test/).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests may use `any` for response bodies.
     files: ['**/*.spec.ts', '**/*.int-spec.ts', 'test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -7,6 +7,7 @@
  * jest): apps are exercised as real processes.
  */
 const moduleNameMapper = {
+  '^@scim/directory/testing$': '<rootDir>/libs/directory/src/testing/index.ts',
   '^@scim/(scim|directory|notifications|queue|config|admin-api|telemetry)$': '<rootDir>/libs/$1/src/index.ts',
 };
 const transform = {

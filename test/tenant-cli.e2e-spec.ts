@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { createTestDatabase } from '@scim/directory';
+import { createTestDatabase } from '@scim/directory/testing';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');

@@ -26,7 +26,6 @@ export * from './rules/work-email.rule';
 export * from './tenants/tenant-settings.cache';
 export * from './directory-writer';
 export * from './operations/operations-log';
-export * from './testing/test-database';
 export * from './operations/activity.repository';
 export * from './tenants/admin-session.repository';
 export * from './entities/admin-session.entity';

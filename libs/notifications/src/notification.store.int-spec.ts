@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { TenantRepository, createDirectoryDataSource, createTestDatabase } from '@scim/directory';
+import { TenantRepository, createDirectoryDataSource } from '@scim/directory';
+import { createTestDatabase } from '@scim/directory/testing';
 import type { MailSender, OutgoingMail } from './mail-sender';
 import { NotificationStore } from './notification.store';
 
