@@ -193,7 +193,7 @@ describe('tenant CLI and migrate (end to end)', () => {
     expect(listed.rateLimit).toBe(200);
     const reset = await tenant('set', '--tenant', created.tenantId, '--rate-limit', 'default');
     expect(JSON.parse(reset.stdout)).toMatchObject({ rateLimit: null });
-  });
+  }, 30000);
 
   it("digests shows a tenant's failure emails with state, attempts and the last SMTP error", async () => {
     const created = JSON.parse((await tenant('create', '--name', 'Mailed', '--notify', 'ops@mailed.test')).stdout);

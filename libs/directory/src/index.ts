@@ -29,3 +29,4 @@ export * from './operations/operations-log';
 export * from './operations/activity.repository';
 export * from './tenants/admin-session.repository';
 export * from './entities/admin-session.entity';
+export * from './operations/operation-row.sql';

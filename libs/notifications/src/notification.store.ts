@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FailureNotice } from '@scim/queue';
+import { insertOperationSql } from '@scim/directory';
 import type { MailSender, RenderedEmail } from './mail-sender';
 
 /** A failure as a digest lists it. */
@@ -95,11 +96,27 @@ export class NotificationStore {
    */
   async recordNotice(notice: FailureNotice): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
-      `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status,
-                               scim_type, error, reason, context, notification, created_at, request_id)
-       SELECT $1, t.id, $3, $4, $5, $6, $7, 'failed', $8, $9, $10, $11, $12::jsonb,
-              CASE WHEN t.notify_on_failure AND t.notify_email IS NOT NULL THEN 'pending' END, $13, $14
-         FROM tenants t WHERE t.id = $2
+      `${insertOperationSql(
+        {
+          id: '$1',
+          tenant_id: 't.id',
+          kind: '$3',
+          resource_type: '$4',
+          resource_id: '$5',
+          resource_name: '$6',
+          external_id: '$7',
+          outcome: "'failed'",
+          status: '$8',
+          scim_type: '$9',
+          error: '$10',
+          reason: '$11',
+          context: '$12::jsonb',
+          notification: "CASE WHEN t.notify_on_failure AND t.notify_email IS NOT NULL THEN 'pending' END",
+          created_at: '$13',
+          request_id: '$14',
+        },
+        'tenants t WHERE t.id = $2',
+      )}
        ON CONFLICT (id) DO NOTHING RETURNING id`,
       [
         notice.operationId,
