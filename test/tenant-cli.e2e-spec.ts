@@ -15,6 +15,8 @@ interface CliResult {
 
 /** The built admin tools (`npm run migrate`, `npm run tenant -- …`), run as real processes. */
 describe('tenant CLI and migrate (end to end)', () => {
+  // Each test runs the CLI several times, each a fresh Node process: seconds apiece on a loaded machine.
+  jest.setTimeout(30000);
   let databaseUrl = '';
   let drop: () => Promise<void>;
   const env = () => ({ PATH: process.env['PATH'], DATABASE_URL: databaseUrl, PUBLIC_URL: 'https://scim.example.com/' });
@@ -193,7 +195,7 @@ describe('tenant CLI and migrate (end to end)', () => {
     expect(listed.rateLimit).toBe(200);
     const reset = await tenant('set', '--tenant', created.tenantId, '--rate-limit', 'default');
     expect(JSON.parse(reset.stdout)).toMatchObject({ rateLimit: null });
-  }, 30000);
+  });
 
   it("digests shows a tenant's failure emails with state, attempts and the last SMTP error", async () => {
     const created = JSON.parse((await tenant('create', '--name', 'Mailed', '--notify', 'ops@mailed.test')).stdout);
