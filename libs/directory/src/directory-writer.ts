@@ -3,17 +3,18 @@ import { USER_RESOURCE_TYPE, applyPatch, parsePatchRequest, parseUser, validateU
 import type { DirectoryWrite, FailureNotice, WriteResult } from '@scim/queue';
 import {
   FailureReason,
+  assertNever,
   answerForPermanentDatabaseError,
   answerForRefusal,
   isDeadlock,
   type ErrorAnswer,
-} from '../directory-error';
-import { isResourceId } from '../repositories/resource-row';
-import { GroupWrites } from './group-writes';
-import { OperationsLog } from './operations-log';
-import type { TenantSettingsCache } from './tenant-settings.cache';
-import { UserWrites } from './user-writes';
-import { assertNever, jobSubject } from './write-support';
+} from './directory-error';
+import { GroupWrites } from './groups/group-writes';
+import { OperationsLog } from './operations/operations-log';
+import { isResourceId } from './resource-id';
+import type { TenantSettingsCache } from './tenants/tenant-settings.cache';
+import { UserWrites } from './users/user-writes';
+import { jobSubject } from './operations/operation-subject';
 
 /** Where the writer reports failures of tenants that want emails (the worker: the notifications queue). */
 export interface FailureNotifier {

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { FailureNotice, JsonDocument, WriteResult } from '@scim/queue';
-import { createDirectoryDataSource } from '../data-source';
-import { FailureReason } from '../directory-error';
-import { TenantRepository } from '../repositories/tenant.repository';
-import { createTestDatabase } from '../testing/test-database';
-import { writeJobs } from '../testing/write-jobs';
+import { createDirectoryDataSource } from './database/data-source';
+import { FailureReason } from './directory-error';
 import { DirectoryWriter, type DirectoryJobInput } from './directory-writer';
-import { OperationsLog } from './operations-log';
-import { TenantSettingsCache } from './tenant-settings.cache';
+import { OperationsLog } from './operations/operations-log';
+import { TenantRepository } from './tenants/tenant.repository';
+import { TenantSettingsCache } from './tenants/tenant-settings.cache';
+import { createTestDatabase } from './testing/test-database';
+import { writeJobs } from './testing/write-jobs';
 
 /**
  * Batches of writes (issue 13): the gateway coalesces writes that arrive while its previous add is
