@@ -228,12 +228,17 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   private sendNow(): void {
     clearTimeout(this.gathering);
     this.gathering = undefined;
-    if (this.adding || this.outbox.length === 0) return;
+    if (this.adding) return;
+    // A write answered while it waited here (expired when Postgres went away) is not sent: every
+    // write sent is pending, and leaves `pending` once, which keeps jobsInFlight true.
+    const outgoing = this.outbox.filter((write) => this.pending.has(write.job.data.operationId));
+    this.outbox = [];
+    if (outgoing.length === 0) return;
     const batches: OutgoingWrite[][] = [];
     let bytes = 0;
-    for (const write of this.outbox) {
+    for (const write of outgoing) {
       // A lone write is not measured: only a batch has a size limit to keep.
-      const size = this.outbox.length === 1 ? 0 : JSON.stringify(write.job.data).length;
+      const size = outgoing.length === 1 ? 0 : JSON.stringify(write.job.data).length;
       const current = batches.at(-1);
       if (!current || current.length >= MAX_BATCH_WRITES || bytes + size > MAX_BATCH_BYTES) {
         batches.push([write]);
@@ -243,7 +248,6 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
         bytes += size;
       }
     }
-    this.outbox = [];
     this.adding = true;
     const jobs: { name: DirectoryQueueName; data: DirectoryQueueData; opts: JobsOptions }[] = batches.map((writes) => {
       const first = writes[0]!.job;
