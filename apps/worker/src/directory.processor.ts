@@ -30,6 +30,8 @@ const RETRY_AFTER_SECONDS = 5;
 export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(DirectoryProcessor.name);
   private worker?: Worker;
+  /** BullMQ does not close a connection it was given: closed here after the worker (found by the app tests). */
+  private workerConnection?: IORedis;
   private readonly publisher: IORedis;
 
   constructor(
@@ -45,8 +47,12 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
   onModuleInit(): void {
     const unhandled = DIRECTORY_JOB_NAMES.filter((name) => !DirectoryWriter.HANDLED_JOBS[name]);
     if (unhandled.length > 0) throw new Error(`No handler for directory jobs: ${unhandled.join(', ')}`);
+    this.workerConnection = new IORedis(this.config.redisUrl, {
+      maxRetriesPerRequest: null,
+      connectionName: 'scim-worker',
+    });
     this.worker = new Worker(DIRECTORY_QUEUE, (job: Job) => this.process(job), {
-      connection: new IORedis(this.config.redisUrl, { maxRetriesPerRequest: null, connectionName: 'scim-worker' }),
+      connection: this.workerConnection,
       prefix: this.config.queuePrefix,
       concurrency: this.config.concurrency,
       ...DIRECTORY_WORKER_OPTIONS,
@@ -71,6 +77,7 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
   async beforeApplicationShutdown(): Promise<void> {
     // Lets running jobs finish; jobs not yet started stay in the queue for another worker.
     await this.worker?.close();
+    this.workerConnection?.disconnect();
     this.publisher.disconnect();
   }
 

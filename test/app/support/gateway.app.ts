@@ -29,16 +29,24 @@ export class AppStack {
   workerLog?: MemoryLog;
   databaseUrl = '';
   queuePrefix = '';
+  /** The Redis the apps use; a test may point it at a port where nothing listens. */
+  redisUrl = REDIS_URL;
   dataSource!: DataSource;
   tenants!: TenantRepository;
   private dropDatabase?: () => Promise<void>;
+  private gatewayClosed = false;
 
   constructor(private readonly options: AppStackOptions) {}
+
+  /** The SCIM base of `meta.location` and Location headers. */
+  get scimUrl(): string {
+    return `${this.env['PUBLIC_URL']}/api/scim`;
+  }
 
   get env(): Record<string, string> {
     return {
       DATABASE_URL: this.databaseUrl,
-      REDIS_URL,
+      REDIS_URL: this.redisUrl,
       QUEUE_PREFIX: this.queuePrefix,
       PUBLIC_URL: 'http://scim.test',
       LOG_LEVEL: 'warn',
@@ -68,7 +76,7 @@ export class AppStack {
   async startWorker(): Promise<INestApplicationContext> {
     const { app, log } = await startWorkerApp({
       DATABASE_URL: this.databaseUrl,
-      REDIS_URL,
+      REDIS_URL: this.redisUrl,
       QUEUE_PREFIX: this.queuePrefix,
     });
     this.worker = app;
@@ -94,11 +102,18 @@ export class AppStack {
     return new InjectClient(this.gateway, token);
   }
 
+  /** Closes the gateway as SIGTERM would (shutdown hooks run: pending batches are flushed). */
+  async closeGateway(): Promise<void> {
+    if (this.gatewayClosed || !this.gateway) return;
+    this.gatewayClosed = true;
+    await this.gateway.close();
+  }
+
   async stop(): Promise<void> {
     await this.stopWorker();
-    await this.gateway?.close();
+    await this.closeGateway();
     if (this.dataSource?.isInitialized) await this.dataSource.destroy();
     await this.dropDatabase?.();
-    await deleteQueueKeys(this.queuePrefix).catch(() => undefined);
+    await deleteQueueKeys(this.queuePrefix, this.redisUrl).catch(() => undefined);
   }
 }

@@ -26,15 +26,25 @@ export class InjectClient {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<InjectedResponse<T>> {
+    return this.send<T>(
+      method,
+      `${this.basePath}${path}`,
+      body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+      { ...(body !== undefined ? { 'content-type': 'application/scim+json; charset=utf-8' } : {}), ...headers },
+    );
+  }
+
+  private async send<T>(
+    method: string,
+    url: string,
+    payload: string | Buffer | undefined,
+    headers: Record<string, string>,
+  ): Promise<InjectedResponse<T>> {
     const response = await this.app.inject({
       method: method as 'GET',
-      url: `${this.basePath}${path}`,
-      headers: {
-        ...(this.token !== undefined ? { authorization: `Bearer ${this.token}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/scim+json; charset=utf-8' } : {}),
-        ...headers,
-      },
-      ...(body !== undefined ? { payload: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body) } : {}),
+      url,
+      headers: { ...(this.token !== undefined ? { authorization: `Bearer ${this.token}` } : {}), ...headers },
+      ...(payload !== undefined ? { payload } : {}),
     });
     const responseHeaders = new Headers();
     for (const [name, value] of Object.entries(response.headers)) {
@@ -50,6 +60,15 @@ export class InjectClient {
       }
     }
     return { status: response.statusCode, headers: responseHeaders, body: parsed as T, text };
+  }
+
+  /** A request as given (URL from the root, no Content-Type added), with the client's token. */
+  async raw<T = Record<string, any>>(
+    method: string,
+    url: string,
+    init: { body?: string | Buffer; headers?: Record<string, string> } = {},
+  ): Promise<InjectedResponse<T>> {
+    return this.send<T>(method, url, init.body, init.headers ?? {});
   }
 
   get<T = Record<string, any>>(path: string, headers?: Record<string, string>) {
