@@ -72,6 +72,8 @@ function runAppTier() {
     process.execPath,
     [
       '--test',
+      // A hung test fails instead of hanging the run.
+      '--test-timeout=120000',
       '--test-reporter=spec',
       '--test-reporter-destination=stdout',
       '--test-reporter=tap',

@@ -149,6 +149,15 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
       void this.report(unavailableNotice(job, detail));
       throw new ScimError(503, detail, undefined, RETRY_AFTER_SECONDS);
     }
+    const queueDown = new ScimError(
+      503,
+      'The service is temporarily unavailable: the queue cannot be reached. The write was not applied; retry later.',
+      undefined,
+      RETRY_AFTER_SECONDS,
+    );
+    // BullMQ waits for a connection's first 'ready' without a limit: a gateway started while Redis
+    // was unreachable would hang every write (found by the app tests). Not connected: refused now.
+    if (this.producer.status !== 'ready') throw queueDown;
     const result = new Promise<WriteResult>((resolve) => this.pending.set(operationId, { job, resolve }));
     const timer = setTimeout(() => void this.expire(operationId), this.config.writeTimeoutMs);
     try {
@@ -156,12 +165,7 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     } catch {
       clearTimeout(timer);
       this.pending.delete(operationId);
-      throw new ScimError(
-        503,
-        'The service is temporarily unavailable: the queue cannot be reached. The write was not applied; retry later.',
-        undefined,
-        RETRY_AFTER_SECONDS,
-      );
+      throw queueDown;
     }
     return result.finally(() => clearTimeout(timer));
   }
