@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
-import { DirectoryWriter, answerForPermanentDatabaseError, type DirectoryJobInput } from '@scim/directory';
+import { DirectoryWriter, permanentDatabaseRefusal, type DirectoryJobInput } from '@scim/directory';
 import {
   DIRECTORY_JOB_NAMES,
   DIRECTORY_QUEUE,
   DIRECTORY_WORKER_OPTIONS,
+  FailureReason,
+  RETRY_AFTER_SECONDS,
   failedWriteRecord,
   isDirectoryJobName,
   isPayloadRemoved,
@@ -17,8 +19,6 @@ import {
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker.config';
 import { NotificationsProducer } from './notifications.producer';
 import { WriteTelemetry } from './telemetry/write.telemetry';
-
-const RETRY_AFTER_SECONDS = 5;
 
 /**
  * Consumes the `directory` queue: applies each write with DirectoryWriter and publishes the
@@ -94,18 +94,13 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
     try {
       result = await this.writer.apply(typed);
     } catch (error) {
-      const permanent = answerForPermanentDatabaseError(error);
+      const permanent = permanentDatabaseRefusal(error);
       if (permanent) {
         // The writer could not even record the refusal, and a retry would fail the same way: answer now.
         this.logger.error(`Write ${job.id} (${job.name}) refused by the database: ${(error as Error).message}`);
-        const { status, scimType, detail } = permanent;
-        this.telemetry.applied(typed, { ok: false, status, detail, ...(scimType ? { scimType } : {}) }, startedAt);
-        await this.reply(typed.data.replyTo, typed.data.operationId, {
-          ok: false,
-          status,
-          detail,
-          ...(scimType ? { scimType } : {}),
-        });
+        const { detail } = permanent;
+        this.telemetry.applied(typed, { ok: false, ...permanent }, startedAt);
+        await this.reply(typed.data.replyTo, typed.data.operationId, { ok: false, ...permanent });
         throw new UnrecoverableError(detail);
       }
       const attempts = job.attemptsMade + 1;
@@ -118,7 +113,7 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
         });
         await this.reply(typed.data.replyTo, typed.data.operationId, {
           ok: false,
-          status: 503,
+          reason: FailureReason.Unavailable,
           detail: 'The directory is temporarily unavailable and the write was not applied. Retry the request.',
           retryAfterSeconds: RETRY_AFTER_SECONDS,
         });

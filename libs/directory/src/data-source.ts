@@ -14,6 +14,7 @@ import { Groups1764160000000 } from './migrations/1764160000000-groups';
 import { FailureNotifications1764170000000 } from './migrations/1764170000000-failure-notifications';
 import { AdminConsole1764180000000 } from './migrations/1764180000000-admin-console';
 import { Operability1764190000000 } from './migrations/1764190000000-operability';
+import { FailureReasons1764205000000 } from './migrations/1764205000000-failure-reasons';
 
 export const DIRECTORY_ENTITIES = [
   TenantEntity,
@@ -32,6 +33,7 @@ export const DIRECTORY_MIGRATIONS = [
   FailureNotifications1764170000000,
   AdminConsole1764180000000,
   Operability1764190000000,
+  FailureReasons1764205000000,
 ];
 
 export interface DatabaseOptions {

@@ -1,5 +1,7 @@
 import type { ActivityItem } from '@scim/admin-api';
 import { adviceFor, operationLabel, reasonLabel, type ActivityRecord } from '@scim/directory';
+import { FailureReason } from '@scim/queue';
+import { scimStatusFor } from '../scim-errors';
 
 function describeIgnoredEmail(entry: unknown): string | undefined {
   if (typeof entry !== 'object' || entry === null) return undefined;
@@ -40,7 +42,7 @@ export function describeNotes(notes: Record<string, unknown> | null): string[] {
 /** An operations-log row as the console shows it: labels, and for failures the advice of the failure email. */
 export function toActivityItem(record: ActivityRecord): ActivityItem {
   const failed = record.outcome === 'failed';
-  const reason = failed ? (record.reason ?? 'INVALID_REQUEST') : null;
+  const reason = failed ? (record.reason ?? FailureReason.InvalidRequest) : null;
   return {
     id: record.id,
     at: record.at,
@@ -50,7 +52,8 @@ export function toActivityItem(record: ActivityRecord): ActivityItem {
     name: record.resourceName,
     externalId: record.externalId,
     outcome: record.outcome,
-    status: record.status,
+    // Failures are recorded by reason: their status is the one the gateway answers for it.
+    status: record.status ?? (reason ? scimStatusFor(reason).status : 200),
     reason: reason ? reasonLabel(reason) : null,
     detail: record.detail,
     advice: reason ? adviceFor({ reason, context: record.context, resourceName: record.resourceName }) : null,

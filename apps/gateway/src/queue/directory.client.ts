@@ -3,18 +3,14 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
-import {
-  DatabaseCircuit,
-  FailureReason,
-  OperationsLog,
-  unavailableNotice,
-  type DirectoryJobInput,
-} from '@scim/directory';
+import { DatabaseCircuit, OperationsLog, unavailableNotice, type DirectoryJobInput } from '@scim/directory';
 import { ScimError } from '@scim/scim';
 import {
   DIRECTORY_JOB_OPTIONS,
   DIRECTORY_QUEUE,
+  FailureReason,
   NOTIFICATIONS_QUEUE,
+  RETRY_AFTER_SECONDS,
   NOTIFICATION_JOB_OPTIONS,
   replyChannel,
   type FailureNotice,
@@ -34,8 +30,6 @@ interface PendingWrite {
   resolve(result: WriteResult): void;
 }
 
-/** How long a client is told to wait before retrying a write that timed out. */
-const RETRY_AFTER_SECONDS = 5;
 /** After losing Redis, how long writes that were running get to show up in the operations log. */
 const LOST_REPLY_GRACE_MS = 2000;
 const LOST_REPLY_POLL_MS = 200;
@@ -183,9 +177,7 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     const waiting = this.pending.get(operationId);
     if (!waiting) return;
     this.pending.delete(operationId);
-    waiting.resolve(
-      !result.ok && result.status === 503 ? { retryAfterSeconds: RETRY_AFTER_SECONDS, ...result } : result,
-    );
+    waiting.resolve(result);
   }
 
   /**
@@ -213,7 +205,6 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
         await new Promise((resolve) => setTimeout(resolve, LOST_REPLY_POLL_MS));
       }
       const refusal = {
-        status: 503,
         detail: 'The write was not applied: the connection to the queue was lost while it waited. Retry the request.',
         reason: FailureReason.Unavailable,
       };
@@ -269,6 +260,6 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     }
     // With Postgres down this fails at once (the circuit is open): the 503 is the answer.
     const result = await this.log.replay(operationId).catch(() => undefined);
-    waiting.resolve(result ?? { ok: false, status: 503, detail, retryAfterSeconds: RETRY_AFTER_SECONDS });
+    waiting.resolve(result ?? { ok: false, reason: FailureReason.TimedOut, detail });
   }
 }

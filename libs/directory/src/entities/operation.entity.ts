@@ -47,7 +47,7 @@ export class OperationEntity {
   @Column({ type: 'jsonb', nullable: true })
   notes!: Record<string, unknown> | null;
 
-  /** Why a failed write failed, as a code (DirectoryErrorCode, INVALID_REQUEST, UNAVAILABLE, TIMED_OUT, INTERNAL). */
+  /** Why a failed write failed, as a code (FailureReason, INVALID_REQUEST, UNAVAILABLE, TIMED_OUT, INTERNAL). */
   @Column({ type: 'text', nullable: true })
   reason!: string | null;
 

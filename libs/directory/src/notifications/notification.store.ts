@@ -1,22 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { FailureNotice } from '@scim/queue';
+import { FailureReason, isFailureReason, type FailureNotice } from '@scim/queue';
 
-/** A failure as a digest lists it. */
-export interface DigestFailure {
-  operationId: string;
-  occurredAt: Date;
-  kind: string;
-  resourceType: 'User' | 'Group';
-  resourceId: string | null;
-  resourceName: string | null;
-  externalId: string | null;
-  status: number;
-  scimType: string | null;
-  detail: string;
-  reason: string;
-  context: Record<string, unknown> | null;
-}
+/** A failure as a digest lists it: the notice, as recorded in the operations log. */
+export type DigestFailure = Omit<FailureNotice, 'tenantId' | 'requestId' | 'occurredAt'> & { occurredAt: Date };
 
 export interface DigestTenant {
   id: string;
@@ -89,8 +76,6 @@ interface FailureRow {
   resource_id: string | null;
   resource_name: string | null;
   external_id: string | null;
-  status: number;
-  scim_type: string | null;
   error: string | null;
   reason: string | null;
   context: Record<string, unknown> | null;
@@ -111,10 +96,10 @@ export class NotificationStore {
    */
   async recordNotice(notice: FailureNotice): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
-      `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status,
-                               scim_type, error, reason, context, notification, created_at, request_id)
-       SELECT $1, t.id, $3, $4, $5, $6, $7, 'failed', $8, $9, $10, $11, $12::jsonb,
-              CASE WHEN t.notify_on_failure AND t.notify_email IS NOT NULL THEN 'pending' END, $13, $14
+      `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome,
+                               error, reason, context, notification, created_at, request_id)
+       SELECT $1, t.id, $3, $4, $5, $6, $7, 'failed', $8, $9, $10::jsonb,
+              CASE WHEN t.notify_on_failure AND t.notify_email IS NOT NULL THEN 'pending' END, $11, $12
          FROM tenants t WHERE t.id = $2
        ON CONFLICT (id) DO NOTHING RETURNING id`,
       [
@@ -125,8 +110,6 @@ export class NotificationStore {
         notice.resourceId,
         notice.resourceName,
         notice.externalId,
-        notice.status,
-        notice.scimType,
         notice.detail,
         notice.reason,
         notice.context ? JSON.stringify(notice.context) : null,
@@ -177,7 +160,7 @@ export class NotificationStore {
     const tenant = tenants[0];
     if (!tenant) return false;
     const rows: FailureRow[] = await manager.query(
-      `SELECT id, created_at, kind, resource_type, resource_id, resource_name, external_id, status, scim_type, error, reason, context
+      `SELECT id, created_at, kind, resource_type, resource_id, resource_name, external_id, error, reason, context
          FROM operations WHERE tenant_id = $1 AND notification = 'pending' ORDER BY created_at, id FOR UPDATE`,
       [tenantId],
     );
@@ -329,10 +312,9 @@ function toDigestFailure(row: FailureRow): DigestFailure {
     resourceId: row.resource_id,
     resourceName: row.resource_name,
     externalId: row.external_id,
-    status: row.status,
-    scimType: row.scim_type,
     detail: row.error ?? '',
-    reason: row.reason ?? 'INVALID_REQUEST',
+    // Rows from before reasons were recorded have none: a generic refusal.
+    reason: row.reason !== null && isFailureReason(row.reason) ? row.reason : FailureReason.InvalidRequest,
     context: row.context,
   };
 }

@@ -4,7 +4,7 @@ import type { JsonDocument, WriteResult } from '@scim/queue';
 import { ENTERPRISE_USER_SCHEMA } from '@scim/scim';
 import { createDirectoryDataSource } from '../data-source';
 import { TenantRepository } from '../repositories/tenant.repository';
-import { FailureReason } from '../directory-error';
+import { FailureReason } from '@scim/queue';
 import { DirectoryWriter, type DirectoryJobInput } from './directory-writer';
 import { OperationsLog } from './operations-log';
 import { TenantSettingsCache } from './tenant-settings.cache';

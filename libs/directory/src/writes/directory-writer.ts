@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { USER_RESOURCE_TYPE, applyPatch, parsePatchRequest, parseUser, validateUserDocument } from '@scim/scim';
 import type { DirectoryJobData, DirectoryJobName, FailureNotice, WriteResult } from '@scim/queue';
-import { FailureReason, answerForPermanentDatabaseError, answerForRefusal, type ErrorAnswer } from '../directory-error';
+import { permanentDatabaseRefusal, refusalOf, type Refusal } from '../directory-error';
+import { FailureReason } from '@scim/queue';
 import { GroupWrites } from './group-writes';
 import { OperationsLog } from './operations-log';
 import type { TenantSettingsCache } from './tenant-settings.cache';
@@ -54,7 +55,6 @@ export class DirectoryWriter {
       return (
         (await this.log.replay(job.data.operationId)) ??
         this.refuse(job, {
-          status: 503,
           detail:
             'The write was not applied: it waited in the queue longer than the gateway waits for an answer. Retry the request.',
           reason: FailureReason.TimedOut,
@@ -68,7 +68,7 @@ export class DirectoryWriter {
       const recorded = await this.log.replay(job.data.operationId);
       if (recorded) return recorded;
       // Data or a statement the database refuses fails the same way on every retry: an answer, not a retry.
-      const refusal = answerForRefusal(error) ?? answerForPermanentDatabaseError(error);
+      const refusal = refusalOf(error) ?? permanentDatabaseRefusal(error);
       if (!refusal) throw error;
       return this.refuse(job, refusal);
     }
@@ -106,12 +106,12 @@ export class DirectoryWriter {
    * failure of the tenant's provisioning (Entra deletes what is already gone). Reporting is best
    * effort: the row is already marked pending, and the notifier gathers pending rows anyway.
    */
-  private async refuse(job: DirectoryJobInput, refusal: ErrorAnswer): Promise<WriteResult> {
+  private async refuse(job: DirectoryJobInput, refusal: Refusal): Promise<WriteResult> {
     // A refused PATCH or DELETE names only an id: the log (and the failure notice) say whom it was about.
     const subject = await this.log.completeSubject(job.data.tenantId, jobSubject(job));
     const tenant = await this.tenantSettings.get(job.data.tenantId).catch(() => undefined);
     const notify =
-      refusal.status !== 404 && tenant !== undefined && tenant.notifyOnFailure && tenant.notifyEmail !== null;
+      refusal.reason !== FailureReason.NotFound && tenant !== undefined && tenant.notifyOnFailure && tenant.notifyEmail !== null;
     const { operationId, requestId, tenantId } = job.data;
     const { result, notice } = await this.log.refuse(
       { operationId, requestId, tenantId, kind: job.name, subject, notify },
@@ -153,8 +153,6 @@ export function unavailableNotice(
     resourceId: subject.resourceId,
     resourceName: subject.name,
     externalId: subject.externalId,
-    status: 503,
-    scimType: null,
     detail,
     reason: FailureReason.Unavailable,
     context,

@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { storableText } from '@scim/scim';
 import type { FailureNotice, WriteResult } from '@scim/queue';
-import { FailureReason, type ErrorAnswer } from '../directory-error';
+import type { Refusal } from '../directory-error';
+import { FailureReason, isFailureReason } from '@scim/queue';
 import { toStoredResource, type ResourceRow } from '../repositories/resource-row';
 import type { DirectoryJobInput } from './directory-writer';
 import { jobSubject, type Subject } from './write-support';
@@ -24,14 +25,16 @@ export class OperationsLog {
   async replay(operationId: string): Promise<WriteResult | undefined> {
     const rows: {
       outcome: string;
-      status: number;
-      scim_type: string | null;
+      /** Of a success; null for failures recorded since reasons replaced statuses. */
+      status: number | null;
+      reason: string | null;
+      context: Record<string, unknown> | null;
       error: string | null;
       resource_id: string | null;
       tenant_id: string;
       resource_type: 'User' | 'Group';
     }[] = await this.dataSource.query(
-      `SELECT outcome, status, scim_type, error, resource_id, tenant_id, resource_type FROM operations WHERE id = $1`,
+      `SELECT outcome, status, reason, context, error, resource_id, tenant_id, resource_type FROM operations WHERE id = $1`,
       [operationId],
     );
     const recorded = rows[0];
@@ -39,9 +42,10 @@ export class OperationsLog {
     if (recorded.outcome === 'failed') {
       return {
         ok: false,
-        status: recorded.status,
-        ...(recorded.scim_type ? { scimType: recorded.scim_type } : {}),
+        // Rows from before reasons were recorded have none: a generic refusal.
+        reason: isFailureReason(recorded.reason ?? '') ? (recorded.reason as FailureReason) : FailureReason.InvalidRequest,
         detail: recorded.error ?? 'The operation failed.',
+        ...(recorded.context ? { context: recorded.context } : {}),
       };
     }
     if (recorded.status === 204 || recorded.resource_id === null) return { ok: true, status: 204 };
@@ -52,7 +56,7 @@ export class OperationsLog {
     if (!resources[0])
       return {
         ok: false,
-        status: 404,
+        reason: FailureReason.NotFound,
         detail: `The ${recorded.resource_type} written by this operation has since been deleted.`,
       };
     return { ok: true, status: recorded.status as 200 | 201, resource: toStoredResource(resources[0]) };
@@ -74,7 +78,7 @@ export class OperationsLog {
    * later meets that row and changes nothing (each write and its log row are one statement or
    * transaction), so the refusal stays true.
    */
-  async abandon(job: DirectoryJobInput, refusal: ErrorAnswer): Promise<WriteResult> {
+  async abandon(job: DirectoryJobInput, refusal: Refusal): Promise<WriteResult> {
     const { tenantId, operationId, requestId } = job.data;
     const subject = await this.completeSubject(tenantId, jobSubject(job));
     const tenants: { notify: boolean }[] = await this.dataSource.query(
@@ -112,7 +116,7 @@ export class OperationsLog {
       subject: Subject;
       notify: boolean;
     },
-    refusal: ErrorAnswer,
+    refusal: Refusal,
   ): Promise<{ result: WriteResult; notice?: FailureNotice }> {
     // A refusal can quote the very text the database refused (a NUL in a name or an id): store it replaced.
     const subject: Subject = {
@@ -131,10 +135,10 @@ export class OperationsLog {
           }
         : {}),
     };
-    const reason = refusal.reason ?? FailureReason.InvalidRequest;
+    const { reason } = refusal;
     const rows: { created_at: Date }[] = await this.dataSource.query(
-      `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, scim_type, error, reason, context, notification, request_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'failed', $8, $9, $10, $11, $12::jsonb, $13, $14)
+      `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, error, reason, context, notification, request_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'failed', $8, $9, $10::jsonb, $11, $12)
        ON CONFLICT (id) DO NOTHING RETURNING created_at`,
       [
         entry.operationId,
@@ -144,8 +148,6 @@ export class OperationsLog {
         subject.resourceId,
         subject.name,
         subject.externalId,
-        refusal.status,
-        refusal.scimType ?? null,
         refusal.detail,
         reason,
         refusal.context ? JSON.stringify(refusal.context) : null,
@@ -157,12 +159,7 @@ export class OperationsLog {
       const recorded = await this.replay(entry.operationId);
       if (recorded) return { result: recorded };
     }
-    const result: WriteResult = {
-      ok: false,
-      status: refusal.status,
-      ...(refusal.scimType ? { scimType: refusal.scimType } : {}),
-      detail: refusal.detail,
-    };
+    const result: WriteResult = { ok: false, ...refusal };
     if (!entry.notify || rows.length === 0) return { result };
     const notice: FailureNotice = {
       tenantId: entry.tenantId,
@@ -173,8 +170,6 @@ export class OperationsLog {
       resourceId: subject.resourceId,
       resourceName: subject.name,
       externalId: subject.externalId,
-      status: refusal.status,
-      scimType: refusal.scimType ?? null,
       detail: refusal.detail,
       reason,
       context: refusal.context ?? null,

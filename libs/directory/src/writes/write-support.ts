@@ -1,5 +1,6 @@
 import { etag, type JsonObject } from '@scim/scim';
-import { DirectoryError, DirectoryErrorCode } from '../directory-error';
+import { DirectoryError } from '../directory-error';
+import { FailureReason } from '@scim/queue';
 import { isResourceId } from '../repositories/resource-row';
 import type { DirectoryJobInput } from './directory-writer';
 
@@ -68,7 +69,7 @@ export function assertIfMatch(ifMatch: string | undefined, version: number, what
     .some((t) => t === '*' || t === current || `W/${t}` === current);
   if (!holds) {
     throw new DirectoryError(
-      DirectoryErrorCode.VersionMismatch,
+      FailureReason.VersionMismatch,
       `The ${what} has changed: If-Match ${ifMatch} does not match the current version ${current}.`,
     );
   }
