@@ -75,7 +75,6 @@ describe('what the queues keep in Redis', () => {
       kind: 'create-user',
       resourceType: 'User',
       resourceId: null,
-      status: 400,
       reason: 'WORK_EMAIL_REJECTED',
       occurredAt: '2026-01-01T00:00:00.000Z',
       payload: 'removed',
