@@ -5,12 +5,12 @@ const pgError = (code: string, message = 'boom') => Object.assign(new Error(mess
 
 describe('permanentDatabaseRefusal', () => {
   it('answers data the database refuses (classes 22 and 54) as an invalid value quoting Postgres', () => {
-    expect(
-      permanentDatabaseRefusal(pgError('22021', 'invalid byte sequence for encoding "UTF8": 0x00')),
-    ).toMatchObject({
-      reason: FailureReason.InvalidValue,
-      detail: expect.stringContaining('invalid byte sequence'),
-    });
+    expect(permanentDatabaseRefusal(pgError('22021', 'invalid byte sequence for encoding "UTF8": 0x00'))).toMatchObject(
+      {
+        reason: FailureReason.InvalidValue,
+        detail: expect.stringContaining('invalid byte sequence'),
+      },
+    );
     expect(permanentDatabaseRefusal(pgError('54000'))).toMatchObject({ reason: FailureReason.InvalidValue });
   });
 
@@ -22,9 +22,9 @@ describe('permanentDatabaseRefusal', () => {
   });
 
   it('answers a statement Postgres refuses (42, 0A) as internal, never as unavailable', () => {
-    expect(
-      permanentDatabaseRefusal(pgError('42P18', 'could not determine data type of parameter $2')),
-    ).toMatchObject({ reason: FailureReason.Internal });
+    expect(permanentDatabaseRefusal(pgError('42P18', 'could not determine data type of parameter $2'))).toMatchObject({
+      reason: FailureReason.Internal,
+    });
     expect(permanentDatabaseRefusal(pgError('0A000'))).toMatchObject({ reason: FailureReason.Internal });
   });
 

@@ -1,7 +1,13 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import { TenantRepository, createDirectoryDataSource, createTestDatabase, uniqueQueuePrefix, type TenantChanges } from '@scim/directory';
+import {
+  TenantRepository,
+  createDirectoryDataSource,
+  createTestDatabase,
+  uniqueQueuePrefix,
+  type TenantChanges,
+} from '@scim/directory';
 import { loadGatewayConfig } from '../../../apps/gateway/src/config/gateway.config';
 import { createGatewayApp } from '../../../apps/gateway/src/gateway.app';
 import { REDIS_URL, deleteQueueKeys } from '../../support/stack';

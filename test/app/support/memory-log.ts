@@ -9,7 +9,12 @@ export class MemoryLog {
   constructor(app: LoggerOptions['app'], level: LoggerOptions['level']) {
     const destination = new Writable({
       write: (chunk: Buffer, _encoding, done) => {
-        this.lines.push(...chunk.toString().split('\n').filter((line) => line !== ''));
+        this.lines.push(
+          ...chunk
+            .toString()
+            .split('\n')
+            .filter((line) => line !== ''),
+        );
         done();
       },
     });

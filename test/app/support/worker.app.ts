@@ -6,7 +6,9 @@ import { WorkerModule } from '../../../apps/worker/src/worker.module';
 import { MemoryLog } from './memory-log';
 
 /** The worker's module booted in this process, as main.ts boots it, consuming the test's queue. */
-export async function startWorkerApp(env: Record<string, string>): Promise<{ app: INestApplicationContext; log: MemoryLog }> {
+export async function startWorkerApp(
+  env: Record<string, string>,
+): Promise<{ app: INestApplicationContext; log: MemoryLog }> {
   const config = loadWorkerConfig({ LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '4', ...env });
   const log = new MemoryLog('worker', config.logLevel);
   const app = await NestFactory.createApplicationContext(WorkerModule.register(config, log.logger), {

@@ -73,10 +73,7 @@ export function validateTenantChanges(changes: TenantChanges): TenantChanges {
   if (changes.notifyEmail !== undefined && changes.notifyEmail !== null) {
     const email = changes.notifyEmail.trim();
     if (!isValidEmailAddress(email)) {
-      throw new DirectoryError(
-        FailureReason.InvalidSetting,
-        `"${changes.notifyEmail}" is not a valid email address.`,
-      );
+      throw new DirectoryError(FailureReason.InvalidSetting, `"${changes.notifyEmail}" is not a valid email address.`);
     }
     result.notifyEmail = email;
   }

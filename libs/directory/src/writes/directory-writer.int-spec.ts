@@ -406,7 +406,10 @@ describe('DirectoryWriter', () => {
       const result = expectRefused(await writer.apply(job));
       expect(result).toMatchObject({ reason: FailureReason.TimedOut });
       expect(await usersNamed(userName)).toEqual([]);
-      expect(await operation(job.data.operationId)).toMatchObject({ outcome: 'failed', reason: FailureReason.TimedOut });
+      expect(await operation(job.data.operationId)).toMatchObject({
+        outcome: 'failed',
+        reason: FailureReason.TimedOut,
+      });
     });
 
     it('does not apply a late patch either', async () => {
@@ -438,7 +441,11 @@ describe('DirectoryWriter', () => {
       const log = new OperationsLog(ds);
       const userName = uniqueName('abandoned');
       const job = createJob(entraUser(userName));
-      expect(await log.abandon(job, lost)).toEqual({ ok: false, reason: FailureReason.Unavailable, detail: lost.detail });
+      expect(await log.abandon(job, lost)).toEqual({
+        ok: false,
+        reason: FailureReason.Unavailable,
+        detail: lost.detail,
+      });
       expect(await operation(job.data.operationId)).toMatchObject({
         outcome: 'failed',
         reason: FailureReason.Unavailable,
@@ -455,10 +462,10 @@ describe('DirectoryWriter', () => {
       const id = await createUser(uniqueName('abandoned-patch'));
       const patch = patchJob(id, [{ op: 'replace', path: 'active', value: false }]);
       const remove = deleteJob(id);
-      expect((await log.abandon(patch, lost))).toMatchObject({ reason: FailureReason.Unavailable });
-      expect((await log.abandon(remove, lost))).toMatchObject({ reason: FailureReason.Unavailable });
-      expect((await writer.apply(patch))).toMatchObject({ reason: FailureReason.Unavailable });
-      expect((await writer.apply(remove))).toMatchObject({ reason: FailureReason.Unavailable });
+      expect(await log.abandon(patch, lost)).toMatchObject({ reason: FailureReason.Unavailable });
+      expect(await log.abandon(remove, lost)).toMatchObject({ reason: FailureReason.Unavailable });
+      expect(await writer.apply(patch)).toMatchObject({ reason: FailureReason.Unavailable });
+      expect(await writer.apply(remove)).toMatchObject({ reason: FailureReason.Unavailable });
       expect(await userRow(id)).toMatchObject({ active: true, version: 1 });
     });
 
@@ -545,15 +552,19 @@ describe('DirectoryWriter', () => {
     });
 
     it('answers 404 for replace and delete of "not-a-uuid"', async () => {
-      expect((await writer.apply(replaceJob('not-a-uuid', entraUser(uniqueName('x')))))).toMatchObject({ reason: FailureReason.NotFound });
-      expect((await writer.apply(deleteJob('not-a-uuid')))).toMatchObject({ reason: FailureReason.NotFound });
+      expect(await writer.apply(replaceJob('not-a-uuid', entraUser(uniqueName('x'))))).toMatchObject({
+        reason: FailureReason.NotFound,
+      });
+      expect(await writer.apply(deleteJob('not-a-uuid'))).toMatchObject({ reason: FailureReason.NotFound });
     });
 
     it("does not reach another tenant's user", async () => {
       const other = (await tenants.create({ name: 'Neighbour', workDomains: ['acme.com'] })).tenant.id;
       const id = await createUser(uniqueName('neighbour'), {}, other);
-      expect((await writer.apply(patchJob(id, [{ op: 'replace', path: 'active', value: false }])))).toMatchObject({ reason: FailureReason.NotFound });
-      expect((await writer.apply(deleteJob(id)))).toMatchObject({ reason: FailureReason.NotFound });
+      expect(await writer.apply(patchJob(id, [{ op: 'replace', path: 'active', value: false }]))).toMatchObject({
+        reason: FailureReason.NotFound,
+      });
+      expect(await writer.apply(deleteJob(id))).toMatchObject({ reason: FailureReason.NotFound });
       expect(await userRow(id)).toMatchObject({ active: true, version: 1 });
     });
 
@@ -603,7 +614,11 @@ describe('DirectoryWriter', () => {
       expect(result).toMatchObject({ reason: FailureReason.WorkEmailRejected });
       expect(result.detail).toContain('jdoe@globex.com');
       expect(await userRow(id)).toMatchObject({ work_email: userName, version: 1 });
-      expect(await operation(job.data.operationId)).toMatchObject({ outcome: 'failed', reason: FailureReason.WorkEmailRejected, resource_id: id });
+      expect(await operation(job.data.operationId)).toMatchObject({
+        outcome: 'failed',
+        reason: FailureReason.WorkEmailRejected,
+        resource_id: id,
+      });
     });
 
     it('keeps work_email in step when a PATCH changes the work email', async () => {
@@ -677,7 +692,7 @@ describe('DirectoryWriter', () => {
       const id = await createUser(uniqueName('bad-patch'));
       const job = { name: 'patch-user' as const, data: { ...envelope(), userId: id, patch: { Operations: [] } } };
       const result = expectRefused(await writer.apply(job));
-      expect(result).toMatchObject({ reason: FailureReason.InvalidValue });
+      expect(result).toMatchObject({ reason: FailureReason.InvalidSyntax });
       expect(await userRow(id)).toMatchObject({ version: 1 });
     });
   });
@@ -743,8 +758,12 @@ describe('DirectoryWriter', () => {
     it('refuses a PUT and a DELETE on a stale If-Match with 412 and changes nothing', async () => {
       const userName = uniqueName('etag-put');
       const id = await createUser(userName);
-      expect((await writer.apply(replaceJob(id, { userName, title: 'x' }, { ifMatch: 'W/"7"' })))).toMatchObject({ reason: FailureReason.VersionMismatch });
-      expect((await writer.apply(deleteJob(id, { ifMatch: 'W/"7"' })))).toMatchObject({ reason: FailureReason.VersionMismatch });
+      expect(await writer.apply(replaceJob(id, { userName, title: 'x' }, { ifMatch: 'W/"7"' }))).toMatchObject({
+        reason: FailureReason.VersionMismatch,
+      });
+      expect(await writer.apply(deleteJob(id, { ifMatch: 'W/"7"' }))).toMatchObject({
+        reason: FailureReason.VersionMismatch,
+      });
       expect(await userRow(id)).toMatchObject({ version: 1 });
     });
   });

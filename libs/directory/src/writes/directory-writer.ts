@@ -111,7 +111,10 @@ export class DirectoryWriter {
     const subject = await this.log.completeSubject(job.data.tenantId, jobSubject(job));
     const tenant = await this.tenantSettings.get(job.data.tenantId).catch(() => undefined);
     const notify =
-      refusal.reason !== FailureReason.NotFound && tenant !== undefined && tenant.notifyOnFailure && tenant.notifyEmail !== null;
+      refusal.reason !== FailureReason.NotFound &&
+      tenant !== undefined &&
+      tenant.notifyOnFailure &&
+      tenant.notifyEmail !== null;
     const { operationId, requestId, tenantId } = job.data;
     const { result, notice } = await this.log.refuse(
       { operationId, requestId, tenantId, kind: job.name, subject, notify },

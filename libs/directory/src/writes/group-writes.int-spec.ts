@@ -321,7 +321,8 @@ describe('GroupWrites through DirectoryWriter', () => {
         deleteGroupJob(groupId),
       ];
       for (const job of jobs) expect(await log.abandon(job, lost)).toMatchObject({ reason: FailureReason.Unavailable });
-      for (const job of jobs) expect(await writer.apply(job)).toEqual({ ok: false, reason: FailureReason.Unavailable, detail: lost.detail });
+      for (const job of jobs)
+        expect(await writer.apply(job)).toEqual({ ok: false, reason: FailureReason.Unavailable, detail: lost.detail });
       expect(await groupRow(groupId)).toMatchObject({ version: 1 });
       expect(await memberIds(groupId)).toEqual([]);
       expect(await ds.query(`SELECT 1 FROM groups WHERE display_name = $1`, [displayName])).toEqual([]);
@@ -600,8 +601,12 @@ describe('GroupWrites through DirectoryWriter', () => {
     it('answers 404 for an unknown group id and for "not-a-uuid"', async () => {
       expect(expectRefused(await patch(randomUUID(), rename('x')))).toMatchObject({ reason: FailureReason.NotFound });
       expect(expectRefused(await patch('not-a-uuid', rename('x')))).toMatchObject({ reason: FailureReason.NotFound });
-      expect(expectRefused(await writer.apply(deleteGroupJob('not-a-uuid')))).toMatchObject({ reason: FailureReason.NotFound });
-      expect(expectRefused(await writer.apply(replaceGroupJob(randomUUID(), entraGroup(unique('Nope')))))).toMatchObject({
+      expect(expectRefused(await writer.apply(deleteGroupJob('not-a-uuid')))).toMatchObject({
+        reason: FailureReason.NotFound,
+      });
+      expect(
+        expectRefused(await writer.apply(replaceGroupJob(randomUUID(), entraGroup(unique('Nope'))))),
+      ).toMatchObject({
         reason: FailureReason.NotFound,
       });
     });
@@ -689,7 +694,9 @@ describe('GroupWrites through DirectoryWriter', () => {
       const self = expectRefused(await patch(id, addMembers(id)));
       expect(self).toMatchObject({ reason: expect.stringMatching(INVALID_VALUE) });
       expect(self.detail).toContain(id);
-      expect(expectRefused(await patch(id, addMembers(id.toUpperCase())))).toMatchObject({ reason: expect.stringMatching(INVALID_VALUE) });
+      expect(expectRefused(await patch(id, addMembers(id.toUpperCase())))).toMatchObject({
+        reason: expect.stringMatching(INVALID_VALUE),
+      });
       expect(expectRefused(await patch(id, { op: 'replace', path: 'members', value: [{ value: id }] }))).toMatchObject({
         reason: expect.stringMatching(INVALID_VALUE),
       });
@@ -849,7 +856,9 @@ describe('GroupWrites through DirectoryWriter', () => {
       expect(
         expectRefused(await writer.apply(replaceGroupJob(id, entraGroup(unique('Stale')), [], { ifMatch: 'W/"1"' }))),
       ).toMatchObject({ reason: FailureReason.VersionMismatch });
-      expect(expectRefused(await writer.apply(deleteGroupJob(id, { ifMatch: 'W/"1"' })))).toMatchObject({ reason: FailureReason.VersionMismatch });
+      expect(expectRefused(await writer.apply(deleteGroupJob(id, { ifMatch: 'W/"1"' })))).toMatchObject({
+        reason: FailureReason.VersionMismatch,
+      });
       expect(await groupRow(id)).toBeDefined();
       expect(expectOk(await writer.apply(deleteGroupJob(id, { ifMatch: 'W/"2"' }))).status).toBe(204);
     });

@@ -43,7 +43,9 @@ export class OperationsLog {
       return {
         ok: false,
         // Rows from before reasons were recorded have none: a generic refusal.
-        reason: isFailureReason(recorded.reason ?? '') ? (recorded.reason as FailureReason) : FailureReason.InvalidRequest,
+        reason: isFailureReason(recorded.reason ?? '')
+          ? (recorded.reason as FailureReason)
+          : FailureReason.InvalidRequest,
         detail: recorded.error ?? 'The operation failed.',
         ...(recorded.context ? { context: recorded.context } : {}),
       };
