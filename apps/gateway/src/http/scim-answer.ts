@@ -55,13 +55,3 @@ export function sendStream(
   if (answer.body) reply.header('Content-Type', 'application/scim+json; charset=utf-8');
   return answer.body;
 }
-
-/** Whether an If-None-Match / If-Match header names this version (`*` matches any). */
-export function etagMatches(header: string | undefined, version: number): boolean {
-  if (header === undefined) return false;
-  const current = etag(version);
-  return header
-    .split(',')
-    .map((t) => t.trim())
-    .some((t) => t === '*' || t === current || `W/${t}` === current);
-}

@@ -1,4 +1,4 @@
-import { etag, type JsonObject } from '@scim/scim';
+import { etag, etagMatches, type JsonObject } from '@scim/scim';
 import { DirectoryError } from '../directory-error';
 import { FailureReason } from '@scim/queue';
 import { isResourceId } from '../repositories/resource-row';
@@ -61,18 +61,11 @@ export function jobSubject(job: DirectoryJobInput): Subject {
 
 /** `If-Match` (RFC 7232) against a resource's version: `*`, or one of the listed weak ETags. */
 export function assertIfMatch(ifMatch: string | undefined, version: number, what: string): void {
-  if (ifMatch === undefined) return;
-  const current = etag(version);
-  const holds = ifMatch
-    .split(',')
-    .map((t) => t.trim())
-    .some((t) => t === '*' || t === current || `W/${t}` === current);
-  if (!holds) {
-    throw new DirectoryError(
-      FailureReason.VersionMismatch,
-      `The ${what} has changed: If-Match ${ifMatch} does not match the current version ${current}.`,
-    );
-  }
+  if (ifMatch === undefined || etagMatches(ifMatch, version)) return;
+  throw new DirectoryError(
+    FailureReason.VersionMismatch,
+    `The ${what} has changed: If-Match ${ifMatch} does not match the current version ${etag(version)}.`,
+  );
 }
 
 export function assertNever(value: never): never {
