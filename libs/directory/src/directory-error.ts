@@ -1,8 +1,6 @@
 import { ScimError, type ScimType } from '@scim/scim';
 import { FailureReason, type WriteFailure } from '@scim/queue';
 
-export { FailureReason };
-
 export class DirectoryError extends Error {
   constructor(
     readonly reason: FailureReason,
@@ -107,4 +105,8 @@ export function refusalOf(error: unknown): Refusal | undefined {
   }
   if (error instanceof ScimError) return { reason: reasonOfScimError(error), detail: error.detail };
   return undefined;
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`Unhandled directory job: ${JSON.stringify(value)}`);
 }

@@ -1,13 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
-import {
-  TenantRepository,
-  createDirectoryDataSource,
-  createTestDatabase,
-  uniqueQueuePrefix,
-  type TenantChanges,
-} from '@scim/directory';
+import { TenantRepository, createDirectoryDataSource, type TenantChanges } from '@scim/directory';
+import { createTestDatabase, uniqueQueuePrefix } from '@scim/directory/testing';
 import { loadGatewayConfig } from '../../../apps/gateway/src/config/gateway.config';
 import { createGatewayApp } from '../../../apps/gateway/src/gateway.app';
 import { REDIS_URL, deleteQueueKeys } from '../../support/stack';

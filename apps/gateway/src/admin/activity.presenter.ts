@@ -1,5 +1,6 @@
 import type { ActivityItem } from '@scim/admin-api';
-import { adviceFor, operationLabel, reasonLabel, type ActivityRecord } from '@scim/directory';
+import { type ActivityRecord } from '@scim/directory';
+import { adviceFor, operationLabel, reasonLabel } from '@scim/notifications';
 import { FailureReason } from '@scim/queue';
 import { scimStatusFor } from '../scim-errors';
 

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { FailureReason, isFailureReason } from '@scim/queue';
-import { isResourceId } from '../repositories/resource-row';
+import { isResourceId } from '../resource-id';
 
 /** One row of the operations log with everything the console shows about it. */
 export interface ActivityRecord {

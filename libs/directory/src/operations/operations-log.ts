@@ -3,9 +3,10 @@ import { storableText } from '@scim/scim';
 import type { FailureNotice, WriteResult } from '@scim/queue';
 import type { Refusal } from '../directory-error';
 import { FailureReason, isFailureReason } from '@scim/queue';
-import { toStoredResource, type ResourceRow } from '../repositories/resource-row';
-import type { DirectoryJobInput } from './directory-writer';
-import { jobSubject, type Subject } from './write-support';
+import { toStoredResource, type ResourceRow } from '../resources/resource-row';
+import type { DirectoryJobInput } from '../directory-writer';
+import { jobSubject, type Subject } from './operation-subject';
+import { insertOperationSql } from './operation-row.sql';
 
 const TABLES = { User: 'users', Group: 'groups' } as const;
 
@@ -139,8 +140,21 @@ export class OperationsLog {
     };
     const { reason } = refusal;
     const rows: { created_at: Date }[] = await this.dataSource.query(
-      `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, error, reason, context, notification, request_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'failed', $8, $9, $10::jsonb, $11, $12)
+      `${insertOperationSql({
+        id: '$1',
+        tenant_id: '$2',
+        kind: '$3',
+        resource_type: '$4',
+        resource_id: '$5',
+        resource_name: '$6',
+        external_id: '$7',
+        outcome: "'failed'",
+        error: '$8',
+        reason: '$9',
+        context: '$10::jsonb',
+        notification: '$11',
+        request_id: '$12',
+      })}
        ON CONFLICT (id) DO NOTHING RETURNING created_at`,
       [
         entry.operationId,

@@ -1,13 +1,13 @@
 import type { DataSource } from 'typeorm';
 import { USER_RESOURCE_TYPE, applyPatch, parsePatchRequest, parseUser, validateUserDocument } from '@scim/scim';
 import type { DirectoryJobData, DirectoryJobName, FailureNotice, WriteResult } from '@scim/queue';
-import { permanentDatabaseRefusal, refusalOf, type Refusal } from '../directory-error';
+import { assertNever, permanentDatabaseRefusal, refusalOf, type Refusal } from './directory-error';
 import { FailureReason } from '@scim/queue';
-import { GroupWrites } from './group-writes';
-import { OperationsLog } from './operations-log';
-import type { TenantSettingsCache } from './tenant-settings.cache';
-import { UserWrites } from './user-writes';
-import { assertNever, jobSubject } from './write-support';
+import { GroupWrites } from './groups/group-writes';
+import { OperationsLog } from './operations/operations-log';
+import type { TenantSettingsCache } from './tenants/tenant-settings.cache';
+import { UserWrites } from './users/user-writes';
+import { jobSubject } from './operations/operation-subject';
 
 /** Where the writer reports failures of tenants that want emails (the worker: the notifications queue). */
 export interface FailureNotifier {

@@ -2,17 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { JsonDocument, WriteResult } from '@scim/queue';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA } from '@scim/scim';
-import { createDirectoryDataSource } from '../data-source';
-import { TenantRepository } from '../repositories/tenant.repository';
+import { createDirectoryDataSource } from '../database/data-source';
+import { TenantRepository } from '../tenants/tenant.repository';
 import { FailureReason } from '@scim/queue';
+import { DirectoryWriter } from '../directory-writer';
+import { OperationsLog } from '../operations/operations-log';
+import { TenantSettingsCache } from '../tenants/tenant-settings.cache';
 
 /** The reasons the gateway answers 400 invalidValue (scimErrorFor). */
 const INVALID_VALUE = /^(INVALID_MEMBERS|INVALID_VALUE|WORK_EMAIL_REJECTED|INVALID_SETTING)$/;
 /** The reasons the gateway answers with a 400 of any scimType. */
 const FOUR_HUNDRED = /^(INVALID_[A-Z]+|WORK_EMAIL_REJECTED|NO_TARGET|MUTABILITY)$/;
-import { DirectoryWriter } from './directory-writer';
-import { OperationsLog } from './operations-log';
-import { TenantSettingsCache } from './tenant-settings.cache';
 import { createTestDatabase } from '../testing/test-database';
 import { writeJobs } from '../testing/write-jobs';
 

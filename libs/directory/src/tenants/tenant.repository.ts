@@ -5,7 +5,7 @@ import { TenantEntity } from '../entities/tenant.entity';
 import { DirectoryError } from '../directory-error';
 import { FailureReason } from '@scim/queue';
 import { isValidDomain, normalizeDomain } from '../rules/work-email.rule';
-import { isResourceId } from './resource-row';
+import { isResourceId } from '../resource-id';
 
 export interface TenantSettings {
   id: string;
