@@ -2,6 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
 import IORedis from 'ioredis';
 import { freePort } from '../support/stack';
+// The app tier boots the apps' own modules (apps have no package name), hence the relative paths.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { DirectoryClient } from '../../apps/gateway/src/queue/directory.client';
 import { AppStack } from './support/gateway.app';
 

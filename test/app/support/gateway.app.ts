@@ -3,7 +3,10 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { TenantRepository, createDirectoryDataSource, type TenantChanges } from '@scim/directory';
 import { createTestDatabase, uniqueQueuePrefix } from '@scim/directory/testing';
+// The app tier boots the apps' own modules (apps have no package name), hence the relative paths.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { loadGatewayConfig } from '../../../apps/gateway/src/config/gateway.config';
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { createGatewayApp } from '../../../apps/gateway/src/gateway.app';
 import { REDIS_URL, deleteQueueKeys } from '../../support/stack';
 import { InjectClient } from './inject-client';

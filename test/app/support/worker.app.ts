@@ -1,7 +1,10 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestPinoLogger } from '@scim/telemetry';
+// The app tier boots the apps' own modules (apps have no package name), hence the relative paths.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { loadWorkerConfig } from '../../../apps/worker/src/config/worker.config';
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { WorkerModule } from '../../../apps/worker/src/worker.module';
 import { MemoryLog } from './memory-log';
 
