@@ -282,7 +282,8 @@ describe('logs, metrics and health (end to end)', () => {
     expect(response.status).toBe(404);
     expect(((await response.json()) as Json)['detail']).toMatch(/METRICS=off/);
     await quiet.stop();
-  });
+    // It starts a gateway of its own: more than jest's 5 s default on a loaded machine.
+  }, 30000);
 
   it('parses text the way Prometheus does (the parser used above refuses what Prometheus would)', () => {
     expect(() => parsePrometheusText('# TYPE x counter\nx{a="1"} 1\n')).not.toThrow();
