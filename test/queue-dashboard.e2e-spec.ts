@@ -124,5 +124,6 @@ describe('queue dashboard (end to end)', () => {
     });
     expect(response.status).toBe(404);
     await plain.stop();
-  });
+    // It starts a gateway of its own: more than jest's 5 s default on a loaded machine.
+  }, 30000);
 });

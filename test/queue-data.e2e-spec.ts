@@ -206,11 +206,11 @@ describe('passwords and personal data in Redis (end to end)', () => {
     }
     // The notifier records it when Postgres is back (its job retries every 10 s); then it is gone from Redis.
     await eventually(async () => expect(await keysMentioning(inspector, stack.queuePrefix, marker)).toEqual([]), 30000);
-    const rows: { outcome: string; status: number; resource_name: string }[] = await stack.dataSource.query(
-      `SELECT outcome, status, resource_name FROM operations WHERE tenant_id = $1 AND resource_name = $2`,
+    const rows: { outcome: string; reason: string; resource_name: string }[] = await stack.dataSource.query(
+      `SELECT outcome, reason, resource_name FROM operations WHERE tenant_id = $1 AND resource_name = $2`,
       [tenantId, userName],
     );
-    expect(rows).toEqual([{ outcome: 'failed', status: 503, resource_name: userName }]);
+    expect(rows).toEqual([{ outcome: 'failed', reason: 'UNAVAILABLE', resource_name: userName }]);
   }, 60000);
 });
 

@@ -232,6 +232,7 @@ export class TestStack {
 export async function deleteQueueKeys(prefix: string, redisUrl = REDIS_URL): Promise<void> {
   if (!prefix) return;
   const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
   try {
     let cursor = '0';
     do {

@@ -5,7 +5,6 @@ import { run as newmanRun, type NewmanExecution, type NewmanRunSummary } from 'n
 import { loadEnv } from '@scim/config';
 import { TenantRepository, createDirectoryDataSource, isValidDomain, normalizeDomain } from '@scim/directory';
 import { DEVIATIONS, type Deviation } from './deviations';
-import { KNOWN_GAPS, type KnownGap } from './known-gaps';
 
 /**
  * `npm run conformance`: runs Microsoft's SCIM reference Postman collection
@@ -18,8 +17,8 @@ import { KNOWN_GAPS, type KnownGap } from './known-gaps';
  *   3. runs every top-level folder and request except the `/Token` one (the reference server's
  *      token endpoint, which would overwrite our token), with Protocol/Server/Port/Api/token
  *      taken from the base URL,
- *   4. prints one line per failed assertion, sorted into deliberate deviations (deviations.ts),
- *      known gaps (known-gaps.ts, features still being built) and new failures, then
+ *   4. prints one line per failed assertion, sorted into deliberate deviations (deviations.ts)
+ *      and unexpected failures, then
  *      `conformance: N passed, M failed of T assertions`, and revokes the tenant's token.
  * Exit code 0 when every failure is a deliberate deviation, 1 otherwise; 0 with a note when the
  * collection file is missing (nothing to run).
@@ -55,7 +54,6 @@ export interface AssertionFailure {
   status: number | null;
   body: string;
   deviation?: Deviation;
-  knownGap?: KnownGap;
 }
 
 export interface RunProblem {
@@ -77,17 +75,12 @@ export interface ConformanceResult {
   failures: AssertionFailure[];
   /** Failures listed as deliberate deviations. */
   expected: AssertionFailure[];
-  /** Every other failure (known gaps included). */
+  /** Every other failure: a bug or a regression. */
   unexpected: AssertionFailure[];
-  /** The unexpected failures listed in KNOWN_GAPS (features not built yet). */
-  knownGaps: AssertionFailure[];
-  /** The unexpected failures that are listed nowhere: bugs or regressions. */
-  newFailures: AssertionFailure[];
   /** Script errors outside assertions and requests that got no response (they hide assertions). */
   problems: RunProblem[];
-  /** Listed deviations and known gaps that did not fail this time (remove them from their list). */
+  /** Listed deviations that did not fail this time (remove them from the list). */
   staleDeviations: Deviation[];
-  staleKnownGaps: KnownGap[];
 }
 
 /** The repository root: the nearest directory above this file with a package.json (works from dist/ too). */
@@ -322,10 +315,7 @@ function classify(
       message: `${f.error.name}: ${f.error.message}`,
     }));
 
-  for (const failure of failures) {
-    failure.deviation = DEVIATIONS.find((d) => matches(d, failure));
-    if (!failure.deviation) failure.knownGap = KNOWN_GAPS.find((g) => matches(g, failure));
-  }
+  for (const failure of failures) failure.deviation = DEVIATIONS.find((d) => matches(d, failure));
   const expected = failures.filter((f) => f.deviation);
   const unexpected = failures.filter((f) => !f.deviation);
   const stats = summary.run.stats.assertions;
@@ -340,11 +330,8 @@ function classify(
     failures,
     expected,
     unexpected,
-    knownGaps: unexpected.filter((f) => f.knownGap),
-    newFailures: unexpected.filter((f) => !f.knownGap),
     problems,
     staleDeviations: DEVIATIONS.filter((d) => !failures.some((f) => matches(d, f))),
-    staleKnownGaps: KNOWN_GAPS.filter((g) => !failures.some((f) => matches(g, f))),
   };
 }
 
@@ -369,7 +356,7 @@ export function formatReport(result: ConformanceResult): string[] {
   const lines: string[] = [];
   lines.push(`tenant ${result.tenantId}, work domains: ${result.workDomains.join(', ')}`);
   for (const f of result.failures) {
-    const tag = f.deviation ? 'deviation' : f.knownGap ? 'known gap' : 'UNEXPECTED';
+    const tag = f.deviation ? 'deviation' : 'UNEXPECTED';
     lines.push(`FAIL [${tag}] ${describeFailure(f)}`);
   }
   for (const p of result.problems) {
@@ -379,21 +366,13 @@ export function formatReport(result: ConformanceResult): string[] {
     lines.push(`expected deviations (${result.expected.length}, deliberate, see tools/conformance/deviations.ts):`);
     for (const f of result.expected) lines.push(`  - ${f.request} › ${f.assertion}: ${f.deviation!.reason}`);
   }
-  if (result.knownGaps.length > 0) {
-    lines.push(
-      `unexpected, known gaps (${result.knownGaps.length}, not built yet, see tools/conformance/known-gaps.ts):`,
-    );
-    for (const f of result.knownGaps) lines.push(`  - ${f.request} › ${f.assertion}: ${f.knownGap!.feature}`);
-  }
-  if (result.newFailures.length > 0) {
-    lines.push(`unexpected, listed nowhere (${result.newFailures.length}):`);
-    for (const f of result.newFailures) lines.push(`  - ${f.request} › ${f.assertion}`);
+  if (result.unexpected.length > 0) {
+    lines.push(`unexpected (${result.unexpected.length}):`);
+    for (const f of result.unexpected) lines.push(`  - ${f.request} › ${f.assertion}`);
   }
   if (result.unexpected.length === 0) lines.push('unexpected failures: none');
   for (const d of result.staleDeviations)
     lines.push(`note: listed deviation did not fail: ${d.request} › ${d.assertion}`);
-  for (const g of result.staleKnownGaps)
-    lines.push(`note: known gap passes now, remove it from known-gaps.ts: ${g.request} › ${g.assertion}`);
   if (result.total !== result.declaredAssertions) {
     lines.push(
       `note: ${result.total} assertions ran of ${result.declaredAssertions} written in the collection (a script stopped early)`,

@@ -1,13 +1,14 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { answerForPermanentDatabaseError, answerForRefusal, databaseOutage } from '@scim/directory';
+import { databaseOutage } from '@scim/directory';
+import { RETRY_AFTER_SECONDS } from '@scim/queue';
 import { ScimError, bulkTooLarge, scimErrorBody, type ScimType } from '@scim/scim';
 import { AdminExceptionFilter, isAdminPath } from './admin/admin-exception.filter';
 import { DependencyProbe } from './health/dependency-probe.service';
 import { MAX_BODY_BYTES } from './http/fastify-setup';
 import { allowedMethods } from './http/routes';
+import { knownScimError } from './scim-errors';
 
-const RETRY_AFTER_SECONDS = 5;
 const MAX_BODY_LABEL = '1 MiB';
 const BULK_PATH = /^\/api\/scim\/bulk\/?(\?|$)/i;
 
@@ -89,17 +90,20 @@ export class ScimExceptionFilter implements ExceptionFilter {
   }
 
   private async answerFor(error: unknown, request: FastifyRequest): Promise<ErrorAnswer> {
-    if (error instanceof ScimError) {
-      const retryAfter = error.retryAfterSeconds;
+    // Typed errors first: a ScimError, a rule's refusal, data or a statement the database refuses.
+    const known = knownScimError(error);
+    if (known) {
+      if (known.status >= 500 && !(error instanceof ScimError))
+        this.logger.error(
+          `Database refused ${request.method} ${request.url}`,
+          error instanceof Error ? error.stack : String(error),
+        );
       const headers: Record<string, string> = {};
-      if (error.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="SCIM"';
-      if (retryAfter !== undefined || error.status === 503)
-        headers['Retry-After'] = String(retryAfter ?? RETRY_AFTER_SECONDS);
-      return { status: error.status, detail: error.detail, scimType: error.scimType, headers };
+      if (known.status === 401) headers['WWW-Authenticate'] = 'Bearer realm="SCIM"';
+      if (known.retryAfterSeconds !== undefined || known.status === 503)
+        headers['Retry-After'] = String(known.retryAfterSeconds ?? RETRY_AFTER_SECONDS);
+      return { status: known.status, detail: known.detail, scimType: known.scimType, headers };
     }
-    const refusal = answerForRefusal(error);
-    if (refusal)
-      return { status: refusal.status, detail: refusal.detail, scimType: refusal.scimType as ScimType | undefined };
     // Known by its type, not by probing: the probe may already see Postgres back (a pool timeout is still a 503).
     const outage = databaseOutage(error);
     if (outage) return { status: 503, detail: outage, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } };
@@ -108,20 +112,6 @@ export class ScimExceptionFilter implements ExceptionFilter {
       fastifyAnswer(error, request) ??
       (error instanceof HttpException ? fastifyAnswer(error.cause, request) : undefined);
     if (fastify) return fastify;
-    // A read the database refuses for a reason a retry cannot cure: 400 for the data, else our fault (500).
-    const permanent = answerForPermanentDatabaseError(error);
-    if (permanent) {
-      if (permanent.status >= 500)
-        this.logger.error(
-          `Database refused ${request.method} ${request.url}`,
-          error instanceof Error ? error.stack : String(error),
-        );
-      return {
-        status: permanent.status,
-        detail: permanent.detail,
-        scimType: permanent.scimType as ScimType | undefined,
-      };
-    }
     if (error instanceof HttpException) return this.httpAnswer(error, request);
     const down = await this.probe.outage();
     if (down) {

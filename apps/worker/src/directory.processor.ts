@@ -1,13 +1,15 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import IORedis from 'ioredis';
-import { DirectoryWriter, answerForPermanentDatabaseError, type DirectoryJobInput } from '@scim/directory';
+import { DirectoryWriter, permanentDatabaseRefusal, type DirectoryJobInput } from '@scim/directory';
 import {
   DIRECTORY_QUEUE,
   DIRECTORY_WORKER_OPTIONS,
   InvalidDirectoryJob,
   WRITE_BATCH_JOB,
   directoryWritesOf,
+  FailureReason,
+  RETRY_AFTER_SECONDS,
   failedWriteRecord,
   isPayloadRemoved,
   storedOutcome,
@@ -21,8 +23,6 @@ import { WORKER_CONFIG, type WorkerConfig } from './config/worker.config';
 import { NotificationsProducer } from './notifications.producer';
 import { WriteTelemetry } from './telemetry/write.telemetry';
 
-const RETRY_AFTER_SECONDS = 5;
-
 /**
  * Consumes the `directory` queue: applies each write with DirectoryWriter and publishes the
  * result on the channel the waiting gateway listens to. Refusals are results; other errors are
@@ -33,6 +33,8 @@ const RETRY_AFTER_SECONDS = 5;
 export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(DirectoryProcessor.name);
   private worker?: Worker<DirectoryQueueData, DirectoryQueueResult, DirectoryQueueName>;
+  /** BullMQ does not close a connection it was given: closed here after the worker (found by the app tests). */
+  private workerConnection?: IORedis;
   private readonly publisher: IORedis;
 
   constructor(
@@ -46,8 +48,12 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
   }
 
   onModuleInit(): void {
+    this.workerConnection = new IORedis(this.config.redisUrl, {
+      maxRetriesPerRequest: null,
+      connectionName: 'scim-worker',
+    });
     this.worker = new Worker(DIRECTORY_QUEUE, (job) => this.process(job), {
-      connection: new IORedis(this.config.redisUrl, { maxRetriesPerRequest: null, connectionName: 'scim-worker' }),
+      connection: this.workerConnection,
       prefix: this.config.queuePrefix,
       concurrency: this.config.concurrency,
       ...DIRECTORY_WORKER_OPTIONS,
@@ -72,6 +78,7 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
   async beforeApplicationShutdown(): Promise<void> {
     // Lets running jobs finish; jobs not yet started stay in the queue for another worker.
     await this.worker?.close();
+    this.workerConnection?.disconnect();
     this.publisher.disconnect();
   }
 
@@ -98,12 +105,12 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
         firstDelivery: job.attemptsMade === 0 && job.stalledCounter === 0,
       });
     } catch (error) {
-      const permanent = answerForPermanentDatabaseError(error);
+      const permanent = permanentDatabaseRefusal(error);
       if (permanent) {
         // The writer could not even record the refusal, and a retry would fail the same way: answer now.
         this.logger.error(`Write ${job.id} (${job.name}) refused by the database: ${(error as Error).message}`);
-        const { status, scimType, detail } = permanent;
-        const answer: WriteResult = { ok: false, status, detail, ...(scimType ? { scimType } : {}) };
+        const { detail } = permanent;
+        const answer: WriteResult = { ok: false, ...permanent };
         for (const write of writes) this.telemetry.applied(write, answer, startedAt);
         await this.reply(writes.map((write) => [write, answer]));
         throw new UnrecoverableError(detail);
@@ -123,7 +130,7 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
             write,
             {
               ok: false,
-              status: 503,
+              reason: FailureReason.Unavailable,
               detail: 'The directory is temporarily unavailable and the write was not applied. Retry the request.',
               retryAfterSeconds: RETRY_AFTER_SECONDS,
             },

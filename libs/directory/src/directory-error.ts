@@ -1,19 +1,9 @@
-import { ScimError } from '@scim/scim';
-
-/** Why the directory refused a write. The gateway and the worker map these to SCIM errors. */
-export enum DirectoryErrorCode {
-  UserNameTaken = 'USER_NAME_TAKEN',
-  WorkEmailRejected = 'WORK_EMAIL_REJECTED',
-  NotFound = 'NOT_FOUND',
-  VersionMismatch = 'VERSION_MISMATCH',
-  InvalidSetting = 'INVALID_SETTING',
-  DisplayNameTaken = 'DISPLAY_NAME_TAKEN',
-  InvalidMembers = 'INVALID_MEMBERS',
-}
+import { ScimError, type ScimType } from '@scim/scim';
+import { FailureReason, type WriteFailure } from '@scim/queue';
 
 export class DirectoryError extends Error {
   constructor(
-    readonly code: DirectoryErrorCode,
+    readonly reason: FailureReason,
     readonly detail: string,
     /** Facts for the failure notice's advice, e.g. `{ domain }` for a rejected work email. */
     readonly context?: Record<string, unknown>,
@@ -41,33 +31,8 @@ export function violatedForeignKey(error: unknown): string | undefined {
   return violatedConstraint(error, POSTGRES_FOREIGN_KEY_VIOLATION);
 }
 
-export interface ErrorAnswer {
-  status: number;
-  scimType?: string;
-  detail: string;
-  /** Why, as a code: a DirectoryErrorCode, or INVALID_REQUEST for a request the SCIM layer refused. */
-  reason?: string;
-  context?: Record<string, unknown>;
-}
-
-/** Reasons for failures that are not refusals by a rule. */
-export const FailureReason = {
-  InvalidRequest: 'INVALID_REQUEST',
-  Unavailable: 'UNAVAILABLE',
-  TimedOut: 'TIMED_OUT',
-  /** A statement the database refused for a reason a retry cannot cure: this service's fault. */
-  Internal: 'INTERNAL',
-} as const;
-
-const STATUS_BY_CODE: Record<DirectoryErrorCode, { status: number; scimType?: string }> = {
-  [DirectoryErrorCode.UserNameTaken]: { status: 409, scimType: 'uniqueness' },
-  [DirectoryErrorCode.WorkEmailRejected]: { status: 400, scimType: 'invalidValue' },
-  [DirectoryErrorCode.NotFound]: { status: 404 },
-  [DirectoryErrorCode.VersionMismatch]: { status: 412 },
-  [DirectoryErrorCode.InvalidSetting]: { status: 400, scimType: 'invalidValue' },
-  [DirectoryErrorCode.DisplayNameTaken]: { status: 409, scimType: 'uniqueness' },
-  [DirectoryErrorCode.InvalidMembers]: { status: 400, scimType: 'invalidValue' },
-};
+/** A refusal as the directory states it: a reason, a detail and facts; the gateway decides the HTTP answer. */
+export type Refusal = Omit<WriteFailure, 'ok' | 'retryAfterSeconds'>;
 
 /**
  * SQLSTATE classes of errors a retry cannot cure: the data (22 data exception, 23 integrity
@@ -91,64 +56,59 @@ export function isDeadlock(error: unknown): boolean {
 }
 
 /**
- * The answer for a Postgres error that a retry cannot cure; undefined for any other error. Data
- * the database refuses is the request's fault (400, or 409 for a unique violation); a statement
- * Postgres refuses is this service's fault (500), reported as such instead of "try again".
+ * The refusal for a Postgres error that a retry cannot cure; undefined for any other error. Data
+ * the database refuses is the request's fault (an invalid value, or a conflict for a unique
+ * violation); a statement Postgres refuses is this service's fault, reported as such instead of
+ * "try again".
  */
-export function answerForPermanentDatabaseError(error: unknown): ErrorAnswer | undefined {
+export function permanentDatabaseRefusal(error: unknown): Refusal | undefined {
   const sqlState = sqlStateOf(error);
   if (sqlState === undefined || !PERMANENT_SQLSTATE_CLASSES.has(sqlState.slice(0, 2))) return undefined;
   const message = String((error as { message?: unknown }).message ?? '').slice(0, 300);
-  const reason = FailureReason.InvalidRequest;
   switch (sqlState.slice(0, 2)) {
     case '22':
     case '54':
       return {
-        status: 400,
-        scimType: 'invalidValue',
-        reason,
+        reason: FailureReason.InvalidValue,
         detail: `The directory cannot store a value of this request (${message}); correct the value and send the request again.`,
       };
     case '23':
       return sqlState === POSTGRES_UNIQUE_VIOLATION
-        ? {
-            status: 409,
-            scimType: 'uniqueness',
-            reason,
-            detail: `The request conflicts with an existing resource (${message}).`,
-          }
-        : {
-            status: 400,
-            scimType: 'invalidValue',
-            reason,
-            detail: `The request breaks a rule of the directory (${message}).`,
-          };
+        ? { reason: FailureReason.Conflict, detail: `The request conflicts with an existing resource (${message}).` }
+        : { reason: FailureReason.InvalidValue, detail: `The request breaks a rule of the directory (${message}).` };
     default:
       return {
-        status: 500,
         reason: FailureReason.Internal,
         detail: `The directory could not run this request (SQLSTATE ${sqlState}: ${message}); it was not applied and retrying will not help. Report it to the operator of the service.`,
       };
   }
 }
 
-/** The SCIM answer for a refusal (a rule said no, or the request was invalid); undefined for anything else. */
-export function answerForRefusal(error: unknown): ErrorAnswer | undefined {
+/** The reason of a SCIM engine's refusal (a PATCH that cannot apply, say), from its scimType and status. */
+export function reasonOfScimError(error: ScimError): FailureReason {
+  const byType: Partial<Record<ScimType, FailureReason>> = {
+    invalidValue: FailureReason.InvalidValue,
+    invalidPath: FailureReason.InvalidPath,
+    noTarget: FailureReason.NoTarget,
+    invalidSyntax: FailureReason.InvalidSyntax,
+    mutability: FailureReason.Mutability,
+    uniqueness: FailureReason.Conflict,
+  };
+  const typed = error.scimType ? byType[error.scimType] : undefined;
+  if (typed) return typed;
+  if (error.status === 404) return FailureReason.NotFound;
+  if (error.status === 412) return FailureReason.VersionMismatch;
+  if (error.status === 409) return FailureReason.Conflict;
+  if (error.status === 503) return FailureReason.Unavailable;
+  return FailureReason.InvalidRequest;
+}
+
+/** The refusal for an error a rule or the request caused; undefined for anything else. */
+export function refusalOf(error: unknown): Refusal | undefined {
   if (error instanceof DirectoryError) {
-    return {
-      ...STATUS_BY_CODE[error.code],
-      detail: error.detail,
-      reason: error.code,
-      ...(error.context ? { context: error.context } : {}),
-    };
+    return { reason: error.reason, detail: error.detail, ...(error.context ? { context: error.context } : {}) };
   }
-  if (error instanceof ScimError)
-    return {
-      status: error.status,
-      scimType: error.scimType,
-      detail: error.detail,
-      reason: FailureReason.InvalidRequest,
-    };
+  if (error instanceof ScimError) return { reason: reasonOfScimError(error), detail: error.detail };
   return undefined;
 }
 

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { FailureNotice, JsonDocument, WriteResult } from '@scim/queue';
+import { FailureReason, type FailureNotice, type JsonDocument, type WriteResult } from '@scim/queue';
 import { createDirectoryDataSource } from './database/data-source';
-import { FailureReason } from './directory-error';
 import { DirectoryWriter, type DirectoryJobInput } from './directory-writer';
 import { OperationsLog } from './operations/operations-log';
 import { TenantRepository } from './tenants/tenant.repository';
@@ -55,6 +54,11 @@ function user(name: string): JsonDocument {
   };
 }
 
+/** A result as its status (success) or its reason (refusal). */
+function outcome(result: WriteResult): number | FailureReason {
+  return result.ok ? result.status : result.reason;
+}
+
 function created(result: WriteResult | undefined): string {
   if (!result?.ok || !result.resource) throw new Error(`expected a created resource, got ${JSON.stringify(result)}`);
   return result.resource.id;
@@ -80,8 +84,7 @@ describe('DirectoryWriter.applyBatch', () => {
       createUserJob(user(userName('last'))),
     ];
     const results = await writer.applyBatch(batch);
-    expect(results.map((r) => r.status)).toEqual([201, 409, 201]);
-    expect(results[1]).toMatchObject({ ok: false, scimType: 'uniqueness' });
+    expect(results.map(outcome)).toEqual([201, FailureReason.UserNameTaken, 201]);
     const rows = await operations(batch);
     expect(rows).toHaveLength(3);
     expect(Object.fromEntries(rows.map((row) => [row.id, row.outcome]))).toEqual({
@@ -105,7 +108,7 @@ describe('DirectoryWriter.applyBatch', () => {
     const first = await writer.applyBatch(batch);
     const usersBefore = Number((await ds.query(`SELECT count(*) AS n FROM users`))[0].n);
     const again = await writer.applyBatch(batch);
-    expect(again.map((r) => r.status)).toEqual(first.map((r) => r.status));
+    expect(again.map(outcome)).toEqual(first.map(outcome));
     expect(again.map((r) => (r.ok ? r.resource?.id : r.detail))).toEqual(
       first.map((r) => (r.ok ? r.resource?.id : r.detail)),
     );
@@ -117,13 +120,13 @@ describe('DirectoryWriter.applyBatch', () => {
     // The gateway lost its reply channel and recorded the write as refused before a worker took the job.
     const settled = createUserJob(user(userName('settled')));
     await new OperationsLog(ds).abandon(settled, {
-      status: 503,
+      reason: FailureReason.Unavailable,
       detail: 'The write was not applied: the connection to the queue was lost while it waited.',
       reason: FailureReason.Unavailable,
     });
     const other = createUserJob(user(userName('unaffected')));
     const results = await writer.applyBatch([settled, other], { firstDelivery: true });
-    expect(results.map((r) => r.status)).toEqual([503, 201]);
+    expect(results.map(outcome)).toEqual([FailureReason.Unavailable, 201]);
     expect(results[0]).toMatchObject({ detail: expect.stringMatching(/connection to the queue was lost/) });
     const named: unknown[] = await ds.query(`SELECT id FROM users WHERE user_name = $1`, [
       settled.data.user['userName'],
@@ -140,7 +143,7 @@ describe('DirectoryWriter.applyBatch', () => {
       patchUserJob(acmeUser, [{ op: 'replace', path: 'active', value: false }], { tenantId: globex }),
     ];
     const results = await writer.applyBatch(batch);
-    expect(results.map((r) => r.status)).toEqual([201, 201, 404]);
+    expect(results.map(outcome)).toEqual([201, 201, FailureReason.NotFound]);
     const rows = await operations(batch);
     expect(Object.fromEntries(rows.map((row) => [row.id, row.tenant_id]))).toEqual({
       [batch[0]!.data.operationId]: acme,
@@ -177,7 +180,7 @@ describe('DirectoryWriter.applyBatch', () => {
       rename(members[4]!, 'y'),
     ];
     const [one, two] = await Promise.all([writer.applyBatch(first), writer.applyBatch(second)]);
-    expect([...one, ...two].map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
+    expect([...one, ...two].map(outcome)).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
     const memberships: { group_id: string; n: string }[] = await ds.query(
       `SELECT group_id, count(*) AS n FROM group_members WHERE group_id = ANY($1::uuid[]) GROUP BY group_id`,
       [[groupA, groupB]],
@@ -204,7 +207,7 @@ describe('DirectoryWriter.applyBatch', () => {
       createUserJob(user('private.person@gmail.com')),
     ];
     const results = await writer.applyBatch(batch);
-    expect(results.map((r) => r.status)).toEqual([201, 503, 400]);
+    expect(results.map(outcome)).toEqual([201, FailureReason.TimedOut, FailureReason.WorkEmailRejected]);
     const rows: { id: string; reason: string | null }[] = await ds.query(
       `SELECT id, reason FROM operations WHERE id = ANY($1::uuid[]) AND outcome = 'failed'`,
       [batch.map((job) => job.data.operationId)],

@@ -4,7 +4,7 @@ import type { JsonDocument, WriteResult } from '@scim/queue';
 import { ENTERPRISE_USER_SCHEMA } from '@scim/scim';
 import { createDirectoryDataSource } from './database/data-source';
 import { TenantRepository } from './tenants/tenant.repository';
-import { FailureReason } from './directory-error';
+import { FailureReason } from '@scim/queue';
 import { DirectoryWriter, type DirectoryJobInput } from './directory-writer';
 import { OperationsLog } from './operations/operations-log';
 import { TenantSettingsCache } from './tenants/tenant-settings.cache';
@@ -20,8 +20,8 @@ interface OperationRow {
   resource_name: string | null;
   external_id: string | null;
   outcome: 'succeeded' | 'failed';
-  status: number;
-  scim_type: string | null;
+  status: number | null;
+  reason: string | null;
   error: string | null;
   notes: {
     ignoredEmails?: { type: string | null; value: string | null; reason: string }[];
@@ -182,7 +182,7 @@ describe('DirectoryWriter', () => {
         external_id: `ext-${userName}`,
         outcome: 'succeeded',
         status: 201,
-        scim_type: null,
+        reason: null,
         error: null,
         notes: null,
       });
@@ -220,15 +220,14 @@ describe('DirectoryWriter', () => {
       const job = createJob(entraUser(userName.toUpperCase()));
       const result = expectRefused(await writer.apply(job));
 
-      expect(result).toMatchObject({ status: 409, scimType: 'uniqueness' });
+      expect(result).toMatchObject({ reason: FailureReason.UserNameTaken });
       expect(result.detail).toContain(userName.toUpperCase());
       expect(result.detail).toContain('userName eq');
       expect(await usersNamed(userName)).toEqual([expect.objectContaining({ id: firstId, user_name: userName })]);
       expect(await operation(job.data.operationId)).toMatchObject({
         kind: 'create-user',
         outcome: 'failed',
-        status: 409,
-        scim_type: 'uniqueness',
+        reason: FailureReason.UserNameTaken,
         resource_id: null,
         resource_name: userName.toUpperCase(),
         error: result.detail,
@@ -247,19 +246,19 @@ describe('DirectoryWriter', () => {
       expect(winners).toHaveLength(1);
       expect(winners[0]!.status).toBe(201);
       expect(losers).toHaveLength(19);
-      for (const loser of losers) expect(loser).toMatchObject({ ok: false, status: 409, scimType: 'uniqueness' });
+      for (const loser of losers) expect(loser).toMatchObject({ ok: false, reason: FailureReason.UserNameTaken });
 
       const rows = await usersNamed(base);
       expect(rows).toHaveLength(1);
       expect(rows[0]!.id).toBe(expectOk(winners[0]!).resource!.id);
 
-      const outcomes: { outcome: string; status: number; n: string }[] = await ds.query(
-        'SELECT outcome, status, count(*) AS n FROM operations WHERE id = ANY($1::uuid[]) GROUP BY outcome, status ORDER BY status',
+      const outcomes: { outcome: string; status: number | null; reason: string | null; n: string }[] = await ds.query(
+        'SELECT outcome, status, reason, count(*) AS n FROM operations WHERE id = ANY($1::uuid[]) GROUP BY outcome, status, reason ORDER BY outcome DESC',
         [jobs.map((j) => j.data.operationId)],
       );
       expect(outcomes.map((o) => ({ ...o, n: Number(o.n) }))).toEqual([
-        { outcome: 'succeeded', status: 201, n: 1 },
-        { outcome: 'failed', status: 409, n: 19 },
+        { outcome: 'succeeded', status: 201, reason: null, n: 1 },
+        { outcome: 'failed', status: null, reason: FailureReason.UserNameTaken, n: 19 },
       ]);
     });
 
@@ -280,15 +279,14 @@ describe('DirectoryWriter', () => {
       );
       const result = expectRefused(await writer.apply(job));
 
-      expect(result).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(result).toMatchObject({ reason: FailureReason.WorkEmailRejected });
       expect(result.detail).toContain('jdoe@globex.com');
       expect(result.detail).toContain('acme.com');
       expect(await usersNamed(userName)).toEqual([]);
       expect(await operation(job.data.operationId)).toMatchObject({
         kind: 'create-user',
         outcome: 'failed',
-        status: 400,
-        scim_type: 'invalidValue',
+        reason: FailureReason.WorkEmailRejected,
         resource_name: userName,
         external_id: `ext-${userName}`,
         error: result.detail,
@@ -297,10 +295,10 @@ describe('DirectoryWriter', () => {
 
     it('refuses a user without userName with 400 invalidValue and records it', async () => {
       const job = createJob({ displayName: 'No Name' });
-      expect(expectRefused(await writer.apply(job))).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(expectRefused(await writer.apply(job))).toMatchObject({ reason: FailureReason.InvalidValue });
       expect(await operation(job.data.operationId)).toMatchObject({
         outcome: 'failed',
-        status: 400,
+        reason: FailureReason.InvalidValue,
         resource_name: null,
       });
     });
@@ -314,7 +312,7 @@ describe('DirectoryWriter', () => {
           }),
         ),
       );
-      expect(refused).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(refused).toMatchObject({ reason: FailureReason.WorkEmailRejected });
       const accepted = expectOk(
         await writer.apply(
           createJob(entraUser(uniqueName('c'), { emails: [{ type: 'work', value: 'x@initech.com' }] }), {
@@ -346,7 +344,7 @@ describe('DirectoryWriter', () => {
       const results = await Promise.all([writer.apply(job), writer.apply(job), writer.apply(job)]);
       const ids = new Set(results.map((r) => expectOk(r).resource!.id));
       expect(ids.size).toBe(1);
-      for (const r of results) expect(r.status).toBe(201);
+      for (const r of results) expect(expectOk(r).status).toBe(201);
       expect(await usersNamed(userName)).toHaveLength(1);
       expect(await operationCount(job.data.operationId)).toBe(1);
     });
@@ -397,7 +395,7 @@ describe('DirectoryWriter', () => {
     it('a later delete of an already deleted user is 404', async () => {
       const id = await createUser(uniqueName('gone'));
       expectOk(await writer.apply(deleteJob(id)));
-      expect(expectRefused(await writer.apply(deleteJob(id))).status).toBe(404);
+      expect(expectRefused(await writer.apply(deleteJob(id)))).toMatchObject({ reason: FailureReason.NotFound });
     });
   });
 
@@ -406,9 +404,12 @@ describe('DirectoryWriter', () => {
       const userName = uniqueName('late');
       const job = createJob(entraUser(userName), { deadline: Date.now() - 1 });
       const result = expectRefused(await writer.apply(job));
-      expect(result.status).toBe(503);
+      expect(result).toMatchObject({ reason: FailureReason.TimedOut });
       expect(await usersNamed(userName)).toEqual([]);
-      expect(await operation(job.data.operationId)).toMatchObject({ outcome: 'failed', status: 503 });
+      expect(await operation(job.data.operationId)).toMatchObject({
+        outcome: 'failed',
+        reason: FailureReason.TimedOut,
+      });
     });
 
     it('does not apply a late patch either', async () => {
@@ -416,7 +417,7 @@ describe('DirectoryWriter', () => {
       const result = await writer.apply(
         patchJob(id, [{ op: 'replace', path: 'active', value: false }], { deadline: Date.now() - 1 }),
       );
-      expect(result.status).toBe(503);
+      expect(result).toMatchObject({ reason: FailureReason.TimedOut });
       expect(await userRow(id)).toMatchObject({ active: true, version: 1 });
     });
 
@@ -432,7 +433,6 @@ describe('DirectoryWriter', () => {
 
   describe('abandoned operations (the gateway lost its reply channel)', () => {
     const lost = {
-      status: 503,
       detail: 'The write was not applied: the queue went away.',
       reason: FailureReason.Unavailable,
     };
@@ -441,14 +441,18 @@ describe('DirectoryWriter', () => {
       const log = new OperationsLog(ds);
       const userName = uniqueName('abandoned');
       const job = createJob(entraUser(userName));
-      expect(await log.abandon(job, lost)).toEqual({ ok: false, status: 503, detail: lost.detail });
+      expect(await log.abandon(job, lost)).toEqual({
+        ok: false,
+        reason: FailureReason.Unavailable,
+        detail: lost.detail,
+      });
       expect(await operation(job.data.operationId)).toMatchObject({
         outcome: 'failed',
-        status: 503,
+        reason: FailureReason.Unavailable,
         resource_name: userName,
         kind: 'create-user',
       });
-      expect(await writer.apply(job)).toEqual({ ok: false, status: 503, detail: lost.detail });
+      expect(await writer.apply(job)).toEqual({ ok: false, reason: FailureReason.Unavailable, detail: lost.detail });
       expect(await usersNamed(userName)).toEqual([]);
       expect(await operationCount(job.data.operationId)).toBe(1);
     });
@@ -458,10 +462,10 @@ describe('DirectoryWriter', () => {
       const id = await createUser(uniqueName('abandoned-patch'));
       const patch = patchJob(id, [{ op: 'replace', path: 'active', value: false }]);
       const remove = deleteJob(id);
-      expect((await log.abandon(patch, lost)).status).toBe(503);
-      expect((await log.abandon(remove, lost)).status).toBe(503);
-      expect((await writer.apply(patch)).status).toBe(503);
-      expect((await writer.apply(remove)).status).toBe(503);
+      expect(await log.abandon(patch, lost)).toMatchObject({ reason: FailureReason.Unavailable });
+      expect(await log.abandon(remove, lost)).toMatchObject({ reason: FailureReason.Unavailable });
+      expect(await writer.apply(patch)).toMatchObject({ reason: FailureReason.Unavailable });
+      expect(await writer.apply(remove)).toMatchObject({ reason: FailureReason.Unavailable });
       expect(await userRow(id)).toMatchObject({ active: true, version: 1 });
     });
 
@@ -538,25 +542,29 @@ describe('DirectoryWriter', () => {
     ])('answers 404 for %s, recorded as failed', async (_label, userId) => {
       const job = patchJob(userId, [{ op: 'replace', path: 'active', value: false }]);
       const result = expectRefused(await writer.apply(job));
-      expect(result.status).toBe(404);
+      expect(result).toMatchObject({ reason: FailureReason.NotFound });
       expect(result.detail).toContain(userId);
       expect(await operation(job.data.operationId)).toMatchObject({
         outcome: 'failed',
-        status: 404,
+        reason: FailureReason.NotFound,
         kind: 'patch-user',
       });
     });
 
     it('answers 404 for replace and delete of "not-a-uuid"', async () => {
-      expect((await writer.apply(replaceJob('not-a-uuid', entraUser(uniqueName('x'))))).status).toBe(404);
-      expect((await writer.apply(deleteJob('not-a-uuid'))).status).toBe(404);
+      expect(await writer.apply(replaceJob('not-a-uuid', entraUser(uniqueName('x'))))).toMatchObject({
+        reason: FailureReason.NotFound,
+      });
+      expect(await writer.apply(deleteJob('not-a-uuid'))).toMatchObject({ reason: FailureReason.NotFound });
     });
 
     it("does not reach another tenant's user", async () => {
       const other = (await tenants.create({ name: 'Neighbour', workDomains: ['acme.com'] })).tenant.id;
       const id = await createUser(uniqueName('neighbour'), {}, other);
-      expect((await writer.apply(patchJob(id, [{ op: 'replace', path: 'active', value: false }]))).status).toBe(404);
-      expect((await writer.apply(deleteJob(id))).status).toBe(404);
+      expect(await writer.apply(patchJob(id, [{ op: 'replace', path: 'active', value: false }]))).toMatchObject({
+        reason: FailureReason.NotFound,
+      });
+      expect(await writer.apply(deleteJob(id))).toMatchObject({ reason: FailureReason.NotFound });
       expect(await userRow(id)).toMatchObject({ active: true, version: 1 });
     });
 
@@ -585,7 +593,7 @@ describe('DirectoryWriter', () => {
       const result = expectRefused(
         await writer.apply(patchJob(id, [{ op: 'replace', path: 'userName', value: taken.toUpperCase() }])),
       );
-      expect(result).toMatchObject({ status: 409, scimType: 'uniqueness' });
+      expect(result).toMatchObject({ reason: FailureReason.UserNameTaken });
       expect(await userRow(id)).toMatchObject({ version: 1 });
     });
 
@@ -603,10 +611,14 @@ describe('DirectoryWriter', () => {
       const id = await createUser(userName);
       const job = patchJob(id, [{ op: 'Replace', path: 'emails[type eq "work"].value', value: 'jdoe@globex.com' }]);
       const result = expectRefused(await writer.apply(job));
-      expect(result).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(result).toMatchObject({ reason: FailureReason.WorkEmailRejected });
       expect(result.detail).toContain('jdoe@globex.com');
       expect(await userRow(id)).toMatchObject({ work_email: userName, version: 1 });
-      expect(await operation(job.data.operationId)).toMatchObject({ outcome: 'failed', status: 400, resource_id: id });
+      expect(await operation(job.data.operationId)).toMatchObject({
+        outcome: 'failed',
+        reason: FailureReason.WorkEmailRejected,
+        resource_id: id,
+      });
     });
 
     it('keeps work_email in step when a PATCH changes the work email', async () => {
@@ -648,7 +660,7 @@ describe('DirectoryWriter', () => {
           }),
         ),
       );
-      expect(moved.status).toBe(400);
+      expect(moved).toMatchObject({ reason: FailureReason.WorkEmailRejected });
     });
 
     // BUG (reported): updateUser decides "emails unchanged" with JSON.stringify, which depends on key
@@ -680,7 +692,7 @@ describe('DirectoryWriter', () => {
       const id = await createUser(uniqueName('bad-patch'));
       const job = { name: 'patch-user' as const, data: { ...envelope(), userId: id, patch: { Operations: [] } } };
       const result = expectRefused(await writer.apply(job));
-      expect(result.status).toBe(400);
+      expect(result).toMatchObject({ reason: FailureReason.InvalidSyntax });
       expect(await userRow(id)).toMatchObject({ version: 1 });
     });
   });
@@ -730,7 +742,7 @@ describe('DirectoryWriter', () => {
       const result = expectRefused(
         await writer.apply(patchJob(id, [{ op: 'replace', path: 'title', value: 'stale' }], { ifMatch: 'W/"1"' })),
       );
-      expect(result.status).toBe(412);
+      expect(result).toMatchObject({ reason: FailureReason.VersionMismatch });
       expect(result.detail).toContain('W/"2"');
       expect((await userRow(id))!.data['title']).toBe('v2');
     });
@@ -746,8 +758,12 @@ describe('DirectoryWriter', () => {
     it('refuses a PUT and a DELETE on a stale If-Match with 412 and changes nothing', async () => {
       const userName = uniqueName('etag-put');
       const id = await createUser(userName);
-      expect((await writer.apply(replaceJob(id, { userName, title: 'x' }, { ifMatch: 'W/"7"' }))).status).toBe(412);
-      expect((await writer.apply(deleteJob(id, { ifMatch: 'W/"7"' }))).status).toBe(412);
+      expect(await writer.apply(replaceJob(id, { userName, title: 'x' }, { ifMatch: 'W/"7"' }))).toMatchObject({
+        reason: FailureReason.VersionMismatch,
+      });
+      expect(await writer.apply(deleteJob(id, { ifMatch: 'W/"7"' }))).toMatchObject({
+        reason: FailureReason.VersionMismatch,
+      });
       expect(await userRow(id)).toMatchObject({ version: 1 });
     });
   });
@@ -816,10 +832,10 @@ describe('DirectoryWriter: errors a retry cannot cure are answers, not retries',
   ])('%s is refused with a 4xx, recorded in the operations log', async (_label, job) => {
     const built = job();
     const result = expectRefused(await writer.apply(built));
-    expect(result.status).toBeGreaterThanOrEqual(400);
-    expect(result.status).toBeLessThan(500);
+    // A fault of the request (a 4xx at the gateway), not of the service or an outage.
+    expect([FailureReason.InvalidValue, FailureReason.NotFound]).toContain(result.reason);
     const row = await operation(built.data.operationId);
-    expect(row).toMatchObject({ outcome: 'failed', status: result.status });
+    expect(row).toMatchObject({ outcome: 'failed', reason: result.reason });
     expect(row!.error).not.toContain('\u0000');
   });
 
@@ -828,8 +844,7 @@ describe('DirectoryWriter: errors a retry cannot cure are answers, not retries',
       await writer.apply(createJob(entraUser(uniqueName('nul-detail'), { title: 'a\u0000b' }))),
     );
     expect(result).toMatchObject({
-      status: 400,
-      scimType: 'invalidValue',
+      reason: FailureReason.InvalidValue,
       detail: expect.stringMatching(/cannot store a value/),
     });
   });
@@ -837,6 +852,6 @@ describe('DirectoryWriter: errors a retry cannot cure are answers, not retries',
   it('answers an index row too large for Postgres (a long, incompressible externalId) with 400, not a retry', async () => {
     const externalId = randomBytes(50_000).toString('base64url');
     const result = expectRefused(await writer.apply(createJob(entraUser(uniqueName('huge'), { externalId }))));
-    expect(result).toMatchObject({ status: 400, scimType: 'invalidValue', detail: expect.stringMatching(/index row/) });
+    expect(result).toMatchObject({ reason: FailureReason.InvalidValue, detail: expect.stringMatching(/index row/) });
   });
 });

@@ -1,14 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { USER_RESOURCE_TYPE, applyPatch, parsePatchRequest, parseUser, validateUserDocument } from '@scim/scim';
 import type { DirectoryWrite, FailureNotice, WriteResult } from '@scim/queue';
-import {
-  FailureReason,
-  assertNever,
-  answerForPermanentDatabaseError,
-  answerForRefusal,
-  isDeadlock,
-  type ErrorAnswer,
-} from './directory-error';
+import { FailureReason } from '@scim/queue';
+import { assertNever, isDeadlock, permanentDatabaseRefusal, refusalOf, type Refusal } from './directory-error';
 import { GroupWrites } from './groups/group-writes';
 import { OperationsLog } from './operations/operations-log';
 import { isResourceId } from './resource-id';
@@ -60,7 +54,6 @@ export class DirectoryWriter {
       return (
         (await this.log.replay(job.data.operationId)) ??
         this.refuse(job, {
-          status: 503,
           detail:
             'The write was not applied: it waited in the queue longer than the gateway waits for an answer. Retry the request.',
           reason: FailureReason.TimedOut,
@@ -74,7 +67,7 @@ export class DirectoryWriter {
       const recorded = await this.log.replay(job.data.operationId);
       if (recorded) return recorded;
       // Data or a statement the database refuses fails the same way on every retry: an answer, not a retry.
-      const refusal = answerForRefusal(error) ?? answerForPermanentDatabaseError(error);
+      const refusal = refusalOf(error) ?? permanentDatabaseRefusal(error);
       if (!refusal) throw error;
       return this.refuse(job, refusal);
     }
@@ -110,7 +103,12 @@ export class DirectoryWriter {
     }
     // A write recorded meanwhile whose row has since gone (deleted): answer as replay() would have.
     return results.map(
-      (result) => result ?? { ok: false, status: 404, detail: 'The resource written by this operation was deleted.' },
+      (result) =>
+        result ?? {
+          ok: false,
+          reason: FailureReason.NotFound,
+          detail: 'The resource written by this operation was deleted.',
+        },
     );
   }
 
@@ -151,7 +149,7 @@ export class DirectoryWriter {
               results.push(recorded);
               continue;
             }
-            const refusal = answerForRefusal(error) ?? answerForPermanentDatabaseError(error);
+            const refusal = refusalOf(error) ?? permanentDatabaseRefusal(error);
             if (!refusal) throw error;
             const { result, notice } = await this.recordRefusal(job, refusal, runner.manager);
             results.push(result);
@@ -210,7 +208,7 @@ export class DirectoryWriter {
    * failure of the tenant's provisioning (Entra deletes what is already gone). Reporting is best
    * effort: the row is already marked pending, and the notifier gathers pending rows anyway.
    */
-  private async refuse(job: DirectoryJobInput, refusal: ErrorAnswer): Promise<WriteResult> {
+  private async refuse(job: DirectoryJobInput, refusal: Refusal): Promise<WriteResult> {
     const { result, notice } = await this.recordRefusal(job, refusal);
     if (notice) await this.notifier?.notify(notice).catch(() => undefined);
     return result;
@@ -218,14 +216,17 @@ export class DirectoryWriter {
 
   private async recordRefusal(
     job: DirectoryJobInput,
-    refusal: ErrorAnswer,
+    refusal: Refusal,
     db?: EntityManager,
   ): Promise<{ result: WriteResult; notice?: FailureNotice }> {
     // A refused PATCH or DELETE names only an id: the log (and the failure notice) say whom it was about.
     const subject = await this.log.completeSubject(job.data.tenantId, jobSubject(job), db);
     const tenant = await this.tenantSettings.get(job.data.tenantId).catch(() => undefined);
     const notify =
-      refusal.status !== 404 && tenant !== undefined && tenant.notifyOnFailure && tenant.notifyEmail !== null;
+      refusal.reason !== FailureReason.NotFound &&
+      tenant !== undefined &&
+      tenant.notifyOnFailure &&
+      tenant.notifyEmail !== null;
     const { operationId, requestId, tenantId } = job.data;
     return this.log.refuse({ operationId, requestId, tenantId, kind: job.name, subject, notify }, refusal, db);
   }
@@ -262,8 +263,6 @@ export function unavailableNotice(
     resourceId: subject.resourceId,
     resourceName: subject.name,
     externalId: subject.externalId,
-    status: 503,
-    scimType: null,
     detail,
     reason: FailureReason.Unavailable,
     context,

@@ -1,8 +1,9 @@
+import { FailureReason } from '@scim/queue';
 import { adviceFor, operationLabel, subjectLabel, type AdvisedFailure } from './failure-advice';
 
 function failure(overrides: Partial<AdvisedFailure> = {}): AdvisedFailure {
   return {
-    reason: 'WORK_EMAIL_REJECTED',
+    reason: FailureReason.WorkEmailRejected,
     context: { address: 'jdoe@example.org', domain: 'example.org' },
     resourceName: 'jdoe@example.org',
     ...overrides,
@@ -19,13 +20,13 @@ describe('adviceFor (the failure email and the console show the same text)', () 
   });
 
   it.each([
-    ['USER_NAME_TAKEN', { userName: 'jdoe' }, /already has the userName "jdoe"/],
-    ['DISPLAY_NAME_TAKEN', { displayName: 'Sales' }, /already called "Sales".*Rename one/],
-    ['INVALID_MEMBERS', { ids: ['u1', 'u2'] }, /Assign the missing members \(u1, u2\) to the application/],
-    ['UNAVAILABLE', {}, /could not reach its database/],
-    ['TIMED_OUT', {}, /too busy/],
-    ['VERSION_MISMATCH', {}, /changed while this write was being applied/],
-    ['INVALID_REQUEST', {}, /Check the attribute mapping in Entra/],
+    [FailureReason.UserNameTaken, { userName: 'jdoe' }, /already has the userName "jdoe"/],
+    [FailureReason.DisplayNameTaken, { displayName: 'Sales' }, /already called "Sales".*Rename one/],
+    [FailureReason.InvalidMembers, { ids: ['u1', 'u2'] }, /Assign the missing members \(u1, u2\) to the application/],
+    [FailureReason.Unavailable, {}, /could not reach its database/],
+    [FailureReason.TimedOut, {}, /too busy/],
+    [FailureReason.VersionMismatch, {}, /changed while this write was being applied/],
+    [FailureReason.InvalidRequest, {}, /Check the attribute mapping in Entra/],
   ])('for %s', (reason, context, expected) => {
     expect(adviceFor(failure({ reason, context }))).toMatch(expected);
   });

@@ -1,26 +1,41 @@
+import { FailureReason, assertNeverReason } from '@scim/queue';
 import type { DigestFailure } from './notification.store';
 
 /** A short label per failure reason, used for the counts at the top of a digest. */
-export function reasonLabel(reason: string): string {
+export function reasonLabel(reason: FailureReason): string {
   switch (reason) {
-    case 'WORK_EMAIL_REJECTED':
+    case FailureReason.WorkEmailRejected:
       return 'work email on a domain that is not allowed';
-    case 'USER_NAME_TAKEN':
+    case FailureReason.UserNameTaken:
       return 'userName already taken';
-    case 'DISPLAY_NAME_TAKEN':
+    case FailureReason.DisplayNameTaken:
       return 'group name already taken';
-    case 'INVALID_MEMBERS':
+    case FailureReason.InvalidMembers:
       return 'members that are not provisioned';
-    case 'VERSION_MISMATCH':
+    case FailureReason.VersionMismatch:
       return 'changed by another request at the same time';
-    case 'UNAVAILABLE':
+    case FailureReason.NotFound:
+      return 'no longer exists';
+    case FailureReason.Conflict:
+      return 'conflicts with an existing object';
+    case FailureReason.InvalidPath:
+    case FailureReason.NoTarget:
+    case FailureReason.Mutability:
+      return 'update not applicable';
+    case FailureReason.InvalidSyntax:
+      return 'request not understood';
+    case FailureReason.InvalidSetting:
+    case FailureReason.InvalidValue:
+    case FailureReason.InvalidRequest:
+      return 'value not accepted';
+    case FailureReason.Unavailable:
       return 'service unavailable';
-    case 'TIMED_OUT':
+    case FailureReason.TimedOut:
       return 'timed out';
-    case 'INTERNAL':
+    case FailureReason.Internal:
       return 'internal error of the service';
     default:
-      return 'value not accepted';
+      return assertNeverReason(reason);
   }
 }
 
@@ -39,34 +54,48 @@ export type AdvisedFailure = Pick<DigestFailure, 'reason' | 'context' | 'resourc
 export function adviceFor(failure: AdvisedFailure): string {
   const context = failure.context ?? {};
   switch (failure.reason) {
-    case 'WORK_EMAIL_REJECTED': {
+    case FailureReason.WorkEmailRejected: {
       const domain = text(context['domain']);
       if (!domain) return "Correct the user's mail attribute in Entra: it is not a valid email address.";
       return `Add ${domain} under Work domains in the admin console, or correct the user's mail attribute in Entra.`;
     }
-    case 'USER_NAME_TAKEN': {
+    case FailureReason.UserNameTaken: {
       const userName = text(context['userName']) ?? failure.resourceName ?? 'this userName';
       return `Another user of this tenant already has the userName "${userName}" (compared without regard to case). In Entra, make sure no two users map to the same userName (userPrincipalName by default); if it is the same person, Entra matches the existing user in its next cycle.`;
     }
-    case 'DISPLAY_NAME_TAKEN': {
+    case FailureReason.DisplayNameTaken: {
       const displayName = text(context['displayName']) ?? failure.resourceName ?? 'this name';
       return `Another group of this tenant is already called "${displayName}" (compared without regard to case). Rename one of the two groups in Entra.`;
     }
-    case 'INVALID_MEMBERS': {
+    case FailureReason.InvalidMembers: {
       const ids = Array.isArray(context['ids']) ? (context['ids'] as unknown[]).map(String) : [];
       const listed = ids.length > 0 ? ` (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''})` : '';
       return `Assign the missing members${listed} to the application in Entra so that they are provisioned before the group; Entra retries the membership in its next cycle.`;
     }
-    case 'VERSION_MISMATCH':
+    case FailureReason.VersionMismatch:
       return 'The object changed while this write was being applied. Entra retries it in its next cycle; nothing to do unless this repeats.';
-    case 'UNAVAILABLE':
+    case FailureReason.Unavailable:
       return 'The service could not reach its database, so nothing was saved. Entra retries in its next cycle; if this repeats, contact the operator of the provisioning service.';
-    case 'TIMED_OUT':
+    case FailureReason.TimedOut:
       return 'The service was too busy to apply the write in time, so nothing was saved. Entra retries in its next cycle.';
-    case 'INTERNAL':
+    case FailureReason.Internal:
       return 'Nothing was saved. This is a fault of the provisioning service, not of the data sent: report it to the operator of the service.';
-    default:
+    case FailureReason.NotFound:
+      return 'The object no longer exists here (it was deleted). Entra recreates or matches it in its next cycle; nothing to do unless this repeats.';
+    case FailureReason.Conflict:
+      return 'The write conflicts with an object that already exists in this tenant. Check the attribute named in the reason in Entra, so that two objects do not share it.';
+    case FailureReason.InvalidPath:
+    case FailureReason.NoTarget:
+    case FailureReason.Mutability:
+      return 'The update names an attribute or value this object does not have, or one that cannot change. Check the attribute mapping in Entra for the attribute named in the reason.';
+    case FailureReason.InvalidSyntax:
+      return 'The request was not in the form SCIM defines. Check the attribute mapping in Entra (expressions that produce objects or lists where text is expected); if it persists, contact the operator of the service.';
+    case FailureReason.InvalidSetting:
+    case FailureReason.InvalidValue:
+    case FailureReason.InvalidRequest:
       return 'Check the attribute mapping in Entra for the attribute named in the reason: the value sent was not accepted.';
+    default:
+      return assertNeverReason(failure.reason);
   }
 }
 

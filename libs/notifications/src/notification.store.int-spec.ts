@@ -1,3 +1,4 @@
+import { FailureReason } from '@scim/queue';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { TenantRepository, createDirectoryDataSource } from '@scim/directory';
@@ -41,10 +42,8 @@ async function failureFor(tenantId: string, occurredAt = new Date(Date.now() - 1
     resourceId: null,
     resourceName: 'u',
     externalId: null,
-    status: 400,
-    scimType: 'invalidValue',
     detail: 'no',
-    reason: 'WORK_EMAIL_REJECTED',
+    reason: FailureReason.WorkEmailRejected,
     context: { domain: 'x.org' },
     occurredAt: occurredAt.toISOString(),
   });
@@ -75,10 +74,8 @@ describe('NotificationStore', () => {
         resourceId: null,
         resourceName: 'u',
         externalId: null,
-        status: 400,
-        scimType: null,
         detail: 'no',
-        reason: 'X',
+        reason: FailureReason.InvalidRequest,
         context: null,
         occurredAt: new Date().toISOString(),
       }),

@@ -1,24 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { FailureNotice } from '@scim/queue';
+import { FailureReason, isFailureReason, type FailureNotice } from '@scim/queue';
 import { insertOperationSql } from '@scim/directory';
 import type { MailSender, RenderedEmail } from './mail-sender';
 
-/** A failure as a digest lists it. */
-export interface DigestFailure {
-  operationId: string;
-  occurredAt: Date;
-  kind: string;
-  resourceType: 'User' | 'Group';
-  resourceId: string | null;
-  resourceName: string | null;
-  externalId: string | null;
-  status: number;
-  scimType: string | null;
-  detail: string;
-  reason: string;
-  context: Record<string, unknown> | null;
-}
+/** A failure as a digest lists it: the notice, as recorded in the operations log. */
+export type DigestFailure = Omit<FailureNotice, 'tenantId' | 'requestId' | 'occurredAt'> & { occurredAt: Date };
 
 export interface DigestTenant {
   id: string;
@@ -74,8 +61,6 @@ interface FailureRow {
   resource_id: string | null;
   resource_name: string | null;
   external_id: string | null;
-  status: number;
-  scim_type: string | null;
   error: string | null;
   reason: string | null;
   context: Record<string, unknown> | null;
@@ -106,14 +91,12 @@ export class NotificationStore {
           resource_name: '$6',
           external_id: '$7',
           outcome: "'failed'",
-          status: '$8',
-          scim_type: '$9',
-          error: '$10',
-          reason: '$11',
-          context: '$12::jsonb',
+          error: '$8',
+          reason: '$9',
+          context: '$10::jsonb',
           notification: "CASE WHEN t.notify_on_failure AND t.notify_email IS NOT NULL THEN 'pending' END",
-          created_at: '$13',
-          request_id: '$14',
+          created_at: '$11',
+          request_id: '$12',
         },
         'tenants t WHERE t.id = $2',
       )}
@@ -126,8 +109,6 @@ export class NotificationStore {
         notice.resourceId,
         notice.resourceName,
         notice.externalId,
-        notice.status,
-        notice.scimType,
         notice.detail,
         notice.reason,
         notice.context ? JSON.stringify(notice.context) : null,
@@ -178,7 +159,7 @@ export class NotificationStore {
     const tenant = tenants[0];
     if (!tenant) return false;
     const rows: FailureRow[] = await manager.query(
-      `SELECT id, created_at, kind, resource_type, resource_id, resource_name, external_id, status, scim_type, error, reason, context
+      `SELECT id, created_at, kind, resource_type, resource_id, resource_name, external_id, error, reason, context
          FROM operations WHERE tenant_id = $1 AND notification = 'pending' ORDER BY created_at, id FOR UPDATE`,
       [tenantId],
     );
@@ -330,10 +311,9 @@ function toDigestFailure(row: FailureRow): DigestFailure {
     resourceId: row.resource_id,
     resourceName: row.resource_name,
     externalId: row.external_id,
-    status: row.status,
-    scimType: row.scim_type,
     detail: row.error ?? '',
-    reason: row.reason ?? 'INVALID_REQUEST',
+    // Rows from before reasons were recorded have none: a generic refusal.
+    reason: row.reason !== null && isFailureReason(row.reason) ? row.reason : FailureReason.InvalidRequest,
     context: row.context,
   };
 }

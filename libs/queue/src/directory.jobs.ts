@@ -1,4 +1,5 @@
 import type { FailedWriteRecord, StoredOutcome } from './job-retention';
+import type { FailureReason } from './failure-reason';
 
 /**
  * The contract between the gateway (producer) and the worker (consumer) of the `directory` queue.
@@ -85,9 +86,17 @@ export interface ResourceSnapshot {
   lastModified: string;
 }
 
-export type WriteResult =
-  | { ok: true; status: 200 | 201 | 204; resource?: ResourceSnapshot }
-  | { ok: false; status: number; scimType?: string; detail: string; retryAfterSeconds?: number };
+/** A refused or failed write: why (a domain reason, never an HTTP status), in words, and the facts behind it. */
+export interface WriteFailure {
+  ok: false;
+  reason: FailureReason;
+  detail: string;
+  /** Facts for the failure notice's advice, e.g. `{ domain }` for a rejected work email. */
+  context?: Record<string, unknown>;
+  retryAfterSeconds?: number;
+}
+
+export type WriteResult = { ok: true; status: 200 | 201 | 204; resource?: ResourceSnapshot } | WriteFailure;
 
 /** What the worker publishes on `replyTo` when a job ends. */
 export interface WriteReply {

@@ -1,3 +1,4 @@
+import { FailureReason } from './failure-reason';
 import type { FailureNotice } from './notifications.jobs';
 import { failedNoticeRecord, failedWriteRecord, isPayloadRemoved, storedOutcome } from './job-retention';
 
@@ -18,11 +19,10 @@ describe('what the queues keep in Redis', () => {
     expect(
       storedOutcome({
         ok: false,
-        status: 409,
-        scimType: 'uniqueness',
+        reason: FailureReason.UserNameTaken,
         detail: 'userName "ada@acme.com" is already taken',
       }),
-    ).toEqual({ ok: false, status: 409 });
+    ).toEqual({ ok: false, reason: FailureReason.UserNameTaken });
   });
 
   it('keeps only the ids of a failed write', () => {
@@ -83,10 +83,8 @@ describe('what the queues keep in Redis', () => {
       resourceId: null,
       resourceName: 'ada@acme.com',
       externalId: 'ext-ada',
-      status: 400,
-      scimType: 'invalidValue',
       detail: 'The work email "ada@gmail.com" is not allowed',
-      reason: 'WORK_EMAIL_REJECTED',
+      reason: FailureReason.WorkEmailRejected,
       context: { address: 'ada@gmail.com' },
       occurredAt: '2026-01-01T00:00:00.000Z',
     };
@@ -97,7 +95,6 @@ describe('what the queues keep in Redis', () => {
       kind: 'create-user',
       resourceType: 'User',
       resourceId: null,
-      status: 400,
       reason: 'WORK_EMAIL_REJECTED',
       occurredAt: '2026-01-01T00:00:00.000Z',
       payload: 'removed',

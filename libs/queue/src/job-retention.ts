@@ -1,4 +1,5 @@
 import type { WriteResult } from './directory.jobs';
+import type { FailureReason } from './failure-reason';
 import type { FailureNotice } from './notifications.jobs';
 
 /*
@@ -9,14 +10,11 @@ import type { FailureNotice } from './notifications.jobs';
  *   - a failed job's data is replaced by the ids below before it sits in the failed set.
  */
 
-/** A write job's return value: whether it succeeded and its status, never the resource or a detail. */
-export interface StoredOutcome {
-  ok: boolean;
-  status: number;
-}
+/** A write job's return value: whether it succeeded and its status or reason, never the resource or a detail. */
+export type StoredOutcome = { ok: true; status: number } | { ok: false; reason: FailureReason };
 
 export function storedOutcome(result: WriteResult): StoredOutcome {
-  return { ok: result.ok, status: result.status };
+  return result.ok ? { ok: true, status: result.status } : { ok: false, reason: result.reason };
 }
 
 /** What a failed write job keeps: the ids to find it by (the reason is BullMQ's failedReason). */
@@ -57,14 +55,14 @@ export function failedWriteRecord(data: unknown): FailedWriteRecord {
 /** What a notice that could not be recorded for a day keeps: ids and codes, not the name or the detail. */
 export type FailedNoticeRecord = Pick<
   FailureNotice,
-  'tenantId' | 'operationId' | 'kind' | 'resourceType' | 'resourceId' | 'status' | 'reason' | 'occurredAt'
+  'tenantId' | 'operationId' | 'kind' | 'resourceType' | 'resourceId' | 'reason' | 'occurredAt'
 > & {
   payload: 'removed';
 };
 
 export function failedNoticeRecord(notice: FailureNotice): FailedNoticeRecord {
-  const { tenantId, operationId, kind, resourceType, resourceId, status, reason, occurredAt } = notice;
-  return { tenantId, operationId, kind, resourceType, resourceId, status, reason, occurredAt, payload: 'removed' };
+  const { tenantId, operationId, kind, resourceType, resourceId, reason, occurredAt } = notice;
+  return { tenantId, operationId, kind, resourceType, resourceId, reason, occurredAt, payload: 'removed' };
 }
 
 /** Whether a job's data is already one of the records above. */

@@ -1,4 +1,5 @@
 import type { JobsOptions } from 'bullmq';
+import type { FailureReason } from './failure-reason';
 
 /**
  * The contract of the `notifications` queue: the worker reports each failed write of a tenant that
@@ -18,11 +19,8 @@ export interface FailureNotice {
   /** userName or displayName. */
   resourceName: string | null;
   externalId: string | null;
-  status: number;
-  scimType: string | null;
   detail: string;
-  /** Why, as a code (DirectoryErrorCode, or INVALID_REQUEST, UNAVAILABLE, TIMED_OUT, INTERNAL). */
-  reason: string;
+  reason: FailureReason;
   /** Facts the email's advice uses, e.g. `{ domain: "example.org" }`. */
   context: Record<string, unknown> | null;
   occurredAt: string;

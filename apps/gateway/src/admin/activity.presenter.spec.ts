@@ -1,3 +1,4 @@
+import { FailureReason } from '@scim/queue';
 import type { ActivityRecord } from '@scim/directory';
 import { describeNotes, toActivityItem } from './activity.presenter';
 
@@ -10,9 +11,8 @@ const record: ActivityRecord = {
   resourceName: 'jdoe@fabrikam.test',
   externalId: 'jdoe',
   outcome: 'failed',
-  status: 400,
-  scimType: 'invalidValue',
-  reason: 'WORK_EMAIL_REJECTED',
+  status: null,
+  reason: FailureReason.WorkEmailRejected,
   detail: 'not allowed',
   context: { domain: 'fabrikam.test' },
   notes: null,
@@ -25,11 +25,14 @@ describe('activity presenter', () => {
     expect(toActivityItem(record)).toMatchObject({
       operation: 'create user',
       name: 'jdoe@fabrikam.test',
+      // Recorded by reason: the status shown is the one the gateway answers for it.
+      status: 400,
       reason: 'work email on a domain that is not allowed',
       advice:
         "Add fabrikam.test under Work domains in the admin console, or correct the user's mail attribute in Entra.",
     });
-    expect(toActivityItem({ ...record, outcome: 'succeeded', reason: null })).toMatchObject({
+    expect(toActivityItem({ ...record, outcome: 'succeeded', status: 201, reason: null })).toMatchObject({
+      status: 201,
       reason: null,
       advice: null,
     });

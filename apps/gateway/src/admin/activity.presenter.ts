@@ -1,6 +1,8 @@
 import type { ActivityItem } from '@scim/admin-api';
 import { type ActivityRecord } from '@scim/directory';
 import { adviceFor, operationLabel, reasonLabel } from '@scim/notifications';
+import { FailureReason } from '@scim/queue';
+import { scimStatusFor } from '../scim-errors';
 
 function describeIgnoredEmail(entry: unknown): string | undefined {
   if (typeof entry !== 'object' || entry === null) return undefined;
@@ -41,7 +43,7 @@ export function describeNotes(notes: Record<string, unknown> | null): string[] {
 /** An operations-log row as the console shows it: labels, and for failures the advice of the failure email. */
 export function toActivityItem(record: ActivityRecord): ActivityItem {
   const failed = record.outcome === 'failed';
-  const reason = failed ? (record.reason ?? 'INVALID_REQUEST') : null;
+  const reason = failed ? (record.reason ?? FailureReason.InvalidRequest) : null;
   return {
     id: record.id,
     at: record.at,
@@ -51,7 +53,8 @@ export function toActivityItem(record: ActivityRecord): ActivityItem {
     name: record.resourceName,
     externalId: record.externalId,
     outcome: record.outcome,
-    status: record.status,
+    // Failures are recorded by reason: their status is the one the gateway answers for it.
+    status: record.status ?? (reason ? scimStatusFor(reason).status : 200),
     reason: reason ? reasonLabel(reason) : null,
     detail: record.detail,
     advice: reason ? adviceFor({ reason, context: record.context, resourceName: record.resourceName }) : null,

@@ -1,7 +1,8 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
-import { DirectoryError, DirectoryErrorCode } from '@scim/directory';
+import { DirectoryError } from '@scim/directory';
+import { FailureReason } from '@scim/queue';
 import { DependencyProbe } from '../health/dependency-probe.service';
 import { AdminApiException } from './admin-api.error';
 
@@ -23,7 +24,7 @@ function fastifyError(error: unknown): AdminApiException | undefined {
 function toAnswer(error: unknown): AdminApiException | undefined {
   if (error instanceof AdminApiException) return error;
   if (error instanceof DirectoryError) {
-    if (error.code === DirectoryErrorCode.NotFound) return new AdminApiException(404, error.detail);
+    if (error.reason === FailureReason.NotFound) return new AdminApiException(404, error.detail);
     const invalid = Array.isArray(error.context?.['invalid'])
       ? (error.context['invalid'] as unknown[]).map(String)
       : undefined;

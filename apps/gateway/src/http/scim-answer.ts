@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import { ScimError, etag, type JsonObject, type ScimType, type StoredResource } from '@scim/scim';
+import { etag, type JsonObject, type StoredResource } from '@scim/scim';
 import type { WriteResult } from '@scim/queue';
+import { scimErrorFor } from '../scim-errors';
 
 /** What a SCIM handler answers: status, body and the headers that go with a single resource. */
 export interface ScimAnswer {
@@ -40,7 +41,7 @@ export function answerFromWrite(result: WriteResult, render: (resource: StoredRe
 /** A refused write becomes the ScimError the exception filter renders (with its Retry-After). */
 export function throwIfRefused(result: WriteResult): asserts result is Extract<WriteResult, { ok: true }> {
   if (result.ok) return;
-  throw new ScimError(result.status, result.detail, result.scimType as ScimType | undefined, result.retryAfterSeconds);
+  throw scimErrorFor(result.reason, result.detail, result.retryAfterSeconds);
 }
 
 /** Like sendAnswer, for bodies written as a stream (groups with many members). */
@@ -53,14 +54,4 @@ export function sendStream(
   if (answer.version !== undefined) reply.header('ETag', etag(answer.version));
   if (answer.body) reply.header('Content-Type', 'application/scim+json; charset=utf-8');
   return answer.body;
-}
-
-/** Whether an If-None-Match / If-Match header names this version (`*` matches any). */
-export function etagMatches(header: string | undefined, version: number): boolean {
-  if (header === undefined) return false;
-  const current = etag(version);
-  return header
-    .split(',')
-    .map((t) => t.trim())
-    .some((t) => t === '*' || t === current || `W/${t}` === current);
 }

@@ -3,13 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { Queue, type JobsOptions } from 'bullmq';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
-import {
-  DatabaseCircuit,
-  FailureReason,
-  OperationsLog,
-  unavailableNotice,
-  type DirectoryJobInput,
-} from '@scim/directory';
+import { DatabaseCircuit, OperationsLog, unavailableNotice, type DirectoryJobInput } from '@scim/directory';
 import { ScimError } from '@scim/scim';
 import {
   DIRECTORY_JOB_OPTIONS,
@@ -17,7 +11,9 @@ import {
   MAX_BATCH_BYTES,
   MAX_BATCH_WRITES,
   WRITE_BATCH_JOB,
+  FailureReason,
   NOTIFICATIONS_QUEUE,
+  RETRY_AFTER_SECONDS,
   NOTIFICATION_JOB_OPTIONS,
   directoryWritesOf,
   replyChannel,
@@ -65,11 +61,6 @@ interface OutgoingWrite {
 const MAX_JOBS_IN_FLIGHT = 4;
 const GATHER_MS = 5;
 
-const QUEUE_UNREACHABLE =
-  'The service is temporarily unavailable: the queue cannot be reached. The write was not applied; retry later.';
-
-/** How long a client is told to wait before retrying a write that timed out. */
-const RETRY_AFTER_SECONDS = 5;
 /** After losing Redis, how long writes that were running get to show up in the operations log. */
 const LOST_REPLY_GRACE_MS = 2000;
 const LOST_REPLY_POLL_MS = 200;
@@ -188,6 +179,15 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
       void this.report(unavailableNotice(job, detail));
       throw new ScimError(503, detail, undefined, RETRY_AFTER_SECONDS);
     }
+    const queueDown = new ScimError(
+      503,
+      'The service is temporarily unavailable: the queue cannot be reached. The write was not applied; retry later.',
+      undefined,
+      RETRY_AFTER_SECONDS,
+    );
+    // BullMQ waits for a connection's first 'ready' without a limit: a gateway started while Redis
+    // was unreachable would hang every write (found by the app tests). Not connected: refused now.
+    if (this.producer.status !== 'ready') throw queueDown;
     const result = new Promise<WriteResult>((resolve) => this.pending.set(operationId, { job, resolve }));
     const timer = setTimeout(() => void this.expire(operationId), this.config.writeTimeoutMs);
     const refused = new Promise<never>((_resolve, reject) => {
@@ -196,7 +196,7 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
         refuse: () => {
           clearTimeout(timer);
           this.forget(operationId);
-          reject(new ScimError(503, QUEUE_UNREACHABLE, undefined, RETRY_AFTER_SECONDS));
+          reject(queueDown);
         },
       });
     });
@@ -299,9 +299,7 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     const waiting = this.pending.get(operationId);
     if (!waiting) return;
     this.forget(operationId);
-    waiting.resolve(
-      !result.ok && result.status === 503 ? { retryAfterSeconds: RETRY_AFTER_SECONDS, ...result } : result,
-    );
+    waiting.resolve(result);
   }
 
   /**
@@ -329,7 +327,6 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
         await new Promise((resolve) => setTimeout(resolve, LOST_REPLY_POLL_MS));
       }
       const refusal = {
-        status: 503,
         detail: 'The write was not applied: the connection to the queue was lost while it waited. Retry the request.',
         reason: FailureReason.Unavailable,
       };
@@ -391,6 +388,6 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     }
     // With Postgres down this fails at once (the circuit is open): the 503 is the answer.
     const result = await this.log.replay(operationId).catch(() => undefined);
-    waiting.resolve(result ?? { ok: false, status: 503, detail, retryAfterSeconds: RETRY_AFTER_SECONDS });
+    waiting.resolve(result ?? { ok: false, reason: FailureReason.TimedOut, detail });
   }
 }

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { answerForRefusal } from '@scim/directory';
 import {
   CURRENT_FEATURES,
   ScimError,
@@ -8,11 +7,11 @@ import {
   type BulkOperation,
   type BulkOutcome,
   type BulkResponse,
-  type ScimType,
 } from '@scim/scim';
 import type { Caller } from '../auth/tenant.decorator';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
 import { DependencyProbe } from '../health/dependency-probe.service';
+import { knownScimError } from '../scim-errors';
 import { ScimGroupsService, type GroupAnswer } from './scim-groups.service';
 import { ScimUsersService } from './scim-users.service';
 
@@ -90,11 +89,10 @@ export class ScimBulkService {
     }
   }
 
-  /** Errors that are not ScimErrors are mapped as the exception filter maps them: refusals, outages, the unexpected. */
+  /** Typed errors are mapped as the exception filter maps them (knownScimError); then outages and the unexpected. */
   private async asScimError(error: unknown, operation: BulkOperation): Promise<ScimError> {
-    if (error instanceof ScimError) return error;
-    const refusal = answerForRefusal(error);
-    if (refusal) return new ScimError(refusal.status, refusal.detail, refusal.scimType as ScimType | undefined);
+    const known = knownScimError(error);
+    if (known) return known;
     const down = await this.probe.outage();
     if (down) {
       return new ScimError(

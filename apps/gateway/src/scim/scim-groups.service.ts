@@ -10,12 +10,13 @@ import {
   type ListQuery,
   type Projection,
   type StoredResource,
+  etagMatches,
 } from '@scim/scim';
 import type { WriteResult } from '@scim/queue';
 import type { Caller } from '../auth/tenant.decorator';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
 import { groupJson, groupListJson, toStream, type GroupRenderContext } from '../http/group-json';
-import { etagMatches, throwIfRefused } from '../http/scim-answer';
+import { throwIfRefused } from '../http/scim-answer';
 import { DirectoryClient } from '../queue/directory.client';
 import { MemberStreamLimiter, type ReleaseSlot } from './member-stream.limiter';
 

@@ -15,11 +15,12 @@ import {
   type ListResponse,
   type Projection,
   type StoredUser,
+  etagMatches,
 } from '@scim/scim';
 import type { WriteResult } from '@scim/queue';
 import type { Caller } from '../auth/tenant.decorator';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
-import { answerFromWrite, etagMatches, type ScimAnswer } from '../http/scim-answer';
+import { answerFromWrite, type ScimAnswer } from '../http/scim-answer';
 import { DirectoryClient } from '../queue/directory.client';
 
 type QueryParams = Record<string, string | undefined>;

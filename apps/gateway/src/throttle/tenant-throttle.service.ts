@@ -7,13 +7,13 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { DirectoryClient } from '../queue/directory.client';
 import { TenantRateLimiter, rateLimitDetail, type Admission } from './tenant-rate.limiter';
+import { RETRY_AFTER_SECONDS } from '@scim/queue';
 import { TenantWriteGate } from './tenant-write-gate';
 
 const SCIM_PATH = /^\/api\/scim(\/|\?|$)/i;
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const SEARCH = /\/\.search\/?(\?|$)/i;
-const GATE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * The per-tenant rate limit at the door: every authenticated SCIM request, read or write, takes a
@@ -80,7 +80,7 @@ export class TenantThrottle {
         }
         return reply
           .code(503)
-          .header('Retry-After', String(GATE_RETRY_AFTER_SECONDS))
+          .header('Retry-After', String(RETRY_AFTER_SECONDS))
           .header('Content-Type', 'application/scim+json; charset=utf-8')
           .send(
             scimErrorBody(

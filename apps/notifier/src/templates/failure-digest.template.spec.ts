@@ -1,3 +1,4 @@
+import { FailureReason } from '@scim/queue';
 import type { DigestFailure, DigestTenant } from '@scim/notifications';
 import { MAX_LISTED_FAILURES, digestActivityUrl, renderFailureDigest as render } from './failure-digest.template';
 
@@ -15,10 +16,8 @@ function failure(overrides: Partial<DigestFailure> = {}): DigestFailure {
     resourceId: null,
     resourceName: 'jdoe@example.org',
     externalId: 'ext-1',
-    status: 400,
-    scimType: 'invalidValue',
     detail: 'The work email "jdoe@example.org" is not allowed.',
-    reason: 'WORK_EMAIL_REJECTED',
+    reason: FailureReason.WorkEmailRejected,
     context: { address: 'jdoe@example.org', domain: 'example.org' },
     ...overrides,
   };
@@ -48,7 +47,7 @@ describe('renderFailureDigest', () => {
 
   it('counts failures per reason, most frequent first', () => {
     const email = renderFailureDigest(tenant, [
-      failure({ reason: 'USER_NAME_TAKEN', context: { userName: 'a' } }),
+      failure({ reason: FailureReason.UserNameTaken, context: { userName: 'a' } }),
       failure(),
       failure(),
     ]);

@@ -6,7 +6,7 @@ import { WorkerOps } from './worker-ops.service';
 
 /**
  * One log line and one metric observation per write attempt: operationId, requestId (from the
- * gateway), tenantId, kind, outcome, status, scimType and ms. Never the document or its values.
+ * gateway), tenantId, kind, outcome, the status of a success or the reason of a refusal, and ms. Never the document or its values.
  */
 @Injectable()
 export class WriteTelemetry {
@@ -21,7 +21,7 @@ export class WriteTelemetry {
     this.ops.writes?.record(job.name, outcome, ms / 1000);
     if (!this.logger.isLevelEnabled('info')) return;
     this.logger.info(
-      { ...this.fields(job, outcome, ms), status: result.status, scimType: result.ok ? undefined : result.scimType },
+      { ...this.fields(job, outcome, ms), ...(result.ok ? { status: result.status } : { reason: result.reason }) },
       'write',
     );
   }

@@ -1,37 +1,27 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Client } from 'pg';
 import { GuardedPool, guardedDriver, type DatabaseCircuit } from './guarded-pool';
-import { AdminSessionEntity, AdminSignInLinkEntity } from '../entities/admin-session.entity';
 import { ApiTokenEntity } from '../entities/api-token.entity';
-import { NotificationDigestEntity } from '../entities/notification-digest.entity';
-import { OperationEntity } from '../entities/operation.entity';
 import { TenantEntity } from '../entities/tenant.entity';
-import { GroupMemberEntity } from '../entities/group-member.entity';
-import { GroupEntity } from '../entities/group.entity';
-import { UserEntity } from '../entities/user.entity';
 import { InitialSchema1764150000000 } from '../migrations/1764150000000-initial-schema';
 import { Groups1764160000000 } from '../migrations/1764160000000-groups';
 import { FailureNotifications1764170000000 } from '../migrations/1764170000000-failure-notifications';
 import { AdminConsole1764180000000 } from '../migrations/1764180000000-admin-console';
 import { Operability1764190000000 } from '../migrations/1764190000000-operability';
+import { FailureReasons1764205000000 } from '../migrations/1764205000000-failure-reasons';
 
-export const DIRECTORY_ENTITIES = [
-  TenantEntity,
-  ApiTokenEntity,
-  UserEntity,
-  GroupEntity,
-  GroupMemberEntity,
-  OperationEntity,
-  NotificationDigestEntity,
-  AdminSignInLinkEntity,
-  AdminSessionEntity,
-];
+/**
+ * The only tables written through the ORM (tenants and their tokens); everything else is SQL. The
+ * schema itself comes from the migrations alone, never from entities (no `synchronize`).
+ */
+export const DIRECTORY_ENTITIES = [TenantEntity, ApiTokenEntity];
 export const DIRECTORY_MIGRATIONS = [
   InitialSchema1764150000000,
   Groups1764160000000,
   FailureNotifications1764170000000,
   AdminConsole1764180000000,
   Operability1764190000000,
+  FailureReasons1764205000000,
 ];
 
 export interface DatabaseOptions {

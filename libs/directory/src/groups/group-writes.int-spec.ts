@@ -4,10 +4,15 @@ import type { JsonDocument, WriteResult } from '@scim/queue';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA } from '@scim/scim';
 import { createDirectoryDataSource } from '../database/data-source';
 import { TenantRepository } from '../tenants/tenant.repository';
-import { FailureReason } from '../directory-error';
+import { FailureReason } from '@scim/queue';
 import { DirectoryWriter } from '../directory-writer';
 import { OperationsLog } from '../operations/operations-log';
 import { TenantSettingsCache } from '../tenants/tenant-settings.cache';
+
+/** The reasons the gateway answers 400 invalidValue (scimErrorFor). */
+const INVALID_VALUE = /^(INVALID_MEMBERS|INVALID_VALUE|WORK_EMAIL_REJECTED|INVALID_SETTING)$/;
+/** The reasons the gateway answers with a 400 of any scimType. */
+const FOUR_HUNDRED = /^(INVALID_[A-Z]+|WORK_EMAIL_REJECTED|NO_TARGET|MUTABILITY)$/;
 import { createTestDatabase } from '../testing/test-database';
 import { writeJobs } from '../testing/write-jobs';
 
@@ -20,8 +25,8 @@ interface OperationRow {
   resource_name: string | null;
   external_id: string | null;
   outcome: 'succeeded' | 'failed';
-  status: number;
-  scim_type: string | null;
+  status: number | null;
+  reason: string | null;
   error: string | null;
   notes: { members?: number } | null;
 }
@@ -238,7 +243,7 @@ describe('GroupWrites through DirectoryWriter', () => {
         external_id: `ext-${displayName}`,
         outcome: 'succeeded',
         status: 201,
-        scim_type: null,
+        reason: null,
         error: null,
         notes: null,
       });
@@ -273,13 +278,12 @@ describe('GroupWrites through DirectoryWriter', () => {
     it('refuses a missing displayName with 400 invalidValue, recorded as failed', async () => {
       const job = createGroupJob({ schemas: [GROUP_SCHEMA], externalId: 'no-name' });
       const result = expectRefused(await writer.apply(job));
-      expect(result).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(result).toMatchObject({ reason: expect.stringMatching(INVALID_VALUE) });
       expect(await operation(job.data.operationId)).toMatchObject({
         kind: 'create-group',
         resource_type: 'Group',
         outcome: 'failed',
-        status: 400,
-        scim_type: 'invalidValue',
+        reason: expect.stringMatching(INVALID_VALUE),
         resource_id: null,
       });
     });
@@ -289,13 +293,13 @@ describe('GroupWrites through DirectoryWriter', () => {
       const missing = randomUUID();
       const job = createGroupJob(entraGroup(displayName), [{ value: missing }]);
       const result = expectRefused(await writer.apply(job));
-      expect(result).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(result).toMatchObject({ reason: expect.stringMatching(INVALID_VALUE) });
       expect(result.detail).toContain(missing);
       const rows: unknown[] = await ds.query('SELECT 1 FROM groups WHERE display_name = $1', [displayName]);
       expect(rows).toHaveLength(0);
       expect(await operation(job.data.operationId)).toMatchObject({
         outcome: 'failed',
-        status: 400,
+        reason: expect.stringMatching(INVALID_VALUE),
         resource_name: displayName,
       });
     });
@@ -305,7 +309,6 @@ describe('GroupWrites through DirectoryWriter', () => {
     it('a group create, member PATCH or delete abandoned before it runs never applies', async () => {
       const log = new OperationsLog(ds);
       const lost = {
-        status: 503,
         detail: 'The write was not applied: the queue went away.',
         reason: FailureReason.Unavailable,
       };
@@ -317,8 +320,9 @@ describe('GroupWrites through DirectoryWriter', () => {
         patchGroupJob(groupId, [addMembers(user!)]),
         deleteGroupJob(groupId),
       ];
-      for (const job of jobs) expect((await log.abandon(job, lost)).status).toBe(503);
-      for (const job of jobs) expect(await writer.apply(job)).toEqual({ ok: false, status: 503, detail: lost.detail });
+      for (const job of jobs) expect(await log.abandon(job, lost)).toMatchObject({ reason: FailureReason.Unavailable });
+      for (const job of jobs)
+        expect(await writer.apply(job)).toEqual({ ok: false, reason: FailureReason.Unavailable, detail: lost.detail });
       expect(await groupRow(groupId)).toMatchObject({ version: 1 });
       expect(await memberIds(groupId)).toEqual([]);
       expect(await ds.query(`SELECT 1 FROM groups WHERE display_name = $1`, [displayName])).toEqual([]);
@@ -332,7 +336,7 @@ describe('GroupWrites through DirectoryWriter', () => {
       const job = createGroupJob(entraGroup(displayName.toUpperCase()));
       const result = expectRefused(await writer.apply(job));
 
-      expect(result).toMatchObject({ status: 409, scimType: 'uniqueness' });
+      expect(result).toMatchObject({ reason: FailureReason.DisplayNameTaken });
       expect(result.detail).toContain(displayName.toUpperCase());
       const rows: { id: string }[] = await ds.query(
         'SELECT id FROM groups WHERE tenant_id = $1 AND lower(display_name) = lower($2)',
@@ -344,8 +348,7 @@ describe('GroupWrites through DirectoryWriter', () => {
         resource_type: 'Group',
         resource_name: displayName.toUpperCase(),
         outcome: 'failed',
-        status: 409,
-        scim_type: 'uniqueness',
+        reason: FailureReason.DisplayNameTaken,
         error: result.detail,
       });
     });
@@ -358,7 +361,7 @@ describe('GroupWrites through DirectoryWriter', () => {
       const results = await Promise.all(variants.map((name) => writer.apply(createGroupJob(entraGroup(name)))));
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       for (const loser of results.filter((r) => !r.ok))
-        expect(loser).toMatchObject({ status: 409, scimType: 'uniqueness' });
+        expect(loser).toMatchObject({ reason: FailureReason.DisplayNameTaken });
       const rows: unknown[] = await ds.query(
         'SELECT 1 FROM groups WHERE tenant_id = $1 AND lower(display_name) = lower($2)',
         [acme, base],
@@ -380,7 +383,7 @@ describe('GroupWrites through DirectoryWriter', () => {
       const name = unique('Mine');
       const id = await createGroup([], acme, name);
       const result = expectRefused(await patch(id, rename(taken.toLowerCase())));
-      expect(result).toMatchObject({ status: 409, scimType: 'uniqueness' });
+      expect(result).toMatchObject({ reason: FailureReason.DisplayNameTaken });
       expect(await groupRow(id)).toMatchObject({ display_name: name, version: 1 });
     });
 
@@ -526,7 +529,7 @@ describe('GroupWrites through DirectoryWriter', () => {
       const job = patchGroupJob(id, [rename(unique('Never')), addMembers(u2!), addMembers(missing)]);
       const result = expectRefused(await writer.apply(job));
 
-      expect(result).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(result).toMatchObject({ reason: expect.stringMatching(INVALID_VALUE) });
       expect(result.detail).toContain(missing);
       expect(result.detail).not.toContain(u2!);
       expect(await groupRow(id)).toMatchObject({ display_name: name, version: 1 });
@@ -536,8 +539,7 @@ describe('GroupWrites through DirectoryWriter', () => {
         resource_type: 'Group',
         resource_id: id,
         outcome: 'failed',
-        status: 400,
-        scim_type: 'invalidValue',
+        reason: expect.stringMatching(INVALID_VALUE),
         error: result.detail,
       });
     });
@@ -547,7 +549,7 @@ describe('GroupWrites through DirectoryWriter', () => {
       const id = await createGroup([u1!]);
       const missing = randomUUID();
       const result = expectRefused(await patch(id, addMembers(u2!), addMembers(missing)));
-      expect(result).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(result).toMatchObject({ reason: expect.stringMatching(INVALID_VALUE) });
       expect(result.detail).toContain(missing);
       expect(await memberIds(id)).toEqual([u1!]);
       expect((await groupRow(id))!.version).toBe(1);
@@ -557,7 +559,7 @@ describe('GroupWrites through DirectoryWriter', () => {
       const users = await createUsers(3);
       const id = await createGroup(users);
       const result = expectRefused(await patch(id, { op: 'remove', path: 'members' }, addMembers('not-a-uuid')));
-      expect(result).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(result).toMatchObject({ reason: expect.stringMatching(INVALID_VALUE) });
       expect(await memberIds(id)).toEqual(sorted(users));
     });
 
@@ -566,11 +568,11 @@ describe('GroupWrites through DirectoryWriter', () => {
       const id = await createGroup();
 
       const cross = expectRefused(await patch(id, addMembers(foreign)));
-      expect(cross).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(cross).toMatchObject({ reason: expect.stringMatching(INVALID_VALUE) });
       expect(cross.detail).toContain(foreign);
 
       const bad = expectRefused(await patch(id, addMembers('f648f8d5ea4e4cd38e9c')));
-      expect(bad).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(bad).toMatchObject({ reason: expect.stringMatching(INVALID_VALUE) });
       expect(bad.detail).toContain('f648f8d5ea4e4cd38e9c');
 
       expect(await memberIds(id)).toEqual([]);
@@ -580,30 +582,33 @@ describe('GroupWrites through DirectoryWriter', () => {
       const foreignGroup = await createGroup([], globex);
       const id = await createGroup();
       expect(expectRefused(await patch(id, addMembers(foreignGroup)))).toMatchObject({
-        status: 400,
-        scimType: 'invalidValue',
+        reason: expect.stringMatching(INVALID_VALUE),
       });
       const foreignUser = await createUser(globex);
       expect(
         expectRefused(await writer.apply(createGroupJob(entraGroup(unique('Cross')), [{ value: foreignUser }]))),
-      ).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      ).toMatchObject({ reason: expect.stringMatching(INVALID_VALUE) });
     });
 
     it("does not reach another tenant's group", async () => {
       const user = await createUser(globex);
       const foreignGroup = await createGroup([], globex);
       const result = expectRefused(await writer.apply(patchGroupJob(foreignGroup, [addMembers(user)])));
-      expect(result.status).toBe(404);
+      expect(result).toMatchObject({ reason: FailureReason.NotFound });
       expect(await memberIds(foreignGroup)).toEqual([]);
     });
 
     it('answers 404 for an unknown group id and for "not-a-uuid"', async () => {
-      expect(expectRefused(await patch(randomUUID(), rename('x'))).status).toBe(404);
-      expect(expectRefused(await patch('not-a-uuid', rename('x'))).status).toBe(404);
-      expect(expectRefused(await writer.apply(deleteGroupJob('not-a-uuid'))).status).toBe(404);
-      expect(expectRefused(await writer.apply(replaceGroupJob(randomUUID(), entraGroup(unique('Nope'))))).status).toBe(
-        404,
-      );
+      expect(expectRefused(await patch(randomUUID(), rename('x')))).toMatchObject({ reason: FailureReason.NotFound });
+      expect(expectRefused(await patch('not-a-uuid', rename('x')))).toMatchObject({ reason: FailureReason.NotFound });
+      expect(expectRefused(await writer.apply(deleteGroupJob('not-a-uuid')))).toMatchObject({
+        reason: FailureReason.NotFound,
+      });
+      expect(
+        expectRefused(await writer.apply(replaceGroupJob(randomUUID(), entraGroup(unique('Nope'))))),
+      ).toMatchObject({
+        reason: FailureReason.NotFound,
+      });
     });
 
     it('adds and removes 1,000 members in one PATCH', async () => {
@@ -644,8 +649,7 @@ describe('GroupWrites through DirectoryWriter', () => {
       const name = unique('Keep name');
       const id = await createGroup([], acme, name);
       expect(expectRefused(await patch(id, { op: 'remove', path: 'displayName' }))).toMatchObject({
-        status: 400,
-        scimType: 'invalidValue',
+        reason: expect.stringMatching(INVALID_VALUE),
       });
       expect(await groupRow(id)).toMatchObject({ display_name: name, version: 1 });
     });
@@ -669,7 +673,7 @@ describe('GroupWrites through DirectoryWriter', () => {
       const result = expectRefused(
         await writer.apply(patchGroupJob(id, [addMembers(user)], { deadline: Date.now() - 1 })),
       );
-      expect(result.status).toBe(503);
+      expect(result).toMatchObject({ reason: FailureReason.TimedOut });
       expect(await memberIds(id)).toEqual([]);
     });
   });
@@ -688,15 +692,17 @@ describe('GroupWrites through DirectoryWriter', () => {
       const user = await createUser();
       const id = await createGroup([user]);
       const self = expectRefused(await patch(id, addMembers(id)));
-      expect(self).toMatchObject({ status: 400, scimType: 'invalidValue' });
+      expect(self).toMatchObject({ reason: expect.stringMatching(INVALID_VALUE) });
       expect(self.detail).toContain(id);
-      expect(expectRefused(await patch(id, addMembers(id.toUpperCase())))).toMatchObject({ status: 400 });
+      expect(expectRefused(await patch(id, addMembers(id.toUpperCase())))).toMatchObject({
+        reason: expect.stringMatching(INVALID_VALUE),
+      });
       expect(expectRefused(await patch(id, { op: 'replace', path: 'members', value: [{ value: id }] }))).toMatchObject({
-        status: 400,
+        reason: expect.stringMatching(INVALID_VALUE),
       });
       expect(
         expectRefused(await writer.apply(replaceGroupJob(id, entraGroup(unique('Self')), [{ value: id }]))),
-      ).toMatchObject({ status: 400 });
+      ).toMatchObject({ reason: expect.stringMatching(INVALID_VALUE) });
       expect(await memberIds(id)).toEqual([user]);
     });
   });
@@ -739,12 +745,12 @@ describe('GroupWrites through DirectoryWriter', () => {
 
     it('a delete of an unknown group is 404, recorded as failed', async () => {
       const job = deleteGroupJob(randomUUID());
-      expect(expectRefused(await writer.apply(job)).status).toBe(404);
+      expect(expectRefused(await writer.apply(job))).toMatchObject({ reason: FailureReason.NotFound });
       expect(await operation(job.data.operationId)).toMatchObject({
         kind: 'delete-group',
         resource_type: 'Group',
         outcome: 'failed',
-        status: 404,
+        reason: FailureReason.NotFound,
       });
     });
   });
@@ -831,7 +837,7 @@ describe('GroupWrites through DirectoryWriter', () => {
       const result = expectRefused(
         await writer.apply(patchGroupJob(id, [rename(unique('Nope')), addMembers(user)], { ifMatch: 'W/"7"' })),
       );
-      expect(result.status).toBe(412);
+      expect(result).toMatchObject({ reason: FailureReason.VersionMismatch });
       expect(await groupRow(id)).toMatchObject({ display_name: name, version: 1 });
       expect(await memberIds(id)).toEqual([]);
     });
@@ -848,10 +854,11 @@ describe('GroupWrites through DirectoryWriter', () => {
       const id = await createGroup();
       expectOk(await patch(id, rename(unique('Bumped'))));
       expect(
-        expectRefused(await writer.apply(replaceGroupJob(id, entraGroup(unique('Stale')), [], { ifMatch: 'W/"1"' })))
-          .status,
-      ).toBe(412);
-      expect(expectRefused(await writer.apply(deleteGroupJob(id, { ifMatch: 'W/"1"' }))).status).toBe(412);
+        expectRefused(await writer.apply(replaceGroupJob(id, entraGroup(unique('Stale')), [], { ifMatch: 'W/"1"' }))),
+      ).toMatchObject({ reason: FailureReason.VersionMismatch });
+      expect(expectRefused(await writer.apply(deleteGroupJob(id, { ifMatch: 'W/"1"' })))).toMatchObject({
+        reason: FailureReason.VersionMismatch,
+      });
       expect(await groupRow(id)).toBeDefined();
       expect(expectOk(await writer.apply(deleteGroupJob(id, { ifMatch: 'W/"2"' }))).status).toBe(204);
     });
@@ -897,13 +904,13 @@ describe('GroupWrites through DirectoryWriter', () => {
         data: { ...envelope(), groupId: id, patch: { Operations: [rename('x')] } },
       };
       const result = expectRefused(await writer.apply(job));
-      expect(result.status).toBe(400);
+      expect(result).toMatchObject({ reason: expect.stringMatching(FOUR_HUNDRED) });
       expect(await operation(job.data.operationId)).toMatchObject({
         kind: 'patch-group',
         resource_type: 'Group',
         resource_id: id,
         outcome: 'failed',
-        status: 400,
+        reason: result.reason,
       });
     });
 
@@ -911,11 +918,10 @@ describe('GroupWrites through DirectoryWriter', () => {
       const user = await createUser();
       const id = await createGroup([user]);
       const job = patchGroupJob(id, [{ op: 'replace', path: `members[value eq "${user}"].display`, value: 'x' }]);
-      expect(expectRefused(await writer.apply(job))).toMatchObject({ status: 400, scimType: 'mutability' });
+      expect(expectRefused(await writer.apply(job))).toMatchObject({ reason: FailureReason.Mutability });
       expect(await operation(job.data.operationId)).toMatchObject({
         outcome: 'failed',
-        status: 400,
-        scim_type: 'mutability',
+        reason: FailureReason.Mutability,
       });
       expect(await memberIds(id)).toEqual([user]);
     });
@@ -928,7 +934,7 @@ describe('GroupWrites through DirectoryWriter', () => {
       const users = await createUsers(3);
       const id = await createGroup(users);
       const result = await patch(id, { op: 'remove', path: 'members.value' });
-      expect(result).toMatchObject({ ok: false, status: 400, scimType: 'mutability' });
+      expect(result).toMatchObject({ ok: false, reason: FailureReason.Mutability });
       expect(await memberIds(id)).toEqual(sorted(users));
     });
 
@@ -940,7 +946,7 @@ describe('GroupWrites through DirectoryWriter', () => {
       const id = await createGroup();
       const result = await patch(id, { op: 'add', value: { [GROUP_SCHEMA]: { members: [{ value: user }] } } });
       if (result.ok) expect(await memberIds(id)).toEqual([user]);
-      else expect(result.status).toBe(400);
+      else expect(result).toMatchObject({ reason: expect.stringMatching(FOUR_HUNDRED) });
     });
   });
 });

@@ -13,13 +13,8 @@ import {
   type MemberType,
 } from '@scim/scim';
 import type { DirectoryJobData, WriteResult } from '@scim/queue';
-import {
-  DirectoryError,
-  DirectoryErrorCode,
-  assertNever,
-  violatedForeignKey,
-  violatedUniqueConstraint,
-} from '../directory-error';
+import { DirectoryError, assertNever, violatedForeignKey, violatedUniqueConstraint } from '../directory-error';
+import { FailureReason } from '@scim/queue';
 import { elementFilterToSql } from '../filter/filter-sql';
 import { SqlParams } from '../filter/sql-params';
 import { MEMBER_SCALARS } from './group.sql-columns';
@@ -311,7 +306,7 @@ export class GroupWrites {
     const wanted = [...new Set(refs.map((ref) => ref.value.toLowerCase()))];
     if (wanted.length === 0) return [];
     if (wanted.includes(groupId)) {
-      throw new DirectoryError(DirectoryErrorCode.InvalidMembers, `A group cannot be a member of itself (${groupId}).`);
+      throw new DirectoryError(FailureReason.InvalidMembers, `A group cannot be a member of itself (${groupId}).`);
     }
     const ids = wanted.filter(isResourceId);
     const found: ResolvedMember[] =
@@ -327,7 +322,7 @@ export class GroupWrites {
       const known = new Set(found.map((m) => m.id));
       const unknown = wanted.filter((id) => !known.has(id));
       throw new DirectoryError(
-        DirectoryErrorCode.InvalidMembers,
+        FailureReason.InvalidMembers,
         `These members are not users or groups of this tenant: ${describeIds(unknown)}. Nothing of this request was applied; provision them first or remove them from the request.`,
         { ids: unknown.slice(0, LISTED_IDS), count: unknown.length },
       );
@@ -379,7 +374,7 @@ export class GroupWrites {
   }
 
   private notFound(groupId: string): DirectoryError {
-    return new DirectoryError(DirectoryErrorCode.NotFound, `No group with id "${groupId}" in this tenant.`);
+    return new DirectoryError(FailureReason.NotFound, `No group with id "${groupId}" in this tenant.`);
   }
 
   private translateConstraintViolation(error: unknown, displayName: string | null): unknown {
@@ -387,7 +382,7 @@ export class GroupWrites {
     if (constraint === DISPLAY_NAME_INDEX) {
       const name = displayName === null ? 'This displayName' : `displayName "${displayName}"`;
       return new DirectoryError(
-        DirectoryErrorCode.DisplayNameTaken,
+        FailureReason.DisplayNameTaken,
         `${name} is already taken by another group in this tenant (compared case-insensitively).${displayName === null ? '' : ` Find it with filter displayName eq "${displayName}".`}`,
         displayName === null ? undefined : { displayName },
       );
@@ -396,7 +391,7 @@ export class GroupWrites {
     if (foreignKey !== undefined && MEMBER_FOREIGN_KEYS.includes(foreignKey)) {
       // A member was deleted between the check and the insert.
       return new DirectoryError(
-        DirectoryErrorCode.InvalidMembers,
+        FailureReason.InvalidMembers,
         'A member was deleted while it was being added; nothing of this request was applied. Retry it.',
       );
     }

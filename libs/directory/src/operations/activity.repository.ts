@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { FailureReason, isFailureReason } from '@scim/queue';
 import { isResourceId } from '../resource-id';
 
 /** One row of the operations log with everything the console shows about it. */
@@ -11,9 +12,9 @@ export interface ActivityRecord {
   resourceName: string | null;
   externalId: string | null;
   outcome: 'succeeded' | 'failed';
-  status: number;
-  scimType: string | null;
-  reason: string | null;
+  /** Of a success; for a failure the gateway derives it from the reason (null since reasons replaced statuses). */
+  status: number | null;
+  reason: FailureReason | null;
   detail: string | null;
   context: Record<string, unknown> | null;
   notes: Record<string, unknown> | null;
@@ -51,8 +52,7 @@ interface ActivityRow {
   resource_name: string | null;
   external_id: string | null;
   outcome: 'succeeded' | 'failed';
-  status: number;
-  scim_type: string | null;
+  status: number | null;
   reason: string | null;
   error: string | null;
   context: Record<string, unknown> | null;
@@ -61,7 +61,7 @@ interface ActivityRow {
   notified_at: Date | null;
 }
 
-const COLUMNS = `id, created_at, kind, resource_type, resource_id, resource_name, external_id, outcome, status, scim_type,
+const COLUMNS = `id, created_at, kind, resource_type, resource_id, resource_name, external_id, outcome, status,
                  reason, error, context, notes, notification, notified_at`;
 
 function likePattern(text: string): string {
@@ -79,8 +79,7 @@ function toRecord(row: ActivityRow): ActivityRecord {
     externalId: row.external_id,
     outcome: row.outcome,
     status: row.status,
-    scimType: row.scim_type,
-    reason: row.reason,
+    reason: row.reason === null ? null : isFailureReason(row.reason) ? row.reason : FailureReason.InvalidRequest,
     detail: row.error,
     context: row.context,
     notes: row.notes,

@@ -1,6 +1,7 @@
 /**
  * An operations-log row as an SQL expression per column (`$n` parameters, literals, or columns of
- * `FROM`); the first six columns are required.
+ * `FROM`); the first five columns are required. `status` is a success's (200, 201, 204): a failure
+ * is recorded by its reason (FailureReason), never an HTTP status.
  */
 export interface OperationRowSql {
   id: string;
@@ -8,12 +9,11 @@ export interface OperationRowSql {
   kind: string;
   resource_type: string;
   outcome: string;
-  status: string;
+  status?: string;
   resource_id?: string;
   resource_name?: string;
   external_id?: string;
   notes?: string;
-  scim_type?: string;
   error?: string;
   reason?: string;
   context?: string;

@@ -11,7 +11,7 @@ export interface OperationRecord {
   resourceName: string | null;
   externalId: string | null;
   outcome: 'succeeded' | 'failed';
-  status: number;
+  status: number | null;
   scimType: string | null;
   reason: string | null;
   detail: string | null;

@@ -1,7 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { storableText } from '@scim/scim';
 import type { FailureNotice, WriteResult } from '@scim/queue';
-import { FailureReason, type ErrorAnswer } from '../directory-error';
+import type { Refusal } from '../directory-error';
+import { FailureReason, isFailureReason } from '@scim/queue';
 import { toStoredResource, type ResourceRow } from '../resources/resource-row';
 import type { DirectoryJobInput } from '../directory-writer';
 import { jobSubject, type Subject } from './operation-subject';
@@ -25,14 +26,16 @@ export class OperationsLog {
   async replay(operationId: string, db: EntityManager = this.dataSource.manager): Promise<WriteResult | undefined> {
     const rows: {
       outcome: string;
-      status: number;
-      scim_type: string | null;
+      /** Of a success; null for failures recorded since reasons replaced statuses. */
+      status: number | null;
+      reason: string | null;
+      context: Record<string, unknown> | null;
       error: string | null;
       resource_id: string | null;
       tenant_id: string;
       resource_type: 'User' | 'Group';
     }[] = await db.query(
-      `SELECT outcome, status, scim_type, error, resource_id, tenant_id, resource_type FROM operations WHERE id = $1`,
+      `SELECT outcome, status, reason, context, error, resource_id, tenant_id, resource_type FROM operations WHERE id = $1`,
       [operationId],
     );
     const recorded = rows[0];
@@ -40,9 +43,12 @@ export class OperationsLog {
     if (recorded.outcome === 'failed') {
       return {
         ok: false,
-        status: recorded.status,
-        ...(recorded.scim_type ? { scimType: recorded.scim_type } : {}),
+        // Rows from before reasons were recorded have none: a generic refusal.
+        reason: isFailureReason(recorded.reason ?? '')
+          ? (recorded.reason as FailureReason)
+          : FailureReason.InvalidRequest,
         detail: recorded.error ?? 'The operation failed.',
+        ...(recorded.context ? { context: recorded.context } : {}),
       };
     }
     if (recorded.status === 204 || recorded.resource_id === null) return { ok: true, status: 204 };
@@ -53,7 +59,7 @@ export class OperationsLog {
     if (!resources[0])
       return {
         ok: false,
-        status: 404,
+        reason: FailureReason.NotFound,
         detail: `The ${recorded.resource_type} written by this operation has since been deleted.`,
       };
     return { ok: true, status: recorded.status as 200 | 201, resource: toStoredResource(resources[0]) };
@@ -75,7 +81,7 @@ export class OperationsLog {
    * later meets that row and changes nothing (each write and its log row are one statement or
    * transaction), so the refusal stays true.
    */
-  async abandon(job: DirectoryJobInput, refusal: ErrorAnswer): Promise<WriteResult> {
+  async abandon(job: DirectoryJobInput, refusal: Refusal): Promise<WriteResult> {
     const { tenantId, operationId, requestId } = job.data;
     const subject = await this.completeSubject(tenantId, jobSubject(job));
     const tenants: { notify: boolean }[] = await this.dataSource.manager.query(
@@ -117,7 +123,7 @@ export class OperationsLog {
       subject: Subject;
       notify: boolean;
     },
-    refusal: ErrorAnswer,
+    refusal: Refusal,
     db: EntityManager = this.dataSource.manager,
   ): Promise<{ result: WriteResult; notice?: FailureNotice }> {
     // A refusal can quote the very text the database refused (a NUL in a name or an id): store it replaced.
@@ -137,7 +143,7 @@ export class OperationsLog {
           }
         : {}),
     };
-    const reason = refusal.reason ?? FailureReason.InvalidRequest;
+    const { reason } = refusal;
     const rows: { created_at: Date }[] = await db.query(
       `${insertOperationSql({
         id: '$1',
@@ -148,13 +154,11 @@ export class OperationsLog {
         resource_name: '$6',
         external_id: '$7',
         outcome: "'failed'",
-        status: '$8',
-        scim_type: '$9',
-        error: '$10',
-        reason: '$11',
-        context: '$12::jsonb',
-        notification: '$13',
-        request_id: '$14',
+        error: '$8',
+        reason: '$9',
+        context: '$10::jsonb',
+        notification: '$11',
+        request_id: '$12',
       })}
        ON CONFLICT (id) DO NOTHING RETURNING created_at`,
       [
@@ -165,8 +169,6 @@ export class OperationsLog {
         subject.resourceId,
         subject.name,
         subject.externalId,
-        refusal.status,
-        refusal.scimType ?? null,
         refusal.detail,
         reason,
         refusal.context ? JSON.stringify(refusal.context) : null,
@@ -178,12 +180,7 @@ export class OperationsLog {
       const recorded = await this.replay(entry.operationId, db);
       if (recorded) return { result: recorded };
     }
-    const result: WriteResult = {
-      ok: false,
-      status: refusal.status,
-      ...(refusal.scimType ? { scimType: refusal.scimType } : {}),
-      detail: refusal.detail,
-    };
+    const result: WriteResult = { ok: false, ...refusal };
     if (!entry.notify || rows.length === 0) return { result };
     const notice: FailureNotice = {
       tenantId: entry.tenantId,
@@ -194,8 +191,6 @@ export class OperationsLog {
       resourceId: subject.resourceId,
       resourceName: subject.name,
       externalId: subject.externalId,
-      status: refusal.status,
-      scimType: refusal.scimType ?? null,
       detail: refusal.detail,
       reason,
       context: refusal.context ?? null,

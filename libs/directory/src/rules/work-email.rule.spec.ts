@@ -1,5 +1,6 @@
 import type { JsonObject } from '@scim/scim';
-import { DirectoryError, DirectoryErrorCode } from '../directory-error';
+import { DirectoryError } from '../directory-error';
+import { FailureReason } from '@scim/queue';
 import { applyWorkEmailRule, isValidDomain, normalizeDomain } from './work-email.rule';
 
 const ACME = ['acme.com'];
@@ -194,7 +195,7 @@ describe('applyWorkEmailRule', () => {
       ['the parent of a configured subdomain', 'jdoe@example.com'],
     ])('rejects %s (%s)', (_label, address) => {
       const error = rejection(userWith([{ value: address, type: 'work' }]), ['acme.com', 'eu.example.com']);
-      expect(error.code).toBe(DirectoryErrorCode.WorkEmailRejected);
+      expect(error.reason).toBe(FailureReason.WorkEmailRejected);
     });
 
     it('accepts any of several configured domains', () => {
@@ -243,15 +244,15 @@ describe('applyWorkEmailRule', () => {
       'jdoe@icloud.com',
     ])('rejects the personal mailbox %s', (address) => {
       const error = rejection(userWith([{ value: address, type: 'work' }]), []);
-      expect(error.code).toBe(DirectoryErrorCode.WorkEmailRejected);
+      expect(error.reason).toBe(FailureReason.WorkEmailRejected);
     });
   });
 
   describe('the rejection', () => {
     it('is a DirectoryError WORK_EMAIL_REJECTED whose detail names the address, the rule and what to do', () => {
       const error = rejection(userWith([{ value: 'jdoe@globex.com', type: 'work' }]), ['acme.com', 'acme.co.uk']);
-      expect(error.code).toBe(DirectoryErrorCode.WorkEmailRejected);
-      expect(error.code).toBe('WORK_EMAIL_REJECTED');
+      expect(error.reason).toBe(FailureReason.WorkEmailRejected);
+      expect(error.reason).toBe('WORK_EMAIL_REJECTED');
       // the address
       expect(error.detail).toContain('"jdoe@globex.com"');
       // the rule, with the tenant's domains
@@ -274,7 +275,7 @@ describe('applyWorkEmailRule', () => {
       'rejects the invalid address %j as not an email address',
       (address) => {
         const error = rejection(userWith([{ value: address, type: 'work' }]), ACME);
-        expect(error.code).toBe(DirectoryErrorCode.WorkEmailRejected);
+        expect(error.reason).toBe(FailureReason.WorkEmailRejected);
         expect(error.detail).toBe(`The work email "${address.trim()}" is not a valid email address.`);
       },
     );

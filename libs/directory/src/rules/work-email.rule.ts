@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '@scim/scim';
-import { DirectoryError, DirectoryErrorCode } from '../directory-error';
+import { DirectoryError } from '../directory-error';
+import { FailureReason } from '@scim/queue';
 import { isPersonalEmailDomain } from './personal-email-domains';
 
 export interface IgnoredEmail {
@@ -96,7 +97,7 @@ export function applyWorkEmailRule(
         : !isPersonalEmailDomain(domain)));
   if (!allowed) {
     throw new DirectoryError(
-      DirectoryErrorCode.WorkEmailRejected,
+      FailureReason.WorkEmailRejected,
       domain === undefined
         ? `The work email "${address}" is not a valid email address.`
         : `The work email "${address}" is not allowed: ${describeRule(workDomains)}. Add ${domain} to the tenant's work domains, or correct the user's mail attribute in Entra.`,

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { IsNull, type DataSource } from 'typeorm';
 import { ApiTokenEntity } from '../entities/api-token.entity';
 import { TenantEntity } from '../entities/tenant.entity';
-import { DirectoryError, DirectoryErrorCode } from '../directory-error';
+import { DirectoryError } from '../directory-error';
+import { FailureReason } from '@scim/queue';
 import { isValidDomain, normalizeDomain } from '../rules/work-email.rule';
 import { isResourceId } from '../resource-id';
 
@@ -67,15 +68,12 @@ export function isValidEmailAddress(address: string): boolean {
 export function validateTenantChanges(changes: TenantChanges): TenantChanges {
   const result: TenantChanges = { ...changes };
   if (changes.name !== undefined && changes.name.trim() === '') {
-    throw new DirectoryError(DirectoryErrorCode.InvalidSetting, 'The tenant name must not be empty.');
+    throw new DirectoryError(FailureReason.InvalidSetting, 'The tenant name must not be empty.');
   }
   if (changes.notifyEmail !== undefined && changes.notifyEmail !== null) {
     const email = changes.notifyEmail.trim();
     if (!isValidEmailAddress(email)) {
-      throw new DirectoryError(
-        DirectoryErrorCode.InvalidSetting,
-        `"${changes.notifyEmail}" is not a valid email address.`,
-      );
+      throw new DirectoryError(FailureReason.InvalidSetting, `"${changes.notifyEmail}" is not a valid email address.`);
     }
     result.notifyEmail = email;
   }
@@ -83,7 +81,7 @@ export function validateTenantChanges(changes: TenantChanges): TenantChanges {
     const domains = [...new Set(changes.workDomains.map(normalizeDomain).filter((d) => d.length > 0))];
     const bad = domains.filter((d) => !isValidDomain(d));
     if (bad.length > 0) {
-      throw new DirectoryError(DirectoryErrorCode.InvalidSetting, `Not a valid domain: ${bad.join(', ')}.`, {
+      throw new DirectoryError(FailureReason.InvalidSetting, `Not a valid domain: ${bad.join(', ')}.`, {
         invalid: bad,
       });
     }
@@ -93,7 +91,7 @@ export function validateTenantChanges(changes: TenantChanges): TenantChanges {
     const addresses = [...new Set(changes.adminEmails.map((a) => a.trim().toLowerCase()).filter((a) => a.length > 0))];
     const bad = addresses.filter((a) => !isValidEmailAddress(a));
     if (bad.length > 0) {
-      throw new DirectoryError(DirectoryErrorCode.InvalidSetting, `Not a valid email address: ${bad.join(', ')}.`, {
+      throw new DirectoryError(FailureReason.InvalidSetting, `Not a valid email address: ${bad.join(', ')}.`, {
         invalid: bad,
       });
     }
@@ -103,7 +101,7 @@ export function validateTenantChanges(changes: TenantChanges): TenantChanges {
     const rate = changes.rateLimit;
     if (!Number.isInteger(rate) || rate < MIN_TENANT_RATE_LIMIT || rate > MAX_TENANT_RATE_LIMIT) {
       throw new DirectoryError(
-        DirectoryErrorCode.InvalidSetting,
+        FailureReason.InvalidSetting,
         `The rate limit must be a whole number of requests per second from ${MIN_TENANT_RATE_LIMIT} (what Entra needs) to ${MAX_TENANT_RATE_LIMIT}, not ${rate}.`,
       );
     }
@@ -175,7 +173,7 @@ export class TenantRepository {
             .getRepository(TenantEntity)
             .findOne({ where: { id: tenantId }, lock: { mode: 'pessimistic_write' } })
         : null;
-      if (!tenant) throw new DirectoryError(DirectoryErrorCode.NotFound, `No tenant with id "${tenantId}".`);
+      if (!tenant) throw new DirectoryError(FailureReason.NotFound, `No tenant with id "${tenantId}".`);
       const adminsBefore = [...tenant.adminEmails].sort().join(',');
       if (valid.name !== undefined) tenant.name = valid.name.trim();
       if (valid.notifyEmail !== undefined) tenant.notifyEmail = valid.notifyEmail;
@@ -185,7 +183,7 @@ export class TenantRepository {
       if (valid.rateLimit !== undefined) tenant.rateLimit = valid.rateLimit;
       if (tenant.notifyOnFailure && !tenant.notifyEmail) {
         throw new DirectoryError(
-          DirectoryErrorCode.InvalidSetting,
+          FailureReason.InvalidSetting,
           'Notifications cannot be on without a notification email address.',
         );
       }
@@ -370,7 +368,7 @@ export class TenantRepository {
 
   private async findTenant(tenantId: string): Promise<TenantEntity> {
     const tenant = isResourceId(tenantId) ? await this.tenants.findOneBy({ id: tenantId }) : null;
-    if (!tenant) throw new DirectoryError(DirectoryErrorCode.NotFound, `No tenant with id "${tenantId}".`);
+    if (!tenant) throw new DirectoryError(FailureReason.NotFound, `No tenant with id "${tenantId}".`);
     return tenant;
   }
 }

@@ -3,7 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { JsonObject, StoredResource } from '@scim/scim';
 import { parseUser } from '@scim/scim';
 import type { DirectoryJobData, WriteResult } from '@scim/queue';
-import { DirectoryError, DirectoryErrorCode, violatedUniqueConstraint } from '../directory-error';
+import { DirectoryError, violatedUniqueConstraint } from '../directory-error';
+import { FailureReason } from '@scim/queue';
 import { isResourceId } from '../resource-id';
 import { MILLISECOND_NOW, stringOrNull, toStoredResource, type ResourceRow } from '../resources/resource-row';
 import { applyWorkEmailRule, type IgnoredEmail } from '../rules/work-email.rule';
@@ -218,13 +219,13 @@ export class UserWrites {
   }
 
   private userNotFound(userId: string): DirectoryError {
-    return new DirectoryError(DirectoryErrorCode.NotFound, `No user with id "${userId}" in this tenant.`);
+    return new DirectoryError(FailureReason.NotFound, `No user with id "${userId}" in this tenant.`);
   }
 
   private translateUniqueViolation(error: unknown, userName: string): unknown {
     if (violatedUniqueConstraint(error) !== USER_NAME_INDEX) return error;
     return new DirectoryError(
-      DirectoryErrorCode.UserNameTaken,
+      FailureReason.UserNameTaken,
       `userName "${userName}" is already taken in this tenant (userNames are compared case-insensitively). Find the existing user with filter userName eq "${userName}".`,
       { userName },
     );

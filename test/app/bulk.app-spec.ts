@@ -1,4 +1,8 @@
-import { TestStack, filterQuery, type ScimClient } from './support/stack';
+import { after, before, describe, it } from 'node:test';
+import { expect } from 'expect';
+import { filterQuery } from '../support/stack';
+import { AppStack } from './support/gateway.app';
+import type { InjectClient } from './support/inject-client';
 
 type Json = Record<string, any>;
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
@@ -11,18 +15,18 @@ const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const bulk = (Operations: Json[], extra: Json = {}) => ({ schemas: [BULK_REQUEST], Operations, ...extra });
 
 /** RFC 7644 §3.7 Bulk against the running gateway and a worker: every operation is an ordinary write. */
-describe('SCIM Bulk (end to end)', () => {
-  const stack = new TestStack({ label: 'bulk' });
-  let scim: ScimClient;
+describe('SCIM Bulk (in-process gateway and worker)', () => {
+  const stack = new AppStack({ label: 'app-bulk', worker: true });
+  let scim: InjectClient;
 
-  beforeAll(async () => {
+  before(async () => {
     await stack.start();
     scim = stack.client((await stack.createTenant()).token);
-  }, 60000);
+  });
 
-  afterAll(async () => {
+  after(async () => {
     await stack.stop();
-  }, 60000);
+  });
 
   const idOf = (location: string) => location.split('/').pop()!;
   const memberIds = async (groupId: string): Promise<string[]> => {
@@ -357,11 +361,7 @@ describe('SCIM Bulk (end to end)', () => {
     const get = await scim.get<Json>('/Bulk');
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
-    const anonymous = await fetch(`${stack.scimUrl}/Bulk`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/scim+json' },
-      body: JSON.stringify(bulk([{ method: 'DELETE', path: '/Users/1' }])),
-    });
+    const anonymous = await stack.client(undefined).post('/Bulk', bulk([{ method: 'DELETE', path: '/Users/1' }]));
     expect(anonymous.status).toBe(401);
   });
 });

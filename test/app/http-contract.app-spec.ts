@@ -1,31 +1,30 @@
-import { TestStack, type ScimClient } from './support/stack';
+import { after, before, describe, it } from 'node:test';
+import { expect } from 'expect';
+import { AppStack } from './support/gateway.app';
+import type { InjectClient } from './support/inject-client';
 
 type Json = Record<string, any>;
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 /** The HTTP contract of DESIGN.md §3: auth, body parsing, errors as SCIM bodies, discovery, health. */
-describe('HTTP contract of the gateway (end to end)', () => {
-  const stack = new TestStack({ label: 'http' });
-  let scim: ScimClient;
+describe('HTTP contract of the gateway (in-process)', () => {
+  const stack = new AppStack({ label: 'app-http', worker: true });
+  let scim: InjectClient;
   let tenantId = '';
   let token = '';
 
-  beforeAll(async () => {
+  before(async () => {
     await stack.start();
     ({ tenantId, token } = await stack.createTenant());
     scim = stack.client(token);
-  }, 60000);
+  });
 
-  afterAll(async () => {
+  after(async () => {
     await stack.stop();
-  }, 60000);
+  });
 
   const raw = (method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) =>
-    fetch(`${stack.baseUrl}${path}`, {
-      method,
-      body: init.body,
-      headers: { Authorization: `Bearer ${token}`, ...init.headers },
-    });
+    stack.client(token).raw(method, path, init);
 
   it('parses application/scim+json with and without charset, and application/json', async () => {
     for (const [i, type] of [
@@ -49,7 +48,7 @@ describe('HTTP contract of the gateway (end to end)', () => {
       headers: { 'Content-Type': 'application/scim+json' },
     });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({
+    expect(response.body).toEqual({
       schemas: [ERROR_SCHEMA],
       status: '400',
       scimType: 'invalidSyntax',
@@ -81,7 +80,7 @@ describe('HTTP contract of the gateway (end to end)', () => {
       headers: { 'Content-Type': 'application/scim+json' },
     });
     expect(response.status).toBe(413);
-    expect(await response.json()).toMatchObject({
+    expect(response.body).toMatchObject({
       schemas: [ERROR_SCHEMA],
       status: '413',
       detail: expect.stringMatching(/1 MiB/),
@@ -94,17 +93,17 @@ describe('HTTP contract of the gateway (end to end)', () => {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     });
     expect(response.status).toBe(415);
-    expect(await response.json()).toMatchObject({ schemas: [ERROR_SCHEMA], status: '415' });
+    expect(response.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '415' });
   });
 
   it('answers unknown routes with 404 and wrong methods with 405 and Allow, as SCIM errors', async () => {
     const unknown = await raw('GET', '/api/scim/Printers');
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toMatchObject({ schemas: [ERROR_SCHEMA], status: '404' });
+    expect(unknown.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '404' });
     const wrongMethod = await raw('DELETE', '/api/scim/Users');
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('GET, POST');
-    expect(await wrongMethod.json()).toMatchObject({ schemas: [ERROR_SCHEMA], status: '405' });
+    expect(wrongMethod.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '405' });
     const postOnItem = await raw('POST', '/api/scim/Users/123', {
       body: '{}',
       headers: { 'Content-Type': 'application/json' },
@@ -150,11 +149,11 @@ describe('HTTP contract of the gateway (end to end)', () => {
   });
 
   it('rejects missing, malformed and unknown tokens with 401 SCIM errors', async () => {
-    const none = await fetch(`${stack.scimUrl}/Users`);
+    const none = await stack.client(undefined).get('/Users');
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expect(await none.json()).toMatchObject({ schemas: [ERROR_SCHEMA], status: '401' });
-    const basic = await fetch(`${stack.scimUrl}/Users`, { headers: { Authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(none.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '401' });
+    const basic = await stack.client(undefined).get('/Users', { authorization: 'Basic dXNlcjpwYXNz' });
     expect(basic.status).toBe(401);
     const unknown = await stack.client('scim_unknown').get('/Users');
     expect(unknown.status).toBe(401);
@@ -177,7 +176,7 @@ describe('HTTP contract of the gateway (end to end)', () => {
     expect(status).toBe(401);
     expect(Date.now() - revokedAt).toBeLessThan(5000);
     expect((await stack.client(rotated.token).get('/Users')).status).toBe(200);
-  }, 15000);
+  });
 
   it('serves discovery that tells the truth about the rules', async () => {
     const config = await scim.get<Json>('/ServiceProviderConfig');
@@ -201,14 +200,13 @@ describe('HTTP contract of the gateway (end to end)', () => {
   });
 
   it('reports health without authentication', async () => {
-    const response = await fetch(`${stack.baseUrl}/health`);
+    const response = await stack.client(undefined).raw('GET', '/health');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', postgres: 'up', redis: 'up', workers: 'up' });
+    expect(response.body).toEqual({ status: 'ok', postgres: 'up', redis: 'up', workers: 'up' });
   });
 
   it('records when a token was last used (written in batches, flushed when the gateway stops)', async () => {
-    const gateway = stack.apps.find((app) => app.name === 'gateway')!;
-    expect(await gateway.stop()).toBe(0);
+    await stack.closeGateway();
     const rows: { last_used_at: Date | null }[] = await stack.dataSource.query(
       `SELECT last_used_at FROM api_tokens WHERE tenant_id = $1`,
       [tenantId],
