@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import IORedis from 'ioredis';
 import { DirectoryWriter, answerForPermanentDatabaseError, type DirectoryJobInput } from '@scim/directory';
 import {
   DIRECTORY_JOB_NAMES,
@@ -13,6 +12,8 @@ import {
   type StoredOutcome,
   type WriteReply,
   type WriteResult,
+  createRedisConnection,
+  type RedisConnection,
 } from '@scim/queue';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker.config';
 import { NotificationsProducer } from './notifications.producer';
@@ -30,7 +31,7 @@ const RETRY_AFTER_SECONDS = 5;
 export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(DirectoryProcessor.name);
   private worker?: Worker;
-  private readonly publisher: IORedis;
+  private readonly publisher: RedisConnection;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
@@ -38,15 +39,14 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
     private readonly notifications: NotificationsProducer,
     private readonly telemetry: WriteTelemetry,
   ) {
-    this.publisher = new IORedis(config.redisUrl, { maxRetriesPerRequest: 3, connectionName: 'scim-worker-replies' });
-    this.publisher.on('error', () => undefined);
+    this.publisher = createRedisConnection(config.redis, 'publisher', { name: 'scim-worker-replies' });
   }
 
   onModuleInit(): void {
     const unhandled = DIRECTORY_JOB_NAMES.filter((name) => !DirectoryWriter.HANDLED_JOBS[name]);
     if (unhandled.length > 0) throw new Error(`No handler for directory jobs: ${unhandled.join(', ')}`);
     this.worker = new Worker(DIRECTORY_QUEUE, (job: Job) => this.process(job), {
-      connection: new IORedis(this.config.redisUrl, { maxRetriesPerRequest: null, connectionName: 'scim-worker' }),
+      connection: createRedisConnection(this.config.redis, 'consumer', { name: 'scim-worker' }),
       prefix: this.config.queuePrefix,
       concurrency: this.config.concurrency,
       ...DIRECTORY_WORKER_OPTIONS,

@@ -15,8 +15,10 @@ export const ENV = {
     .default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
+    .regex(/^[A-Za-z0-9_.{}-]+$/, 'letters, digits, _ . - and a {hash tag} only')
     .default('scim'),
+  /** host:port,host:port of a Redis Cluster; when set it replaces REDIS_URL (see loadRedisSettings). */
+  REDIS_CLUSTER_NODES: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   PUBLIC_URL: z
     .url({ protocol: /^https?$/ })

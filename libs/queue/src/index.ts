@@ -4,3 +4,4 @@ export * from './job-options';
 export * from './notifications.jobs';
 export * from './job-retention';
 export * from './worker-heartbeats';
+export * from './redis-connection';

@@ -1,10 +1,19 @@
-import { ConfigError, DEFAULT_GATEWAY_POOL_SIZE, GATEWAY_MIN_POOL_SIZE, gatewayPools, loadEnv } from '@scim/config';
+import {
+  ConfigError,
+  DEFAULT_GATEWAY_POOL_SIZE,
+  GATEWAY_MIN_POOL_SIZE,
+  gatewayPools,
+  loadEnv,
+  loadRedisSettings,
+  type RedisTarget,
+} from '@scim/config';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
 export interface GatewayConfig {
   databaseUrl: string;
-  redisUrl: string;
+  /** REDIS_URL, or REDIS_CLUSTER_NODES when set. */
+  redis: RedisTarget;
   queuePrefix: string;
   port: number;
   /** Base of `scimUrl` and `meta.location`, without a trailing slash. */
@@ -30,11 +39,10 @@ export interface GatewayConfig {
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const redis = loadRedisSettings(env);
   const e = loadEnv(
     [
       'DATABASE_URL',
-      'REDIS_URL',
-      'QUEUE_PREFIX',
       'PORT',
       'PUBLIC_URL',
       'WRITE_TIMEOUT_MS',
@@ -66,8 +74,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   }
   return {
     databaseUrl: e.DATABASE_URL,
-    redisUrl: e.REDIS_URL,
-    queuePrefix: e.QUEUE_PREFIX,
+    redis: redis.target,
+    queuePrefix: redis.queuePrefix,
     port: e.PORT,
     publicUrl: e.PUBLIC_URL,
     writeTimeoutMs: e.WRITE_TIMEOUT_MS,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import {
   DatabaseCircuit,
@@ -23,6 +22,8 @@ import {
   type WriteEnvelope,
   type WriteReply,
   type WriteResult,
+  createRedisConnection,
+  type RedisConnection,
 } from '@scim/queue';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 
@@ -52,8 +53,8 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DirectoryClient.name);
   private readonly gatewayId = randomUUID();
   private readonly channel: string;
-  private readonly producer: IORedis;
-  private readonly subscriber: IORedis;
+  private readonly producer: RedisConnection;
+  private readonly subscriber: RedisConnection;
   private readonly queue: Queue;
   /** Writes refused while Postgres is down are reported here, like the worker's exhausted retries. */
   private readonly notifications: Queue;
@@ -70,21 +71,12 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.log = new OperationsLog(dataSource);
     this.channel = replyChannel(config.queuePrefix, this.gatewayId);
-    this.producer = new IORedis(config.redisUrl, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectionName: 'scim-gateway',
-    });
-    this.subscriber = new IORedis(config.redisUrl, {
-      maxRetriesPerRequest: null,
-      connectionName: 'scim-gateway-replies',
-      // Subscribed explicitly on every 'ready' (see onModuleInit), so no automatic resubscribe.
-      autoResubscribe: false,
+    this.producer = createRedisConnection(config.redis, 'commands', { name: 'scim-gateway' });
+    // Subscribed explicitly on every 'ready' (see onModuleInit), so no automatic resubscribe.
+    this.subscriber = createRedisConnection(config.redis, 'subscriber', {
+      name: 'scim-gateway-replies',
       lazyConnect: true,
     });
-    // ioredis reports connection errors as events; requests see them as rejected commands.
-    this.producer.on('error', () => undefined);
-    this.subscriber.on('error', () => undefined);
     this.queue = new Queue(DIRECTORY_QUEUE, { connection: this.producer, prefix: config.queuePrefix });
     this.queue.on('error', () => undefined);
     this.notifications = new Queue(NOTIFICATIONS_QUEUE, { connection: this.producer, prefix: config.queuePrefix });
@@ -129,7 +121,7 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     this.producer.disconnect();
   }
 
-  get redis(): IORedis {
+  get redis(): RedisConnection {
     return this.producer;
   }
 
