@@ -48,6 +48,7 @@ export class GatewayModule {
             poolSize: config.pools.main,
             applicationName: 'scim-gateway',
             statementTimeoutMs: config.statementTimeoutMs,
+            poolMode: config.dbPoolMode,
             circuit,
           }),
           // Start even when Postgres is down: /health reports it and requests answer 503.

@@ -34,6 +34,11 @@ export const ENV = {
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
   WRITE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30000),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).optional(),
+  /**
+   * `transaction` when DATABASE_URL is a pgbouncer in transaction pooling mode: no session settings
+   * are sent (the statement time limit is then kept by the client, which cancels the statement).
+   */
+  DB_POOL_MODE: z.enum(['session', 'transaction']).default('session'),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   DB_MEMBER_PAGE_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
   MEMBER_STREAMS_PER_TENANT: z.coerce.number().int().min(1).max(1000).default(2),

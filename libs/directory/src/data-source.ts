@@ -1,6 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Client } from 'pg';
-import { GuardedPool, guardedDriver, type DatabaseCircuit } from './connection/guarded-pool';
+import { CLIENT_STATEMENT_TIMEOUT, GuardedPool, guardedDriver, type DatabaseCircuit } from './connection/guarded-pool';
 import { AdminSessionEntity, AdminSignInLinkEntity } from './entities/admin-session.entity';
 import { ApiTokenEntity } from './entities/api-token.entity';
 import { NotificationDigestEntity } from './entities/notification-digest.entity';
@@ -46,6 +46,13 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   /** Opened by a watchdog while the database does not answer: the pool then fails at once. */
   circuit?: DatabaseCircuit;
+  /**
+   * `transaction`: the URL is a pgbouncer in transaction pooling mode, where a connection is a
+   * different server session at each transaction. Nothing is set per session then: the time limit
+   * is not sent as a startup parameter (pgbouncer refuses it, and a SET would leak to other
+   * clients); the client cancels a statement that runs past it instead.
+   */
+  poolMode?: 'session' | 'transaction';
 }
 
 /** Getting a connection (a new one, or a free one from the pool) gives up after this long. */
@@ -56,7 +63,11 @@ function poolConfig(options: DatabaseOptions) {
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30000,
-    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(options.statementTimeoutMs
+      ? options.poolMode === 'transaction'
+        ? { [CLIENT_STATEMENT_TIMEOUT]: options.statementTimeoutMs }
+        : { statement_timeout: options.statementTimeoutMs }
+      : {}),
   };
 }
 

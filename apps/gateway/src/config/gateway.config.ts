@@ -24,6 +24,8 @@ export interface GatewayConfig {
   pools: { main: number; memberPages: number; watchdog: number };
   /** Time limit of one statement; member pages get the longer memberPageTimeoutMs. */
   statementTimeoutMs: number;
+  /** DB_POOL_MODE: `transaction` behind pgbouncer in transaction pooling mode. */
+  dbPoolMode: 'session' | 'transaction';
   memberPageTimeoutMs: number;
   /** Concurrent reads of groups with more than one page of members, per tenant and per process. */
   memberStreamsPerTenant: number;
@@ -51,6 +53,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       'LOG_FORMAT',
       'METRICS',
       'DB_STATEMENT_TIMEOUT_MS',
+      'DB_POOL_MODE',
       'DB_MEMBER_PAGE_TIMEOUT_MS',
       'MEMBER_STREAMS_PER_TENANT',
       'MEMBER_STREAMS_PER_PROCESS',
@@ -82,6 +85,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     dbPoolSize,
     pools: gatewayPools(dbPoolSize),
     statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    dbPoolMode: e.DB_POOL_MODE,
     memberPageTimeoutMs: e.DB_MEMBER_PAGE_TIMEOUT_MS,
     memberStreamsPerTenant: e.MEMBER_STREAMS_PER_TENANT,
     memberStreamsPerProcess: e.MEMBER_STREAMS_PER_PROCESS,

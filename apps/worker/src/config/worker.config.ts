@@ -18,6 +18,8 @@ export interface WorkerConfig {
   concurrency: number;
   dbPoolSize: number;
   statementTimeoutMs: number;
+  /** DB_POOL_MODE: `transaction` behind pgbouncer in transaction pooling mode. */
+  dbPoolMode: 'session' | 'transaction';
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   logFormat: 'json' | 'pretty';
   /** Port of the /metrics and /health/* listener; undefined: none. */
@@ -34,6 +36,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       'WORKER_CONCURRENCY',
       'DB_POOL_SIZE',
       'DB_STATEMENT_TIMEOUT_MS',
+      'DB_POOL_MODE',
       'LOG_LEVEL',
       'LOG_FORMAT',
       'METRICS_PORT',
@@ -56,6 +59,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     concurrency,
     dbPoolSize: workerPoolSize(concurrency, e.DB_POOL_SIZE),
     statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    dbPoolMode: e.DB_POOL_MODE,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     ...(e.METRICS_PORT !== undefined ? { metricsPort: e.METRICS_PORT } : {}),
