@@ -12,6 +12,8 @@ export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
 export interface GatewayConfig {
   databaseUrl: string;
+  /** DATABASE_READ_URL: a streaming replica for reads (see ReadRouter). */
+  databaseReadUrl?: string;
   /** REDIS_URL, or REDIS_CLUSTER_NODES when set. */
   redis: RedisTarget;
   queuePrefix: string;
@@ -45,6 +47,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const e = loadEnv(
     [
       'DATABASE_URL',
+      'DATABASE_READ_URL',
       'PORT',
       'PUBLIC_URL',
       'WRITE_TIMEOUT_MS',
@@ -77,6 +80,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   }
   return {
     databaseUrl: e.DATABASE_URL,
+    ...(e.DATABASE_READ_URL !== undefined ? { databaseReadUrl: e.DATABASE_READ_URL } : {}),
     redis: redis.target,
     queuePrefix: redis.queuePrefix,
     port: e.PORT,

@@ -63,6 +63,8 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   /** Operations whose reply channel went away and that are being settled from the operations log. */
   private readonly settling = new Set<string>();
   private stopping = false;
+  /** Told the tenant of each write once its answer is known (the read router's read-your-writes). */
+  private readonly written: ((tenantId: string) => void)[] = [];
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -155,7 +157,14 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
         RETRY_AFTER_SECONDS,
       );
     }
-    return result.finally(() => clearTimeout(timer));
+    return result.finally(() => {
+      clearTimeout(timer);
+      for (const listener of this.written) listener(payload.tenantId);
+    });
+  }
+
+  onWritten(listener: (tenantId: string) => void): void {
+    this.written.push(listener);
   }
 
   /** Best effort: the notifier records the failure (when Postgres is back) and mails the tenant. */
