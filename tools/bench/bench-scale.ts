@@ -183,6 +183,8 @@ interface Run {
   commitsPerWrite: number;
   cpuUsPerWrite: Record<string, number>;
   cpuBusy: Record<string, number>;
+  /** The most frequent statements of the run (warm-up included), to see what a write costs. */
+  topStatements: string[];
 }
 
 async function measure(
@@ -282,6 +284,12 @@ async function measure(
   const redisAfter = await redisCommandCount(redis);
   await sleep(STATS_SETTLE_MS);
   const dbAfter = await databaseCounts(admin, database);
+  const top = await admin.query<{ calls: string; query: string }>(
+    `SELECT s.calls, left(regexp_replace(s.query, '\\s+', ' ', 'g'), 100) AS query
+       FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+      WHERE d.datname = $1 ORDER BY s.calls DESC LIMIT 6`,
+    [database],
+  );
 
   const writes = statuses[201] ?? 0;
   const cpuUsPerWrite: Record<string, number> = {};
@@ -306,6 +314,7 @@ async function measure(
     commitsPerWrite: (dbAfter.commits - dbBefore.commits) / Math.max(1, writes),
     cpuUsPerWrite,
     cpuBusy,
+    topStatements: top.rows.map((row) => `${row.calls} × ${row.query}`),
   };
 }
 
@@ -343,7 +352,8 @@ async function main(): Promise<void> {
       console.log(
         `${workers} worker(s): ${run.rps} writes/s (p50 ${run.p50} ms, p99 ${run.p99} ms, ${run.writes} × 201, ${run.non201} other)\n` +
           `  per write: ${run.redisPerWrite.toFixed(1)} Redis commands, ${run.statementsPerWrite.toFixed(1)} Postgres statements, ${run.commitsPerWrite.toFixed(2)} commits\n` +
-          `  CPU per write: ${cpu}; total ${Object.values(run.cpuUsPerWrite).reduce((a, b) => a + b, 0)} µs`,
+          `  CPU per write: ${cpu}; total ${Object.values(run.cpuUsPerWrite).reduce((a, b) => a + b, 0)} µs\n` +
+          `  most frequent statements:\n${run.topStatements.map((line) => `    ${line}`).join('\n')}`,
       );
     }
     console.log(JSON.stringify(runs));
