@@ -1,6 +1,6 @@
 /**
  * ESLint (flat config). `@nx/enforce-module-boundaries` keeps the arrows of STYLE.md one way:
- * apps → libs; directory → scim, queue, config; scim, queue, config and telemetry depend on nothing of ours.
+ * apps → libs; notifications → directory, queue, scim, config; directory → scim, queue, config (never notifications); scim, queue, config and telemetry depend on nothing of ours.
  * Tools may use every lib; nothing imports an app or a tool. The console's front end (admin-web)
  * may use only the admin API's types.
  */
@@ -25,6 +25,10 @@ module.exports = [
             { sourceTag: 'app:admin-web', onlyDependOnLibsWithTags: ['lib:admin-api'] },
             { sourceTag: 'lib:admin-api', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'lib:directory', onlyDependOnLibsWithTags: ['lib:scim', 'lib:queue', 'lib:config'] },
+            {
+              sourceTag: 'lib:notifications',
+              onlyDependOnLibsWithTags: ['lib:directory', 'lib:queue', 'lib:scim', 'lib:config'],
+            },
             { sourceTag: 'lib:scim', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'lib:queue', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'lib:config', onlyDependOnLibsWithTags: [] },
@@ -37,6 +41,24 @@ module.exports = [
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+    },
+  },
+  {
+    // Test helpers (one drops databases) never reach production code: only tests import them.
+    files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts', 'tools/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'libs/*/src/testing/**', 'tools/test/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@scim/*/testing', '**/testing', '**/testing/*'],
+              message: 'Test helpers are for tests only (*.spec.ts, *.int-spec.ts, test/).',
+            },
+          ],
+        },
       ],
     },
   },

@@ -7,7 +7,8 @@
  * jest): apps are exercised as real processes.
  */
 const moduleNameMapper = {
-  '^@scim/(scim|directory|queue|config|admin-api|telemetry)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@scim/directory/testing$': '<rootDir>/libs/directory/src/testing/index.ts',
+  '^@scim/(scim|directory|notifications|queue|config|admin-api|telemetry)$': '<rootDir>/libs/$1/src/index.ts',
 };
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],

@@ -46,6 +46,8 @@ const ROUTES: [string, string][] = [
  * Redis and an SMTP sink: sign-in links, sessions, CSRF, and one tenant per session.
  */
 describe('admin console API (end to end)', () => {
+  // Several tests run the CLI or start a gateway (fresh Node processes): seconds apiece on a loaded machine.
+  jest.setTimeout(30000);
   const smtp = new SmtpSink();
   let stack: TestStack;
 

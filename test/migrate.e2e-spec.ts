@@ -30,6 +30,8 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_00
 }
 
 describe('migrate waits for Postgres', () => {
+  // migrate is a fresh Node process that retries, then migrates: seconds on a loaded machine.
+  jest.setTimeout(30000);
   const name = `scim_test_migrate_${process.pid}_${randomBytes(3).toString('hex')}`;
   let proxy: TcpProxy | undefined;
 

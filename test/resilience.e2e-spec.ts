@@ -97,12 +97,15 @@ describe('outages and timeouts (end to end)', () => {
     expect(mail.subject).toMatch(/1 failure for tenant/);
     expect(mail.text).toContain('service unavailable');
     expect(mail.text).toContain('lost-in-outage');
-    const rows: { outcome: string; status: number; reason: string; notification: string }[] =
-      await stack.dataSource.query(
-        `SELECT outcome, status, reason, notification FROM operations WHERE tenant_id = $1 AND resource_name = 'lost-in-outage'`,
-        [tenantId],
-      );
-    expect(rows).toEqual([{ outcome: 'failed', status: 503, reason: 'UNAVAILABLE', notification: 'sent' }]);
+    // The notifier marks the digest sent after the SMTP server has accepted it: the mail can arrive first.
+    await eventually(async () => {
+      const rows: { outcome: string; status: number; reason: string; notification: string }[] =
+        await stack.dataSource.query(
+          `SELECT outcome, status, reason, notification FROM operations WHERE tenant_id = $1 AND resource_name = 'lost-in-outage'`,
+          [tenantId],
+        );
+      expect(rows).toEqual([{ outcome: 'failed', status: 503, reason: 'UNAVAILABLE', notification: 'sent' }]);
+    });
     const users: { n: string }[] = await stack.dataSource.query(
       `SELECT count(*) AS n FROM users WHERE user_name = 'lost-in-outage'`,
     );

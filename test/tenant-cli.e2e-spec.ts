@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { createTestDatabase } from '@scim/directory';
+import { createTestDatabase } from '@scim/directory/testing';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
@@ -15,6 +15,8 @@ interface CliResult {
 
 /** The built admin tools (`npm run migrate`, `npm run tenant -- …`), run as real processes. */
 describe('tenant CLI and migrate (end to end)', () => {
+  // Each test runs the CLI several times, each a fresh Node process: seconds apiece on a loaded machine.
+  jest.setTimeout(30000);
   let databaseUrl = '';
   let drop: () => Promise<void>;
   const env = () => ({ PATH: process.env['PATH'], DATABASE_URL: databaseUrl, PUBLIC_URL: 'https://scim.example.com/' });

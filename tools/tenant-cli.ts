@@ -7,13 +7,13 @@ import {
   DEFAULT_TOKEN_GRACE_HOURS,
   DirectoryError,
   MIN_TENANT_RATE_LIMIT,
-  NotificationStore,
   OperationRepository,
   SIGN_IN_LINK_DEFAULT_TTL_MINUTES,
   TenantRepository,
   createDirectoryDataSource,
   type TenantChanges,
 } from '@scim/directory';
+import { NotificationStore } from '@scim/notifications';
 
 const USAGE = `Usage: npm run tenant -- <command> [options]
   create --name NAME [--notify EMAIL] [--notifications on|off] [--domains a.com,b.com] [--admins a@x.com,b@y.com]

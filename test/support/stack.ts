@@ -5,7 +5,7 @@ import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { TenantRepository, createDirectoryDataSource, type TenantChanges } from '@scim/directory';
 import { TcpProxy } from './tcp-proxy';
-import { createTestDatabase, uniqueQueuePrefix } from '@scim/directory';
+import { createTestDatabase, uniqueQueuePrefix } from '@scim/directory/testing';
 
 const ROOT = join(__dirname, '..', '..');
 export const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';

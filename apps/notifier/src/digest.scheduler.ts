@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { NotificationStore, type DeliveryPolicy } from '@scim/directory';
+import { NotificationStore, type DeliveryPolicy } from '@scim/notifications';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config/notifier.config';
 import { SmtpMailSender, messageIdDomain } from './mail/smtp-mail.sender';
 import { DigestTelemetry } from './telemetry/digest.telemetry';

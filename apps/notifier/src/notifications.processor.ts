@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Worker, type Job } from 'bullmq';
-import { NotificationStore } from '@scim/directory';
+import { NotificationStore } from '@scim/notifications';
 import {
   NOTIFICATIONS_QUEUE,
   NOTIFICATION_JOB_NAMES,

@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { NotificationStore, directoryDataSourceOptions } from '@scim/directory';
+import { directoryDataSourceOptions } from '@scim/directory';
+import { NotificationStore } from '@scim/notifications';
 import { NOTIFIER_POOL_SIZE } from '@scim/config';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config/notifier.config';
 import { APP_LOGGER, type Logger } from '@scim/telemetry';

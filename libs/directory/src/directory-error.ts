@@ -146,3 +146,7 @@ export function answerForRefusal(error: unknown): ErrorAnswer | undefined {
     };
   return undefined;
 }
+
+export function assertNever(value: never): never {
+  throw new Error(`Unhandled directory job: ${JSON.stringify(value)}`);
+}

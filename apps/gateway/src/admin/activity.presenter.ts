@@ -1,5 +1,6 @@
 import type { ActivityItem } from '@scim/admin-api';
-import { adviceFor, operationLabel, reasonLabel, type ActivityRecord } from '@scim/directory';
+import { type ActivityRecord } from '@scim/directory';
+import { adviceFor, operationLabel, reasonLabel } from '@scim/notifications';
 
 function describeIgnoredEmail(entry: unknown): string | undefined {
   if (typeof entry !== 'object' || entry === null) return undefined;

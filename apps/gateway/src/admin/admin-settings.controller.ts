@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, UseFilters, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import type { NotificationSettings, TestEmailQueued, TestEmailState, WorkDomains } from '@scim/admin-api';
-import { DigestHistoryRepository, TenantRepository, type AdminSession } from '@scim/directory';
+import { TenantRepository, type AdminSession } from '@scim/directory';
+import { DigestHistoryRepository } from '@scim/notifications';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { AdminApiException, notFound } from './admin-api.error';
 import { AdminExceptionFilter } from './admin-exception.filter';

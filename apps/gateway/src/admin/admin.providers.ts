@@ -1,6 +1,7 @@
 import { Injectable, type OnApplicationShutdown, type OnModuleInit, type Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ActivityRepository, AdminSessionRepository, DigestHistoryRepository } from '@scim/directory';
+import { ActivityRepository, AdminSessionRepository } from '@scim/directory';
+import { DigestHistoryRepository } from '@scim/notifications';
 import { AdminActivityController } from './admin-activity.controller';
 import { AdminAuthController } from './admin-auth.controller';
 import { AdminConnectionController } from './admin-connection.controller';

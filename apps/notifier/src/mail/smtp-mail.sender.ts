@@ -1,6 +1,6 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
-import type { MailSender, OutgoingMail } from '@scim/directory';
+import type { MailSender, OutgoingMail } from '@scim/notifications';
 
 /**
  * SMTP delivery with nodemailer. SMTP_URL may be smtp:// (STARTTLS when offered) or smtps://, with

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DeliveryReport } from '@scim/directory';
+import type { DeliveryReport } from '@scim/notifications';
 import { APP_LOGGER, type Logger } from '@scim/telemetry';
 import { describeSmtpError } from '../mail/smtp-error';
 import { NotifierOps } from './notifier-ops.service';

@@ -2,7 +2,7 @@ import { createRedisConnection, type RedisConnection } from '@scim/queue';
 import type { Server } from 'node:http';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { NotificationStore } from '@scim/directory';
+import { NotificationStore } from '@scim/notifications';
 import {
   NotificationMetrics,
   closeOpsServer,

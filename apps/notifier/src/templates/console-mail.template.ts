@@ -1,4 +1,4 @@
-import type { RenderedEmail } from '@scim/directory';
+import type { RenderedEmail } from '@scim/notifications';
 import type { SignInLinksMail, TestEmailRequest } from '@scim/queue';
 
 function utc(iso: string): string {

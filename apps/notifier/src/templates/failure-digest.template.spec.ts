@@ -1,4 +1,4 @@
-import type { DigestFailure, DigestTenant } from '@scim/directory';
+import type { DigestFailure, DigestTenant } from '@scim/notifications';
 import { MAX_LISTED_FAILURES, digestActivityUrl, renderFailureDigest as render } from './failure-digest.template';
 
 const ACTIVITY_URL = digestActivityUrl('https://scim.example.com', '33333333-3333-4333-8333-333333333333');

@@ -6,7 +6,7 @@ import {
   type DigestFailure,
   type DigestTenant,
   type RenderedEmail,
-} from '@scim/directory';
+} from '@scim/notifications';
 
 /** A digest lists at most this many failures, then says how many more there were. */
 export const MAX_LISTED_FAILURES = 100;

@@ -14,13 +14,13 @@ import {
   type AttributeDefinition,
   type ListQuery,
 } from '@scim/scim';
-import { createDirectoryDataSource } from '../data-source';
-import { GroupRepository } from '../repositories/group.repository';
-import { TenantRepository } from '../repositories/tenant.repository';
-import { UserRepository } from '../repositories/user.repository';
+import { createDirectoryDataSource } from '../database/data-source';
+import { GroupRepository } from '../groups/group.repository';
+import { TenantRepository } from '../tenants/tenant.repository';
+import { UserRepository } from '../users/user.repository';
 import { createTestDatabase } from '../testing/test-database';
-import { DirectoryWriter } from '../writes/directory-writer';
-import { TenantSettingsCache } from '../writes/tenant-settings.cache';
+import { DirectoryWriter } from '../directory-writer';
+import { TenantSettingsCache } from '../tenants/tenant-settings.cache';
 
 /**
  * Fuzzing the filter parser and its SQL translation (issue 8): for any filter text, sortBy and

@@ -9,7 +9,7 @@ import {
   type ResourceTypeDefinition,
   type ResolvedAttribute,
 } from '@scim/scim';
-import { isResourceId } from '../repositories/resource-row';
+import { isResourceId } from '../resource-id';
 import type { SqlParams } from './sql-params';
 
 /** How a scalar is stored, which decides how it is compared. */

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { isResourceId } from '../repositories/resource-row';
+import { isResourceId } from '../resource-id';
 
 /** One row of the operations log with everything the console shows about it. */
 export interface ActivityRecord {

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { hashToken } from '../repositories/tenant.repository';
+import { hashToken } from './tenant.repository';
 
 /** A sign-in link works for 15 minutes unless the operator asks for another lifetime. */
 export const SIGN_IN_LINK_DEFAULT_TTL_MINUTES = 15;

@@ -1,7 +1,7 @@
 /** Test support: used by this lib's integration tests and by the end-to-end harness in test/. */
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { migrateDirectory } from '../data-source';
+import { migrateDirectory } from '../database/data-source';
 
 const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 

@@ -1,4 +1,4 @@
-import type { TenantRepository, TenantSettings } from '../repositories/tenant.repository';
+import type { TenantRepository, TenantSettings } from './tenant.repository';
 
 /**
  * Tenant settings (work domains, notification address) for the worker's hot path: read once,

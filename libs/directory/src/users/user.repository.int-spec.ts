@@ -10,10 +10,10 @@ import {
   renderUser,
   type StoredResource,
 } from '@scim/scim';
-import { createDirectoryDataSource } from '../data-source';
-import { DirectoryWriter } from '../writes/directory-writer';
-import { TenantSettingsCache } from '../writes/tenant-settings.cache';
-import { TenantRepository } from './tenant.repository';
+import { createDirectoryDataSource } from '../database/data-source';
+import { DirectoryWriter } from '../directory-writer';
+import { TenantSettingsCache } from '../tenants/tenant-settings.cache';
+import { TenantRepository } from '../tenants/tenant.repository';
 import { UserRepository } from './user.repository';
 import { createTestDatabase } from '../testing/test-database';
 

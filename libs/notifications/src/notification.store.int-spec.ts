@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { createDirectoryDataSource } from '../data-source';
-import { TenantRepository } from '../repositories/tenant.repository';
-import { createTestDatabase } from '../testing/test-database';
-import { NotificationStore, type MailSender, type OutgoingMail } from './notification.store';
+import { TenantRepository, createDirectoryDataSource } from '@scim/directory';
+import { createTestDatabase } from '@scim/directory/testing';
+import type { MailSender, OutgoingMail } from './mail-sender';
+import { NotificationStore } from './notification.store';
 
 let ds: DataSource;
 let drop: () => Promise<void>;

@@ -1,19 +1,19 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Client } from 'pg';
-import { CLIENT_STATEMENT_TIMEOUT, GuardedPool, guardedDriver, type DatabaseCircuit } from './connection/guarded-pool';
-import { AdminSessionEntity, AdminSignInLinkEntity } from './entities/admin-session.entity';
-import { ApiTokenEntity } from './entities/api-token.entity';
-import { NotificationDigestEntity } from './entities/notification-digest.entity';
-import { OperationEntity } from './entities/operation.entity';
-import { TenantEntity } from './entities/tenant.entity';
-import { GroupMemberEntity } from './entities/group-member.entity';
-import { GroupEntity } from './entities/group.entity';
-import { UserEntity } from './entities/user.entity';
-import { InitialSchema1764150000000 } from './migrations/1764150000000-initial-schema';
-import { Groups1764160000000 } from './migrations/1764160000000-groups';
-import { FailureNotifications1764170000000 } from './migrations/1764170000000-failure-notifications';
-import { AdminConsole1764180000000 } from './migrations/1764180000000-admin-console';
-import { Operability1764190000000 } from './migrations/1764190000000-operability';
+import { CLIENT_STATEMENT_TIMEOUT, GuardedPool, guardedDriver, type DatabaseCircuit } from './guarded-pool';
+import { AdminSessionEntity, AdminSignInLinkEntity } from '../entities/admin-session.entity';
+import { ApiTokenEntity } from '../entities/api-token.entity';
+import { NotificationDigestEntity } from '../entities/notification-digest.entity';
+import { OperationEntity } from '../entities/operation.entity';
+import { TenantEntity } from '../entities/tenant.entity';
+import { GroupMemberEntity } from '../entities/group-member.entity';
+import { GroupEntity } from '../entities/group.entity';
+import { UserEntity } from '../entities/user.entity';
+import { InitialSchema1764150000000 } from '../migrations/1764150000000-initial-schema';
+import { Groups1764160000000 } from '../migrations/1764160000000-groups';
+import { FailureNotifications1764170000000 } from '../migrations/1764170000000-failure-notifications';
+import { AdminConsole1764180000000 } from '../migrations/1764180000000-admin-console';
+import { Operability1764190000000 } from '../migrations/1764190000000-operability';
 
 export const DIRECTORY_ENTITIES = [
   TenantEntity,

@@ -1,12 +1,18 @@
 import type { DataSource } from 'typeorm';
 import { USER_RESOURCE_TYPE, applyPatch, parsePatchRequest, parseUser, validateUserDocument } from '@scim/scim';
 import type { DirectoryJobData, DirectoryJobName, FailureNotice, WriteResult } from '@scim/queue';
-import { FailureReason, answerForPermanentDatabaseError, answerForRefusal, type ErrorAnswer } from '../directory-error';
-import { GroupWrites } from './group-writes';
-import { OperationsLog } from './operations-log';
-import type { TenantSettingsCache } from './tenant-settings.cache';
-import { UserWrites } from './user-writes';
-import { assertNever, jobSubject } from './write-support';
+import {
+  FailureReason,
+  assertNever,
+  answerForPermanentDatabaseError,
+  answerForRefusal,
+  type ErrorAnswer,
+} from './directory-error';
+import { GroupWrites } from './groups/group-writes';
+import { OperationsLog } from './operations/operations-log';
+import type { TenantSettingsCache } from './tenants/tenant-settings.cache';
+import { UserWrites } from './users/user-writes';
+import { jobSubject } from './operations/operation-subject';
 
 /** Where the writer reports failures of tenants that want emails (the worker: the notifications queue). */
 export interface FailureNotifier {

@@ -21,9 +21,12 @@ export function toStoredResource(row: ResourceRow): StoredResource {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * Timestamps are kept to the millisecond, the precision of meta.created/lastModified, so that a
+ * filter with a value the server returned (`meta.lastModified gt "…"`) means what it says.
+ */
+export const MILLISECOND_NOW = "date_trunc('milliseconds', now())";
 
-/** Ids are UUIDs; anything else cannot name a resource (and must not reach a uuid cast). */
-export function isResourceId(id: string): boolean {
-  return UUID.test(id);
+export function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
 }

@@ -1,6 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { DataSource } from 'typeorm';
-import { createDirectoryDataSource, createGuardedPool } from '../data-source';
+import { createDirectoryDataSource, createGuardedPool } from './data-source';
 import { createTestDatabase } from '../testing/test-database';
 import { databaseOutage } from './database-outage';
 import { DatabaseWatchdog } from './database-watchdog';

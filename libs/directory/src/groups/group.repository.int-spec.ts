@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { JsonDocument, MemberRefJson } from '@scim/queue';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, parseFilter, type MemberRow, type StoredResource } from '@scim/scim';
-import { createDirectoryDataSource, createGuardedPool } from '../data-source';
-import { DirectoryWriter } from '../writes/directory-writer';
-import { TenantSettingsCache } from '../writes/tenant-settings.cache';
+import { createDirectoryDataSource, createGuardedPool } from '../database/data-source';
+import { DirectoryWriter } from '../directory-writer';
+import { TenantSettingsCache } from '../tenants/tenant-settings.cache';
 import { GroupRepository } from './group.repository';
-import { TenantRepository } from './tenant.repository';
-import { UserRepository } from './user.repository';
+import { TenantRepository } from '../tenants/tenant.repository';
+import { UserRepository } from '../users/user.repository';
 import { createTestDatabase } from '../testing/test-database';
 
 let db: { url: string; drop(): Promise<void> };

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { JsonDocument, WriteResult } from '@scim/queue';
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA } from '@scim/scim';
-import { createDirectoryDataSource } from '../data-source';
-import { TenantRepository } from '../repositories/tenant.repository';
+import { createDirectoryDataSource } from '../database/data-source';
+import { TenantRepository } from '../tenants/tenant.repository';
 import { FailureReason } from '../directory-error';
-import { DirectoryWriter } from './directory-writer';
-import { OperationsLog } from './operations-log';
-import { TenantSettingsCache } from './tenant-settings.cache';
+import { DirectoryWriter } from '../directory-writer';
+import { OperationsLog } from '../operations/operations-log';
+import { TenantSettingsCache } from '../tenants/tenant-settings.cache';
 import { createTestDatabase } from '../testing/test-database';
 import { writeJobs } from '../testing/write-jobs';
 

@@ -4,7 +4,7 @@ import { ApiTokenEntity } from '../entities/api-token.entity';
 import { TenantEntity } from '../entities/tenant.entity';
 import { DirectoryError, DirectoryErrorCode } from '../directory-error';
 import { isValidDomain, normalizeDomain } from '../rules/work-email.rule';
-import { isResourceId } from './resource-row';
+import { isResourceId } from '../resource-id';
 
 export interface TenantSettings {
   id: string;

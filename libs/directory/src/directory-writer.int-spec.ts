@@ -2,14 +2,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { JsonDocument, WriteResult } from '@scim/queue';
 import { ENTERPRISE_USER_SCHEMA } from '@scim/scim';
-import { createDirectoryDataSource } from '../data-source';
-import { TenantRepository } from '../repositories/tenant.repository';
-import { FailureReason } from '../directory-error';
+import { createDirectoryDataSource } from './database/data-source';
+import { TenantRepository } from './tenants/tenant.repository';
+import { FailureReason } from './directory-error';
 import { DirectoryWriter, type DirectoryJobInput } from './directory-writer';
-import { OperationsLog } from './operations-log';
-import { TenantSettingsCache } from './tenant-settings.cache';
-import { createTestDatabase } from '../testing/test-database';
-import { writeJobs } from '../testing/write-jobs';
+import { OperationsLog } from './operations/operations-log';
+import { TenantSettingsCache } from './tenants/tenant-settings.cache';
+import { createTestDatabase } from './testing/test-database';
+import { writeJobs } from './testing/write-jobs';
 
 interface OperationRow {
   id: string;

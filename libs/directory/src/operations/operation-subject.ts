@@ -1,17 +1,8 @@
-import { etag, type JsonObject } from '@scim/scim';
-import { DirectoryError, DirectoryErrorCode } from '../directory-error';
-import { isResourceId } from '../repositories/resource-row';
-import type { DirectoryJobInput } from './directory-writer';
-
-/**
- * Timestamps are kept to the millisecond, the precision of meta.created/lastModified, so that a
- * filter with a value the server returned (`meta.lastModified gt "…"`) means what it says.
- */
-export const MILLISECOND_NOW = "date_trunc('milliseconds', now())";
-
-export function stringOrNull(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
+import type { JsonObject } from '@scim/scim';
+import { assertNever } from '../directory-error';
+import type { DirectoryJobInput } from '../directory-writer';
+import { isResourceId } from '../resource-id';
+import { stringOrNull } from '../resources/resource-row';
 
 /** Who a write was about, for the operations log and failure notices. */
 export interface Subject {
@@ -56,24 +47,4 @@ export function jobSubject(job: DirectoryJobInput): Subject {
     default:
       return assertNever(job);
   }
-}
-
-/** `If-Match` (RFC 7232) against a resource's version: `*`, or one of the listed weak ETags. */
-export function assertIfMatch(ifMatch: string | undefined, version: number, what: string): void {
-  if (ifMatch === undefined) return;
-  const current = etag(version);
-  const holds = ifMatch
-    .split(',')
-    .map((t) => t.trim())
-    .some((t) => t === '*' || t === current || `W/${t}` === current);
-  if (!holds) {
-    throw new DirectoryError(
-      DirectoryErrorCode.VersionMismatch,
-      `The ${what} has changed: If-Match ${ifMatch} does not match the current version ${current}.`,
-    );
-  }
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`Unhandled directory job: ${JSON.stringify(value)}`);
 }

@@ -4,10 +4,12 @@ import type { JsonObject, StoredResource } from '@scim/scim';
 import { parseUser } from '@scim/scim';
 import type { DirectoryJobData, WriteResult } from '@scim/queue';
 import { DirectoryError, DirectoryErrorCode, violatedUniqueConstraint } from '../directory-error';
-import { isResourceId, toStoredResource, type ResourceRow } from '../repositories/resource-row';
+import { isResourceId } from '../resource-id';
+import { MILLISECOND_NOW, stringOrNull, toStoredResource, type ResourceRow } from '../resources/resource-row';
 import { applyWorkEmailRule, type IgnoredEmail } from '../rules/work-email.rule';
-import type { TenantSettingsCache } from './tenant-settings.cache';
-import { MILLISECOND_NOW, assertIfMatch, stringOrNull } from './write-support';
+import type { TenantSettingsCache } from '../tenants/tenant-settings.cache';
+import { insertOperationSql } from '../operations/operation-row.sql';
+import { assertIfMatch } from '../resources/if-match';
 
 const USER_NAME_INDEX = 'users_tenant_user_name_key';
 /** How often an update re-reads and re-applies after losing an optimistic-concurrency race. */
@@ -52,8 +54,22 @@ export class UserWrites {
            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, ${MILLISECOND_NOW}, ${MILLISECOND_NOW})
            RETURNING id, data, version, created_at, updated_at
          ), o AS (
-           INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, notes, request_id)
-           SELECT $8, $2, 'create-user', 'User', u.id, $3, $4, 'succeeded', 201, $9::jsonb, $10 FROM u
+           ${insertOperationSql(
+             {
+               id: '$8',
+               tenant_id: '$2',
+               kind: "'create-user'",
+               resource_type: "'User'",
+               resource_id: 'u.id',
+               resource_name: '$3',
+               external_id: '$4',
+               outcome: "'succeeded'",
+               status: '201',
+               notes: '$9::jsonb',
+               request_id: '$10',
+             },
+             'u',
+           )}
          )
          SELECT * FROM u`,
         [
@@ -98,8 +114,22 @@ export class UserWrites {
               WHERE tenant_id = $2 AND id = $1 AND version = $8
              RETURNING id, data, version, created_at, updated_at
            ), o AS (
-             INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, notes, request_id)
-             SELECT $9, $2, $10, 'User', u.id, $3, $4, 'succeeded', 200, $11::jsonb, $12 FROM u
+             ${insertOperationSql(
+               {
+                 id: '$9',
+                 tenant_id: '$2',
+                 kind: '$10',
+                 resource_type: "'User'",
+                 resource_id: 'u.id',
+                 resource_name: '$3',
+                 external_id: '$4',
+                 outcome: "'succeeded'",
+                 status: '200',
+                 notes: '$11::jsonb',
+                 request_id: '$12',
+               },
+               'u',
+             )}
            )
            SELECT * FROM u`,
           [
@@ -140,8 +170,21 @@ export class UserWrites {
            DELETE FROM users WHERE tenant_id = $2 AND id = $1 AND ($4::integer IS NULL OR version = $4)
            RETURNING id, user_name, external_id
          ), o AS (
-           INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, request_id)
-           SELECT $3, $2, 'delete-user', 'User', d.id, d.user_name, d.external_id, 'succeeded', 204, $5 FROM d
+           ${insertOperationSql(
+             {
+               id: '$3',
+               tenant_id: '$2',
+               kind: "'delete-user'",
+               resource_type: "'User'",
+               resource_id: 'd.id',
+               resource_name: 'd.user_name',
+               external_id: 'd.external_id',
+               outcome: "'succeeded'",
+               status: '204',
+               request_id: '$5',
+             },
+             'd',
+           )}
          )
          SELECT id FROM d`,
           [data.userId, data.tenantId, data.operationId, checkedVersion, data.requestId ?? null],

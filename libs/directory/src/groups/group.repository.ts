@@ -1,8 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { ListQuery, MemberRow, StoredResource } from '@scim/scim';
-import { GROUP_SQL_MAPPING } from './group.mapping';
-import { listResources, type ResourcePage } from './resource-listing';
-import { isResourceId, toStoredResource, type ResourceRow } from './resource-row';
+import { GROUP_SQL_MAPPING } from './group.sql-columns';
+import { listResources, type ResourcePage } from '../resources/resource-listing';
+import { isResourceId } from '../resource-id';
+import { toStoredResource, type ResourceRow } from '../resources/resource-row';
 
 /** Members are read in pages of this many rows, so that a 100,000-member group is never held at once. */
 export const MEMBER_PAGE_SIZE = 5000;

@@ -1,8 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { GroupMembership, ListQuery, StoredUser } from '@scim/scim';
-import { listResources, type ListingSource, type ResourcePage } from './resource-listing';
-import { isResourceId, toStoredResource, type ResourceRow } from './resource-row';
-import { USER_SQL_MAPPING } from './user.mapping';
+import { listResources, type ListingSource, type ResourcePage } from '../resources/resource-listing';
+import { isResourceId } from '../resource-id';
+import { toStoredResource, type ResourceRow } from '../resources/resource-row';
+import { USER_SQL_MAPPING } from './user.sql-columns';
 
 export interface UserReadOptions {
   /** Load the users' `groups` (in the same query); off when the projection leaves them out. */

@@ -2,9 +2,10 @@ import type { DataSource } from 'typeorm';
 import { storableText } from '@scim/scim';
 import type { FailureNotice, WriteResult } from '@scim/queue';
 import { FailureReason, type ErrorAnswer } from '../directory-error';
-import { toStoredResource, type ResourceRow } from '../repositories/resource-row';
-import type { DirectoryJobInput } from './directory-writer';
-import { jobSubject, type Subject } from './write-support';
+import { toStoredResource, type ResourceRow } from '../resources/resource-row';
+import type { DirectoryJobInput } from '../directory-writer';
+import { jobSubject, type Subject } from './operation-subject';
+import { insertOperationSql } from './operation-row.sql';
 
 const TABLES = { User: 'users', Group: 'groups' } as const;
 
@@ -133,8 +134,23 @@ export class OperationsLog {
     };
     const reason = refusal.reason ?? FailureReason.InvalidRequest;
     const rows: { created_at: Date }[] = await this.dataSource.query(
-      `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, scim_type, error, reason, context, notification, request_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'failed', $8, $9, $10, $11, $12::jsonb, $13, $14)
+      `${insertOperationSql({
+        id: '$1',
+        tenant_id: '$2',
+        kind: '$3',
+        resource_type: '$4',
+        resource_id: '$5',
+        resource_name: '$6',
+        external_id: '$7',
+        outcome: "'failed'",
+        status: '$8',
+        scim_type: '$9',
+        error: '$10',
+        reason: '$11',
+        context: '$12::jsonb',
+        notification: '$13',
+        request_id: '$14',
+      })}
        ON CONFLICT (id) DO NOTHING RETURNING created_at`,
       [
         entry.operationId,

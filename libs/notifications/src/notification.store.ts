@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FailureNotice } from '@scim/queue';
+import { insertOperationSql } from '@scim/directory';
+import type { MailSender, RenderedEmail } from './mail-sender';
 
 /** A failure as a digest lists it. */
 export interface DigestFailure {
@@ -24,25 +26,8 @@ export interface DigestTenant {
   workDomains: string[];
 }
 
-export interface RenderedEmail {
-  subject: string;
-  text: string;
-  html: string;
-}
-
-export interface OutgoingMail extends RenderedEmail {
-  to: string;
-  messageId: string;
-  headers?: Record<string, string>;
-}
-
 /** Renders a digest; `digestId` lets the email link to exactly these failures in the console. */
 export type DigestRenderer = (tenant: DigestTenant, failures: DigestFailure[], digestId: string) => RenderedEmail;
-
-/** Sends one email; throws when the SMTP server refuses or cannot be reached. */
-export interface MailSender {
-  send(mail: OutgoingMail): Promise<void>;
-}
 
 export interface DeliveryPolicy {
   /** First delay before a failed send is retried; it doubles up to `maxRetryDelayMs`. */
@@ -111,11 +96,27 @@ export class NotificationStore {
    */
   async recordNotice(notice: FailureNotice): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
-      `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status,
-                               scim_type, error, reason, context, notification, created_at, request_id)
-       SELECT $1, t.id, $3, $4, $5, $6, $7, 'failed', $8, $9, $10, $11, $12::jsonb,
-              CASE WHEN t.notify_on_failure AND t.notify_email IS NOT NULL THEN 'pending' END, $13, $14
-         FROM tenants t WHERE t.id = $2
+      `${insertOperationSql(
+        {
+          id: '$1',
+          tenant_id: 't.id',
+          kind: '$3',
+          resource_type: '$4',
+          resource_id: '$5',
+          resource_name: '$6',
+          external_id: '$7',
+          outcome: "'failed'",
+          status: '$8',
+          scim_type: '$9',
+          error: '$10',
+          reason: '$11',
+          context: '$12::jsonb',
+          notification: "CASE WHEN t.notify_on_failure AND t.notify_email IS NOT NULL THEN 'pending' END",
+          created_at: '$13',
+          request_id: '$14',
+        },
+        'tenants t WHERE t.id = $2',
+      )}
        ON CONFLICT (id) DO NOTHING RETURNING id`,
       [
         notice.operationId,

@@ -13,12 +13,20 @@ import {
   type MemberType,
 } from '@scim/scim';
 import type { DirectoryJobData, WriteResult } from '@scim/queue';
-import { DirectoryError, DirectoryErrorCode, violatedForeignKey, violatedUniqueConstraint } from '../directory-error';
+import {
+  DirectoryError,
+  DirectoryErrorCode,
+  assertNever,
+  violatedForeignKey,
+  violatedUniqueConstraint,
+} from '../directory-error';
 import { elementFilterToSql } from '../filter/filter-sql';
 import { SqlParams } from '../filter/sql-params';
-import { MEMBER_SCALARS } from '../repositories/group.mapping';
-import { isResourceId, toStoredResource, type ResourceRow } from '../repositories/resource-row';
-import { MILLISECOND_NOW, assertIfMatch, assertNever, stringOrNull } from './write-support';
+import { MEMBER_SCALARS } from './group.sql-columns';
+import { isResourceId } from '../resource-id';
+import { MILLISECOND_NOW, stringOrNull, toStoredResource, type ResourceRow } from '../resources/resource-row';
+import { insertOperationSql } from '../operations/operation-row.sql';
+import { assertIfMatch } from '../resources/if-match';
 
 const DISPLAY_NAME_INDEX = 'groups_tenant_display_name_key';
 const MEMBER_FOREIGN_KEYS = ['group_members_user_fkey', 'group_members_member_group_fkey'];
@@ -64,8 +72,22 @@ export class GroupWrites {
            VALUES ($1, $2, $3, $4, $5::jsonb, ${MILLISECOND_NOW}, ${MILLISECOND_NOW})
            RETURNING id, data, version, created_at, updated_at
          ), o AS (
-           INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, notes, request_id)
-           SELECT $6, $2, 'create-group', 'Group', g.id, $3, $4, 'succeeded', 201, $7::jsonb, $8 FROM g
+           ${insertOperationSql(
+             {
+               id: '$6',
+               tenant_id: '$2',
+               kind: "'create-group'",
+               resource_type: "'Group'",
+               resource_id: 'g.id',
+               resource_name: '$3',
+               external_id: '$4',
+               outcome: "'succeeded'",
+               status: '201',
+               notes: '$7::jsonb',
+               request_id: '$8',
+             },
+             'g',
+           )}
          )
          SELECT * FROM g`,
         [
@@ -148,8 +170,21 @@ export class GroupWrites {
         `WITH d AS (
            DELETE FROM groups WHERE tenant_id = $2 AND id = $1 RETURNING id, display_name, external_id
          )
-         INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, request_id)
-         SELECT $3, $2, 'delete-group', 'Group', d.id, d.display_name, d.external_id, 'succeeded', 204, $4 FROM d`,
+         ${insertOperationSql(
+           {
+             id: '$3',
+             tenant_id: '$2',
+             kind: "'delete-group'",
+             resource_type: "'Group'",
+             resource_id: 'd.id',
+             resource_name: 'd.display_name',
+             external_id: 'd.external_id',
+             outcome: "'succeeded'",
+             status: '204',
+             request_id: '$4',
+           },
+           'd',
+         )}`,
         [current.id, data.tenantId, data.operationId, data.requestId ?? null],
       );
       return { ok: true, status: 204 };
@@ -202,8 +237,21 @@ export class GroupWrites {
           WHERE tenant_id = $2 AND id = $1
          RETURNING id, data, version, created_at, updated_at
        ), o AS (
-         INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, resource_name, external_id, outcome, status, request_id)
-         SELECT $6, $2, $7, 'Group', g.id, $3, $4, 'succeeded', 200, $8 FROM g
+         ${insertOperationSql(
+           {
+             id: '$6',
+             tenant_id: '$2',
+             kind: '$7',
+             resource_type: "'Group'",
+             resource_id: 'g.id',
+             resource_name: '$3',
+             external_id: '$4',
+             outcome: "'succeeded'",
+             status: '200',
+             request_id: '$8',
+           },
+           'g',
+         )}
        )
        SELECT * FROM g`,
       [
