@@ -6,3 +6,4 @@ export * from './job-retention';
 export * from './worker-heartbeats';
 export * from './directory-job.schema';
 export * from './failure-reason';
+export * from './redis-connection';

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Queue, type JobsOptions } from 'bullmq';
-import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { DatabaseCircuit, OperationsLog, unavailableNotice, type DirectoryJobInput } from '@scim/directory';
 import { ScimError } from '@scim/scim';
@@ -26,6 +25,8 @@ import {
   type WriteEnvelope,
   type WriteReply,
   type WriteResult,
+  createRedisConnection,
+  type RedisConnection,
 } from '@scim/queue';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 
@@ -77,8 +78,8 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DirectoryClient.name);
   private readonly gatewayId = randomUUID();
   private readonly channel: string;
-  private readonly producer: IORedis;
-  private readonly subscriber: IORedis;
+  private readonly producer: RedisConnection;
+  private readonly subscriber: RedisConnection;
   private readonly queue: Queue<DirectoryQueueData, DirectoryQueueResult, DirectoryQueueName>;
   /** Writes refused while Postgres is down are reported here, like the worker's exhausted retries. */
   private readonly notifications: Queue<FailureNotice, void, 'record-failure'>;
@@ -92,6 +93,8 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   private adding = false;
   private jobsInFlight = 0;
   private gathering?: NodeJS.Timeout;
+  /** Told the tenant of each write once its answer is known (the read router's read-your-writes). */
+  private readonly written: ((tenantId: string) => void)[] = [];
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -100,21 +103,12 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.log = new OperationsLog(dataSource);
     this.channel = replyChannel(config.queuePrefix, this.gatewayId);
-    this.producer = new IORedis(config.redisUrl, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectionName: 'scim-gateway',
-    });
-    this.subscriber = new IORedis(config.redisUrl, {
-      maxRetriesPerRequest: null,
-      connectionName: 'scim-gateway-replies',
-      // Subscribed explicitly on every 'ready' (see onModuleInit), so no automatic resubscribe.
-      autoResubscribe: false,
+    this.producer = createRedisConnection(config.redis, 'commands', { name: 'scim-gateway' });
+    // Subscribed explicitly on every 'ready' (see onModuleInit), so no automatic resubscribe.
+    this.subscriber = createRedisConnection(config.redis, 'subscriber', {
+      name: 'scim-gateway-replies',
       lazyConnect: true,
     });
-    // ioredis reports connection errors as events; requests see them as rejected commands.
-    this.producer.on('error', () => undefined);
-    this.subscriber.on('error', () => undefined);
     this.queue = new Queue(DIRECTORY_QUEUE, { connection: this.producer, prefix: config.queuePrefix });
     this.queue.on('error', () => undefined);
     this.notifications = new Queue(NOTIFICATIONS_QUEUE, { connection: this.producer, prefix: config.queuePrefix });
@@ -159,7 +153,7 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     this.producer.disconnect();
   }
 
-  get redis(): IORedis {
+  get redis(): RedisConnection {
     return this.producer;
   }
 
@@ -201,7 +195,10 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
       });
     });
     this.send();
-    return Promise.race([result, refused]).finally(() => clearTimeout(timer));
+    return Promise.race([result, refused]).finally(() => {
+      clearTimeout(timer);
+      for (const listener of this.written) listener(payload.tenantId);
+    });
   }
 
   /**
@@ -274,6 +271,10 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
         this.adding = false;
         this.send();
       });
+  }
+
+  onWritten(listener: (tenantId: string) => void): void {
+    this.written.push(listener);
   }
 
   /** Best effort: the notifier records the failure (when Postgres is back) and mails the tenant. */
