@@ -39,6 +39,9 @@ export class PrivatePostgres {
   private readonly bin = postgresBin();
   private readonly asRoot = userInfo().uid === 0;
 
+  /** @param settings extra server settings, e.g. `{ wal_level: 'replica' }`. */
+  constructor(private readonly settings: Record<string, string> = {}) {}
+
   private run(command: string, args: string[]): void {
     const [file, argv] = this.asRoot
       ? ['runuser', ['-u', 'postgres', '--', join(this.bin, command), ...args]]
@@ -55,7 +58,10 @@ export class PrivatePostgres {
     }
     this.port = await freePort();
     this.run('initdb', ['-D', join(this.dir, 'data'), '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
-    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100 -c shared_buffers=32MB`;
+    const extra = Object.entries(this.settings)
+      .map(([name, value]) => ` -c ${name}=${value}`)
+      .join('');
+    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100 -c shared_buffers=32MB${extra}`;
     this.run('pg_ctl', [
       '-D',
       join(this.dir, 'data'),

@@ -3,13 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ADMIN_CONTROLLERS, ADMIN_PROVIDERS } from './admin/admin.providers';
-import {
-  DatabaseCircuit,
-  GroupRepository,
-  TenantRepository,
-  UserRepository,
-  directoryDataSourceOptions,
-} from '@scim/directory';
+import { DatabaseCircuit, TenantRepository, UserRepository, directoryDataSourceOptions } from '@scim/directory';
 import { ScimAuthGuard } from './auth/scim-auth.guard';
 import { TenantAuthService } from './auth/tenant-auth.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
@@ -20,6 +14,7 @@ import { GatewayMetrics } from './metrics/gateway-metrics';
 import { MetricsController } from './metrics/metrics.controller';
 import { QueueDashboard } from './operator/queue-dashboard';
 import { DirectoryClient } from './queue/directory.client';
+import { ReadRouter } from './replica/read-router';
 import { ScimExceptionFilter } from './scim-exception.filter';
 import { BulkController } from './scim/bulk.controller';
 import { DiscoveryController } from './scim/discovery.controller';
@@ -48,6 +43,7 @@ export class GatewayModule {
             poolSize: config.pools.main,
             applicationName: 'scim-gateway',
             statementTimeoutMs: config.statementTimeoutMs,
+            poolMode: config.dbPoolMode,
             circuit,
           }),
           // Start even when Postgres is down: /health reports it and requests answer 503.
@@ -72,16 +68,12 @@ export class GatewayModule {
         MemberPagesPool,
         MemberStreamLimiter,
         { provide: UserRepository, useFactory: (ds: DataSource) => new UserRepository(ds), inject: [DataSource] },
-        {
-          provide: GroupRepository,
-          useFactory: (ds: DataSource, pages: MemberPagesPool) => new GroupRepository(ds, pages.rows),
-          inject: [DataSource, MemberPagesPool],
-        },
         { provide: TenantRepository, useFactory: (ds: DataSource) => new TenantRepository(ds), inject: [DataSource] },
         TenantAuthService,
         ScimAuthGuard,
         DirectoryClient,
         DependencyProbe,
+        ReadRouter,
         ScimUsersService,
         ScimGroupsService,
         ScimBulkService,

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Worker, type Job } from 'bullmq';
-import IORedis from 'ioredis';
 import { NotificationStore } from '@scim/notifications';
 import {
   NOTIFICATIONS_QUEUE,
@@ -9,6 +8,7 @@ import {
   isPayloadRemoved,
   type NotificationJobData,
   type NotificationJobName,
+  createRedisConnection,
 } from '@scim/queue';
 import { NOTIFIER_CONFIG, type NotifierConfig } from './config/notifier.config';
 import { ConsoleMailService } from './console-mail.service';
@@ -43,7 +43,7 @@ export class NotificationsProcessor implements OnModuleInit, BeforeApplicationSh
     const unhandled = NOTIFICATION_JOB_NAMES.filter((name) => !handled[name]);
     if (unhandled.length > 0) throw new Error(`No handler for notification jobs: ${unhandled.join(', ')}`);
     this.worker = new Worker(NOTIFICATIONS_QUEUE, (job: Job) => this.process(job), {
-      connection: new IORedis(this.config.redisUrl, { maxRetriesPerRequest: null, connectionName: 'scim-notifier' }),
+      connection: createRedisConnection(this.config.redis, 'consumer', { name: 'scim-notifier' }),
       prefix: this.config.queuePrefix,
       concurrency: 4,
     });

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import IORedis from 'ioredis';
 import { DirectoryWriter, permanentDatabaseRefusal, type DirectoryJobInput } from '@scim/directory';
 import {
   DIRECTORY_JOB_NAMES,
@@ -15,6 +14,8 @@ import {
   type StoredOutcome,
   type WriteReply,
   type WriteResult,
+  createRedisConnection,
+  type RedisConnection,
 } from '@scim/queue';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker.config';
 import { NotificationsProducer } from './notifications.producer';
@@ -31,8 +32,8 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
   private readonly logger = new Logger(DirectoryProcessor.name);
   private worker?: Worker;
   /** BullMQ does not close a connection it was given: closed here after the worker (found by the app tests). */
-  private workerConnection?: IORedis;
-  private readonly publisher: IORedis;
+  private workerConnection?: RedisConnection;
+  private readonly publisher: RedisConnection;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
@@ -40,17 +41,13 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
     private readonly notifications: NotificationsProducer,
     private readonly telemetry: WriteTelemetry,
   ) {
-    this.publisher = new IORedis(config.redisUrl, { maxRetriesPerRequest: 3, connectionName: 'scim-worker-replies' });
-    this.publisher.on('error', () => undefined);
+    this.publisher = createRedisConnection(config.redis, 'publisher', { name: 'scim-worker-replies' });
   }
 
   onModuleInit(): void {
     const unhandled = DIRECTORY_JOB_NAMES.filter((name) => !DirectoryWriter.HANDLED_JOBS[name]);
     if (unhandled.length > 0) throw new Error(`No handler for directory jobs: ${unhandled.join(', ')}`);
-    this.workerConnection = new IORedis(this.config.redisUrl, {
-      maxRetriesPerRequest: null,
-      connectionName: 'scim-worker',
-    });
+    this.workerConnection = createRedisConnection(this.config.redis, 'consumer', { name: 'scim-worker' });
     this.worker = new Worker(DIRECTORY_QUEUE, (job: Job) => this.process(job), {
       connection: this.workerConnection,
       prefix: this.config.queuePrefix,

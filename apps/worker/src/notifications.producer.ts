@@ -1,8 +1,13 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
 import type { FailureNotifier } from '@scim/directory';
-import { NOTIFICATIONS_QUEUE, NOTIFICATION_JOB_OPTIONS, type FailureNotice } from '@scim/queue';
+import {
+  NOTIFICATIONS_QUEUE,
+  NOTIFICATION_JOB_OPTIONS,
+  type FailureNotice,
+  createRedisConnection,
+  type RedisConnection,
+} from '@scim/queue';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker.config';
 
 /**
@@ -11,16 +16,11 @@ import { WORKER_CONFIG, type WorkerConfig } from './config/worker.config';
  */
 @Injectable()
 export class NotificationsProducer implements FailureNotifier, OnApplicationShutdown {
-  private readonly connection: IORedis;
+  private readonly connection: RedisConnection;
   private readonly queue: Queue;
 
   constructor(@Inject(WORKER_CONFIG) config: WorkerConfig) {
-    this.connection = new IORedis(config.redisUrl, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectionName: 'scim-worker-notifications',
-    });
-    this.connection.on('error', () => undefined);
+    this.connection = createRedisConnection(config.redis, 'commands', { name: 'scim-worker-notifications' });
     this.queue = new Queue(NOTIFICATIONS_QUEUE, { connection: this.connection, prefix: config.queuePrefix });
     this.queue.on('error', () => undefined);
   }

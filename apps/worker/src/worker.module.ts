@@ -21,6 +21,7 @@ export class WorkerModule {
             poolSize: config.dbPoolSize,
             applicationName: `scim-worker-${process.pid}`,
             statementTimeoutMs: config.statementTimeoutMs,
+            poolMode: config.dbPoolMode,
           }),
           retryAttempts: 10,
           retryDelay: 1000,

@@ -26,6 +26,7 @@ describe('loadEnv', () => {
       NOTIFY_DIGEST_MS: 60000,
       NOTIFY_RETRY_MS: 15000,
       WRITE_TIMEOUT_MS: 30000,
+      DB_POOL_MODE: 'session',
       DB_STATEMENT_TIMEOUT_MS: 5000,
       DB_MEMBER_PAGE_TIMEOUT_MS: 15000,
       MEMBER_STREAMS_PER_TENANT: 2,
@@ -36,6 +37,14 @@ describe('loadEnv', () => {
       RATE_LIMIT_PER_SECOND: 50,
       RATE_LIMIT_BURST: 100,
     });
+  });
+
+  it('leaves DATABASE_READ_URL and REDIS_CLUSTER_NODES unset by default, and refuses a read URL that is not Postgres', () => {
+    expect(loadEnv(['DATABASE_READ_URL', 'REDIS_CLUSTER_NODES'], {})).toEqual({});
+    expect(() => loadEnv(['DATABASE_READ_URL'], { DATABASE_READ_URL: 'mysql://replica/scim' })).toThrow(
+      /DATABASE_READ_URL: must be a postgres:\/\/ URL/,
+    );
+    expect(() => loadEnv(['DB_POOL_MODE'], { DB_POOL_MODE: 'statement' })).toThrow(/DB_POOL_MODE/);
   });
 
   it('leaves METRICS_PORT and OPERATOR_TOKEN unset by default (no listener, no dashboard)', () => {
@@ -76,6 +85,7 @@ describe('loadEnv', () => {
       WORKER_CONCURRENCY: '16',
       WRITE_TIMEOUT_MS: '5000',
       DB_POOL_SIZE: '20',
+      DB_POOL_MODE: 'transaction',
       DB_STATEMENT_TIMEOUT_MS: '2500',
       DB_MEMBER_PAGE_TIMEOUT_MS: '30000',
       MEMBER_STREAMS_PER_TENANT: '1',
@@ -101,6 +111,7 @@ describe('loadEnv', () => {
       WORKER_CONCURRENCY: 16,
       WRITE_TIMEOUT_MS: 5000,
       DB_POOL_SIZE: 20,
+      DB_POOL_MODE: 'transaction',
       DB_STATEMENT_TIMEOUT_MS: 2500,
       DB_MEMBER_PAGE_TIMEOUT_MS: 30000,
       MEMBER_STREAMS_PER_TENANT: 1,

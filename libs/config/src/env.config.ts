@@ -9,14 +9,21 @@ export const ENV = {
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:5432/scim'),
+  /** A streaming replica of DATABASE_URL for the gateway's reads; unset, reads go to DATABASE_URL. */
+  DATABASE_READ_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
+    .regex(/^[A-Za-z0-9_.{}-]+$/, 'letters, digits, _ . - and a {hash tag} only')
     .default('scim'),
+  /** host:port,host:port of a Redis Cluster; when set it replaces REDIS_URL (see loadRedisSettings). */
+  REDIS_CLUSTER_NODES: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   PUBLIC_URL: z
     .url({ protocol: /^https?$/ })
@@ -32,6 +39,11 @@ export const ENV = {
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
   WRITE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30000),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).optional(),
+  /**
+   * `transaction` when DATABASE_URL is a pgbouncer in transaction pooling mode: no session settings
+   * are sent (the statement time limit is then kept by the client, which cancels the statement).
+   */
+  DB_POOL_MODE: z.enum(['session', 'transaction']).default('session'),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   DB_MEMBER_PAGE_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
   MEMBER_STREAMS_PER_TENANT: z.coerce.number().int().min(1).max(1000).default(2),

@@ -5,3 +5,4 @@ export * from './notifications.jobs';
 export * from './job-retention';
 export * from './worker-heartbeats';
 export * from './failure-reason';
+export * from './redis-connection';

@@ -1,4 +1,4 @@
-import type IORedis from 'ioredis';
+import type { RedisConnection } from './redis-connection';
 
 /** How often a directory worker says it is alive, and how long the gateway trusts the last time it did. */
 export const WORKER_HEARTBEAT_INTERVAL_MS = 5000;
@@ -20,12 +20,12 @@ return now`;
 const COUNT = `local now = tonumber(redis.call('TIME')[1])
 return redis.call('ZCOUNT', KEYS[1], now - tonumber(ARGV[1]), '+inf')`;
 
-type HeartbeatRedis = IORedis & {
+type HeartbeatRedis = RedisConnection & {
   scimWorkerBeat(key: string, workerId: string, forgetAfter: number): Promise<number>;
   scimWorkersAlive(key: string, windowSeconds: number): Promise<number>;
 };
 
-function withScripts(redis: IORedis): HeartbeatRedis {
+function withScripts(redis: RedisConnection): HeartbeatRedis {
   const scripted = redis as HeartbeatRedis;
   if (typeof scripted.scimWorkerBeat !== 'function') {
     redis.defineCommand('scimWorkerBeat', { numberOfKeys: 1, lua: BEAT });
@@ -42,7 +42,7 @@ export class WorkerHeartbeats {
   private readonly redis: HeartbeatRedis;
   private readonly key: string;
 
-  constructor(redis: IORedis, prefix: string) {
+  constructor(redis: RedisConnection, prefix: string) {
     this.redis = withScripts(redis);
     this.key = workerHeartbeatKey(prefix);
   }

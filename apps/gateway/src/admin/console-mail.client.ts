@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
 import {
   NOTIFICATIONS_QUEUE,
   SIGN_IN_LINKS_JOB_OPTIONS,
@@ -10,6 +9,8 @@ import {
   type NotificationJobName,
   type SignInLinksMail,
   type TestEmailRequest,
+  createRedisConnection,
+  type RedisConnection,
 } from '@scim/queue';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 
@@ -25,17 +26,12 @@ export interface QueuedTestEmail {
  */
 @Injectable()
 export class ConsoleMailClient implements OnApplicationShutdown {
-  readonly redis: IORedis;
+  readonly redis: RedisConnection;
   private readonly queue: Queue;
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
-    // No offline queue: with Redis down a request fails at once instead of hanging.
-    this.redis = new IORedis(config.redisUrl, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectionName: 'scim-gateway-console',
-    });
-    this.redis.on('error', () => undefined);
+    // With Redis down a request fails at once instead of hanging.
+    this.redis = createRedisConnection(config.redis, 'commands', { name: 'scim-gateway-console' });
     this.queue = new Queue(NOTIFICATIONS_QUEUE, { connection: this.redis, prefix: config.queuePrefix });
     this.queue.on('error', () => undefined);
   }

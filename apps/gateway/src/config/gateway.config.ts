@@ -1,10 +1,21 @@
-import { ConfigError, DEFAULT_GATEWAY_POOL_SIZE, GATEWAY_MIN_POOL_SIZE, gatewayPools, loadEnv } from '@scim/config';
+import {
+  ConfigError,
+  DEFAULT_GATEWAY_POOL_SIZE,
+  GATEWAY_MIN_POOL_SIZE,
+  gatewayPools,
+  loadEnv,
+  loadRedisSettings,
+  type RedisTarget,
+} from '@scim/config';
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
 export interface GatewayConfig {
   databaseUrl: string;
-  redisUrl: string;
+  /** DATABASE_READ_URL: a streaming replica for reads (see ReadRouter). */
+  databaseReadUrl?: string;
+  /** REDIS_URL, or REDIS_CLUSTER_NODES when set. */
+  redis: RedisTarget;
   queuePrefix: string;
   port: number;
   /** Base of `scimUrl` and `meta.location`, without a trailing slash. */
@@ -15,6 +26,8 @@ export interface GatewayConfig {
   pools: { main: number; memberPages: number; watchdog: number };
   /** Time limit of one statement; member pages get the longer memberPageTimeoutMs. */
   statementTimeoutMs: number;
+  /** DB_POOL_MODE: `transaction` behind pgbouncer in transaction pooling mode. */
+  dbPoolMode: 'session' | 'transaction';
   memberPageTimeoutMs: number;
   /** Concurrent reads of groups with more than one page of members, per tenant and per process. */
   memberStreamsPerTenant: number;
@@ -30,11 +43,11 @@ export interface GatewayConfig {
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const redis = loadRedisSettings(env);
   const e = loadEnv(
     [
       'DATABASE_URL',
-      'REDIS_URL',
-      'QUEUE_PREFIX',
+      'DATABASE_READ_URL',
       'PORT',
       'PUBLIC_URL',
       'WRITE_TIMEOUT_MS',
@@ -43,6 +56,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       'LOG_FORMAT',
       'METRICS',
       'DB_STATEMENT_TIMEOUT_MS',
+      'DB_POOL_MODE',
       'DB_MEMBER_PAGE_TIMEOUT_MS',
       'MEMBER_STREAMS_PER_TENANT',
       'MEMBER_STREAMS_PER_PROCESS',
@@ -66,14 +80,16 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   }
   return {
     databaseUrl: e.DATABASE_URL,
-    redisUrl: e.REDIS_URL,
-    queuePrefix: e.QUEUE_PREFIX,
+    ...(e.DATABASE_READ_URL !== undefined ? { databaseReadUrl: e.DATABASE_READ_URL } : {}),
+    redis: redis.target,
+    queuePrefix: redis.queuePrefix,
     port: e.PORT,
     publicUrl: e.PUBLIC_URL,
     writeTimeoutMs: e.WRITE_TIMEOUT_MS,
     dbPoolSize,
     pools: gatewayPools(dbPoolSize),
     statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    dbPoolMode: e.DB_POOL_MODE,
     memberPageTimeoutMs: e.DB_MEMBER_PAGE_TIMEOUT_MS,
     memberStreamsPerTenant: e.MEMBER_STREAMS_PER_TENANT,
     memberStreamsPerProcess: e.MEMBER_STREAMS_PER_PROCESS,

@@ -6,8 +6,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { HttpAdapterHost } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import IORedis from 'ioredis';
-import { DIRECTORY_QUEUE, NOTIFICATIONS_QUEUE } from '@scim/queue';
+import { DIRECTORY_QUEUE, NOTIFICATIONS_QUEUE, createRedisConnection, type RedisConnection } from '@scim/queue';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { redactJobPayload } from './job-redaction';
 import {
@@ -40,7 +39,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 @Injectable()
 export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('QueueDashboard');
-  private connection?: IORedis;
+  private connection?: RedisConnection;
   private queues: Queue[] = [];
 
   constructor(
@@ -52,12 +51,7 @@ export class QueueDashboard implements OnModuleInit, OnApplicationShutdown {
     const token = this.config.operatorToken;
     if (!token) return;
     // Its own connection: the dashboard's polling never queues behind (or in front of) SCIM writes.
-    this.connection = new IORedis(this.config.redisUrl, {
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      connectionName: 'scim-gateway-dashboard',
-    });
-    this.connection.on('error', () => undefined);
+    this.connection = createRedisConnection(this.config.redis, 'commands', { name: 'scim-gateway-dashboard' });
     this.queues = [DIRECTORY_QUEUE, NOTIFICATIONS_QUEUE].map(
       (name) => new Queue(name, { connection: this.connection!, prefix: this.config.queuePrefix }),
     );

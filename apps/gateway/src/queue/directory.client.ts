@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { DatabaseCircuit, OperationsLog, unavailableNotice, type DirectoryJobInput } from '@scim/directory';
 import { ScimError } from '@scim/scim';
@@ -19,6 +18,8 @@ import {
   type WriteEnvelope,
   type WriteReply,
   type WriteResult,
+  createRedisConnection,
+  type RedisConnection,
 } from '@scim/queue';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 
@@ -46,8 +47,8 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DirectoryClient.name);
   private readonly gatewayId = randomUUID();
   private readonly channel: string;
-  private readonly producer: IORedis;
-  private readonly subscriber: IORedis;
+  private readonly producer: RedisConnection;
+  private readonly subscriber: RedisConnection;
   private readonly queue: Queue;
   /** Writes refused while Postgres is down are reported here, like the worker's exhausted retries. */
   private readonly notifications: Queue;
@@ -56,6 +57,8 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   /** Operations whose reply channel went away and that are being settled from the operations log. */
   private readonly settling = new Set<string>();
   private stopping = false;
+  /** Told the tenant of each write once its answer is known (the read router's read-your-writes). */
+  private readonly written: ((tenantId: string) => void)[] = [];
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -64,21 +67,12 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.log = new OperationsLog(dataSource);
     this.channel = replyChannel(config.queuePrefix, this.gatewayId);
-    this.producer = new IORedis(config.redisUrl, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectionName: 'scim-gateway',
-    });
-    this.subscriber = new IORedis(config.redisUrl, {
-      maxRetriesPerRequest: null,
-      connectionName: 'scim-gateway-replies',
-      // Subscribed explicitly on every 'ready' (see onModuleInit), so no automatic resubscribe.
-      autoResubscribe: false,
+    this.producer = createRedisConnection(config.redis, 'commands', { name: 'scim-gateway' });
+    // Subscribed explicitly on every 'ready' (see onModuleInit), so no automatic resubscribe.
+    this.subscriber = createRedisConnection(config.redis, 'subscriber', {
+      name: 'scim-gateway-replies',
       lazyConnect: true,
     });
-    // ioredis reports connection errors as events; requests see them as rejected commands.
-    this.producer.on('error', () => undefined);
-    this.subscriber.on('error', () => undefined);
     this.queue = new Queue(DIRECTORY_QUEUE, { connection: this.producer, prefix: config.queuePrefix });
     this.queue.on('error', () => undefined);
     this.notifications = new Queue(NOTIFICATIONS_QUEUE, { connection: this.producer, prefix: config.queuePrefix });
@@ -123,7 +117,7 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
     this.producer.disconnect();
   }
 
-  get redis(): IORedis {
+  get redis(): RedisConnection {
     return this.producer;
   }
 
@@ -161,7 +155,14 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
       this.pending.delete(operationId);
       throw queueDown;
     }
-    return result.finally(() => clearTimeout(timer));
+    return result.finally(() => {
+      clearTimeout(timer);
+      for (const listener of this.written) listener(payload.tenantId);
+    });
+  }
+
+  onWritten(listener: (tenantId: string) => void): void {
+    this.written.push(listener);
   }
 
   /** Best effort: the notifier records the failure (when Postgres is back) and mails the tenant. */

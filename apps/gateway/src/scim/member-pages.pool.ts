@@ -18,6 +18,7 @@ export class MemberPagesPool implements OnApplicationShutdown {
       poolSize: config.pools.memberPages,
       applicationName: 'scim-gateway-members',
       statementTimeoutMs: config.memberPageTimeoutMs,
+      poolMode: config.dbPoolMode,
       circuit,
     });
     this.pool.on('error', () => undefined);

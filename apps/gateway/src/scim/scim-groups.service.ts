@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { GroupRepository, MEMBER_PAGE_SIZE } from '@scim/directory';
+import { MEMBER_PAGE_SIZE } from '@scim/directory';
 import {
   ScimError,
   parseGroup,
@@ -18,6 +18,7 @@ import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gatew
 import { groupJson, groupListJson, toStream, type GroupRenderContext } from '../http/group-json';
 import { throwIfRefused } from '../http/scim-answer';
 import { DirectoryClient } from '../queue/directory.client';
+import { ReadRouter, type DirectoryReads } from '../replica/read-router';
 import { MemberStreamLimiter, type ReleaseSlot } from './member-stream.limiter';
 
 type QueryParams = Record<string, string | undefined>;
@@ -39,9 +40,9 @@ export class ScimGroupsService {
   private readonly baseUrl: string;
 
   constructor(
-    private readonly groups: GroupRepository,
     private readonly directory: DirectoryClient,
     private readonly limiter: MemberStreamLimiter,
+    private readonly router: ReadRouter,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
     this.baseUrl = scimBaseUrl(config);
@@ -53,12 +54,13 @@ export class ScimGroupsService {
    * goes away. Smaller reads are one short query and need none.
    */
   private async claimIfLarge(
+    reads: DirectoryReads,
     tenantId: string,
     groups: StoredResource[],
     projection: Projection,
   ): Promise<ReleaseSlot | undefined> {
     if (groups.length === 0 || projectionExcludes(projection, 'members')) return undefined;
-    const large = await this.groups.hasMoreMembersThan(
+    const large = await reads.groups.hasMoreMembersThan(
       tenantId,
       groups.map((g) => g.id),
       MEMBER_PAGE_SIZE,
@@ -72,22 +74,24 @@ export class ScimGroupsService {
     return body;
   }
 
-  private context(tenantId: string, projection: Projection): GroupRenderContext {
-    return { baseUrl: this.baseUrl, projection, members: (groupId) => this.groups.members(tenantId, groupId) };
+  private context(reads: DirectoryReads, tenantId: string, projection: Projection): GroupRenderContext {
+    return { baseUrl: this.baseUrl, projection, members: (groupId) => reads.groups.members(tenantId, groupId) };
   }
 
   /** With `If-None-Match` naming the current version, 304 without a body (RFC 7644 §3.14). */
   async get(tenantId: string, id: string, params: QueryParams, ifNoneMatch?: string): Promise<GroupAnswer> {
     const projection = parseListQuery(params);
-    const group = await this.groups.findById(tenantId, id);
-    if (!group) throw ScimError.notFound(`No group with id "${id}" in this tenant.`);
-    if (etagMatches(ifNoneMatch, group.version)) return { status: 304, version: group.version };
-    const release = await this.claimIfLarge(tenantId, [group], projection);
-    return {
-      status: 200,
-      body: this.stream(groupJson(group, this.context(tenantId, projection)), release),
-      version: group.version,
-    };
+    return this.router.read(tenantId, async (reads) => {
+      const group = await reads.groups.findById(tenantId, id);
+      if (!group) throw ScimError.notFound(`No group with id "${id}" in this tenant.`);
+      if (etagMatches(ifNoneMatch, group.version)) return { status: 304, version: group.version };
+      const release = await this.claimIfLarge(reads, tenantId, [group], projection);
+      return {
+        status: 200,
+        body: this.stream(groupJson(group, this.context(reads, tenantId, projection)), release),
+        version: group.version,
+      };
+    });
   }
 
   list(tenantId: string, params: QueryParams): Promise<GroupAnswer> {
@@ -96,15 +100,17 @@ export class ScimGroupsService {
 
   /** GET /Groups and POST /Groups/.search. */
   async search(tenantId: string, query: ListQuery): Promise<GroupAnswer> {
-    const page = await this.groups.list(tenantId, query);
-    const release = await this.claimIfLarge(tenantId, page.resources, query);
-    return {
-      status: 200,
-      body: this.stream(
-        groupListJson(page.resources, page.totalResults, query.startIndex, this.context(tenantId, query)),
-        release,
-      ),
-    };
+    return this.router.read(tenantId, async (reads) => {
+      const page = await reads.groups.list(tenantId, query);
+      const release = await this.claimIfLarge(reads, tenantId, page.resources, query);
+      return {
+        status: 200,
+        body: this.stream(
+          groupListJson(page.resources, page.totalResults, query.startIndex, this.context(reads, tenantId, query)),
+          release,
+        ),
+      };
+    });
   }
 
   // Write answers honour `attributes` / `excludedAttributes` too (RFC 7644 §3.9).
@@ -174,7 +180,8 @@ export class ScimGroupsService {
     const group = result.resource as StoredResource;
     return {
       status: result.status,
-      body: toStream(groupJson(group, this.context(tenantId, projection))),
+      // Members of a write's answer come from the primary: the replica may not show the write yet.
+      body: toStream(groupJson(group, this.context(this.router.primary, tenantId, projection))),
       version: group.version,
       ...(result.status === 201 ? { location: `${this.baseUrl}/Groups/${group.id}` } : {}),
     };

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { GroupRepository, UserRepository } from '@scim/directory';
 import {
   GROUP_RESOURCE_TYPE,
   LIST_RESPONSE_SCHEMA,
@@ -15,6 +14,7 @@ import {
 } from '@scim/scim';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
 import { groupJson, toStream } from '../http/group-json';
+import { ReadRouter, type DirectoryReads } from '../replica/read-router';
 import type { GroupAnswer } from './scim-groups.service';
 
 /**
@@ -27,28 +27,31 @@ export class ScimSearchService {
   private readonly baseUrl: string;
 
   constructor(
-    private readonly users: UserRepository,
-    private readonly groups: GroupRepository,
+    private readonly router: ReadRouter,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
     this.baseUrl = scimBaseUrl(config);
   }
 
-  async searchAll(tenantId: string, query: ListQuery): Promise<GroupAnswer> {
+  searchAll(tenantId: string, query: ListQuery): Promise<GroupAnswer> {
+    return this.router.read(tenantId, (reads) => this.searchOn(reads, tenantId, query));
+  }
+
+  private async searchOn(reads: DirectoryReads, tenantId: string, query: ListQuery): Promise<GroupAnswer> {
     const forType = (type: ResourceTypeDefinition): ListQuery => {
       const { sortBy, ...rest } = query;
       return sortBy && resolveAttribute(type, sortBy) ? query : rest;
     };
     const userQuery = forType(USER_RESOURCE_TYPE);
     const groupQuery = forType(GROUP_RESOURCE_TYPE);
-    const userTotal = (await this.users.list(tenantId, { ...userQuery, count: 0 })).totalResults;
-    const groupTotal = (await this.groups.list(tenantId, { ...groupQuery, count: 0 })).totalResults;
+    const userTotal = (await reads.users.list(tenantId, { ...userQuery, count: 0 })).totalResults;
+    const groupTotal = (await reads.groups.list(tenantId, { ...groupQuery, count: 0 })).totalResults;
     const first = query.startIndex;
     const userCount = Math.max(0, Math.min(query.count, userTotal - first + 1));
     const users: StoredUser[] =
       userCount > 0
         ? (
-            await this.users.list(
+            await reads.users.list(
               tenantId,
               { ...userQuery, startIndex: first, count: userCount },
               { withGroups: !projectionExcludes(query, 'groups') },
@@ -59,13 +62,13 @@ export class ScimSearchService {
     const groupStart = Math.max(1, first - userTotal);
     const groups: StoredResource[] =
       groupCount > 0 && groupStart <= groupTotal
-        ? (await this.groups.list(tenantId, { ...groupQuery, startIndex: groupStart, count: groupCount })).resources
+        ? (await reads.groups.list(tenantId, { ...groupQuery, startIndex: groupStart, count: groupCount })).resources
         : [];
     const baseUrl = this.baseUrl;
     const context = {
       baseUrl,
       projection: query,
-      members: (groupId: string) => this.groups.members(tenantId, groupId),
+      members: (groupId: string) => reads.groups.members(tenantId, groupId),
     };
     async function* body(): AsyncGenerator<string> {
       yield `{"schemas":${JSON.stringify([LIST_RESPONSE_SCHEMA])},"totalResults":${userTotal + groupTotal},"startIndex":${first},"itemsPerPage":${users.length + groups.length},"Resources":[`;

@@ -22,6 +22,7 @@ import type { Caller } from '../auth/tenant.decorator';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
 import { answerFromWrite, type ScimAnswer } from '../http/scim-answer';
 import { DirectoryClient } from '../queue/directory.client';
+import { ReadRouter } from '../replica/read-router';
 
 type QueryParams = Record<string, string | undefined>;
 
@@ -36,6 +37,7 @@ export class ScimUsersService {
   constructor(
     private readonly users: UserRepository,
     private readonly directory: DirectoryClient,
+    private readonly router: ReadRouter,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
     this.baseUrl = scimBaseUrl(config);
@@ -57,7 +59,9 @@ export class ScimUsersService {
   /** With `If-None-Match` naming the current version, 304 without a body (RFC 7644 §3.14). */
   async get(tenantId: string, id: string, params: QueryParams, ifNoneMatch?: string): Promise<ScimAnswer> {
     const projection = parseListQuery(params);
-    const user = await this.users.findById(tenantId, id, { withGroups: !projectionExcludes(projection, 'groups') });
+    const user = await this.router.read(tenantId, (reads) =>
+      reads.users.findById(tenantId, id, { withGroups: !projectionExcludes(projection, 'groups') }),
+    );
     if (!user) throw ScimError.notFound(`No user with id "${id}" in this tenant.`);
     if (etagMatches(ifNoneMatch, user.version)) return { status: 304, version: user.version };
     return { status: 200, body: this.render(user, projection), version: user.version };
@@ -69,7 +73,9 @@ export class ScimUsersService {
 
   /** GET /Users and POST /Users/.search. */
   async search(tenantId: string, query: ListQuery): Promise<ListResponse> {
-    const page = await this.users.list(tenantId, query, { withGroups: !projectionExcludes(query, 'groups') });
+    const page = await this.router.read(tenantId, (reads) =>
+      reads.users.list(tenantId, query, { withGroups: !projectionExcludes(query, 'groups') }),
+    );
     return listResponse(
       page.resources.map((user) => this.render(user, query)),
       page.totalResults,

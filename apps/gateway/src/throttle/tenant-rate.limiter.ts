@@ -1,4 +1,4 @@
-import type IORedis from 'ioredis';
+import type { RedisConnection } from '@scim/queue';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 /** A token bucket: `perSecond` tokens flow in each second, up to `burst` saved. */
@@ -44,7 +44,7 @@ export class TenantRateLimiter {
   private readonly limiters = new Map<string, RateLimiterRedis>();
 
   constructor(
-    private readonly redis: IORedis,
+    private readonly redis: RedisConnection,
     private readonly keyPrefix: string,
     readonly defaults: RateLimit,
   ) {

@@ -1,10 +1,11 @@
-import { loadEnv } from '@scim/config';
+import { loadEnv, loadRedisSettings, type RedisTarget } from '@scim/config';
 
 export const NOTIFIER_CONFIG = Symbol('NOTIFIER_CONFIG');
 
 export interface NotifierConfig {
   databaseUrl: string;
-  redisUrl: string;
+  /** REDIS_URL, or REDIS_CLUSTER_NODES when set. */
+  redis: RedisTarget;
   queuePrefix: string;
   smtpUrl: string;
   mailFrom: string;
@@ -20,11 +21,10 @@ export interface NotifierConfig {
 }
 
 export function loadNotifierConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig {
+  const redis = loadRedisSettings(env);
   const e = loadEnv(
     [
       'DATABASE_URL',
-      'REDIS_URL',
-      'QUEUE_PREFIX',
       'SMTP_URL',
       'MAIL_FROM',
       'PUBLIC_URL',
@@ -39,8 +39,8 @@ export function loadNotifierConfig(env: NodeJS.ProcessEnv = process.env): Notifi
   );
   return {
     databaseUrl: e.DATABASE_URL,
-    redisUrl: e.REDIS_URL,
-    queuePrefix: e.QUEUE_PREFIX,
+    redis: redis.target,
+    queuePrefix: redis.queuePrefix,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     publicUrl: e.PUBLIC_URL,

@@ -1,6 +1,6 @@
+import { createRedisConnection, type RedisConnection } from '@scim/queue';
 import type { Server } from 'node:http';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { NotificationStore } from '@scim/notifications';
 import {
@@ -23,7 +23,7 @@ import { NOTIFIER_CONFIG, type NotifierConfig } from '../config/notifier.config'
 export class NotifierOps implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly registry?: Registry;
   readonly digests?: NotificationMetrics;
-  private readonly redis: IORedis;
+  private readonly redis: RedisConnection;
   private server?: Server;
 
   constructor(
@@ -31,13 +31,7 @@ export class NotifierOps implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly dataSource: DataSource,
     store: NotificationStore,
   ) {
-    this.redis = new IORedis(config.redisUrl, {
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      lazyConnect: true,
-      connectionName: 'scim-notifier-ops',
-    });
-    this.redis.on('error', () => undefined);
+    this.redis = createRedisConnection(config.redis, 'commands', { name: 'scim-notifier-ops', lazyConnect: true });
     if (config.metrics) {
       this.registry = createMetricsRegistry();
       this.digests = new NotificationMetrics(this.registry, () => store.pendingFailures());

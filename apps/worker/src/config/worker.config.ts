@@ -1,14 +1,25 @@
-import { ConfigError, DEFAULT_WORKER_CONCURRENCY, WORKER_POOL_HEADROOM, loadEnv, workerPoolSize } from '@scim/config';
+import {
+  ConfigError,
+  DEFAULT_WORKER_CONCURRENCY,
+  loadEnv,
+  loadRedisSettings,
+  type RedisTarget,
+  WORKER_POOL_HEADROOM,
+  workerPoolSize,
+} from '@scim/config';
 
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
 
 export interface WorkerConfig {
   databaseUrl: string;
-  redisUrl: string;
+  /** REDIS_URL, or REDIS_CLUSTER_NODES when set. */
+  redis: RedisTarget;
   queuePrefix: string;
   concurrency: number;
   dbPoolSize: number;
   statementTimeoutMs: number;
+  /** DB_POOL_MODE: `transaction` behind pgbouncer in transaction pooling mode. */
+  dbPoolMode: 'session' | 'transaction';
   logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
   logFormat: 'json' | 'pretty';
   /** Port of the /metrics and /health/* listener; undefined: none. */
@@ -18,14 +29,14 @@ export interface WorkerConfig {
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const redis = loadRedisSettings(env);
   const e = loadEnv(
     [
       'DATABASE_URL',
-      'REDIS_URL',
-      'QUEUE_PREFIX',
       'WORKER_CONCURRENCY',
       'DB_POOL_SIZE',
       'DB_STATEMENT_TIMEOUT_MS',
+      'DB_POOL_MODE',
       'LOG_LEVEL',
       'LOG_FORMAT',
       'METRICS_PORT',
@@ -43,11 +54,12 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   }
   return {
     databaseUrl: e.DATABASE_URL,
-    redisUrl: e.REDIS_URL,
-    queuePrefix: e.QUEUE_PREFIX,
+    redis: redis.target,
+    queuePrefix: redis.queuePrefix,
     concurrency,
     dbPoolSize: workerPoolSize(concurrency, e.DB_POOL_SIZE),
     statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    dbPoolMode: e.DB_POOL_MODE,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     ...(e.METRICS_PORT !== undefined ? { metricsPort: e.METRICS_PORT } : {}),

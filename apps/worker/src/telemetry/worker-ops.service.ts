@@ -10,9 +10,14 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { DIRECTORY_QUEUE, WORKER_HEARTBEAT_INTERVAL_MS, WorkerHeartbeats } from '@scim/queue';
+import {
+  DIRECTORY_QUEUE,
+  WORKER_HEARTBEAT_INTERVAL_MS,
+  WorkerHeartbeats,
+  createRedisConnection,
+  type RedisConnection,
+} from '@scim/queue';
 import {
   WriteMetrics,
   closeOpsServer,
@@ -36,7 +41,7 @@ export class WorkerOps implements OnApplicationBootstrap, BeforeApplicationShutd
   readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
   readonly registry?: Registry;
   readonly writes?: WriteMetrics;
-  private readonly redis: IORedis;
+  private readonly redis: RedisConnection;
   private readonly heartbeats: WorkerHeartbeats;
   private readonly queue?: Queue;
   private timer?: NodeJS.Timeout;
@@ -46,12 +51,7 @@ export class WorkerOps implements OnApplicationBootstrap, BeforeApplicationShutd
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     private readonly dataSource: DataSource,
   ) {
-    this.redis = new IORedis(config.redisUrl, {
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      connectionName: 'scim-worker-ops',
-    });
-    this.redis.on('error', () => undefined);
+    this.redis = createRedisConnection(config.redis, 'commands', { name: 'scim-worker-ops' });
     this.heartbeats = new WorkerHeartbeats(this.redis, config.queuePrefix);
     if (config.metrics) {
       this.registry = createMetricsRegistry();

@@ -1,6 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Client } from 'pg';
-import { GuardedPool, guardedDriver, type DatabaseCircuit } from './guarded-pool';
+import { CLIENT_STATEMENT_TIMEOUT, GuardedPool, guardedDriver, type DatabaseCircuit } from './guarded-pool';
 import { ApiTokenEntity } from '../entities/api-token.entity';
 import { TenantEntity } from '../entities/tenant.entity';
 import { InitialSchema1764150000000 } from '../migrations/1764150000000-initial-schema';
@@ -36,6 +36,13 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   /** Opened by a watchdog while the database does not answer: the pool then fails at once. */
   circuit?: DatabaseCircuit;
+  /**
+   * `transaction`: the URL is a pgbouncer in transaction pooling mode, where a connection is a
+   * different server session at each transaction. Nothing is set per session then: the time limit
+   * is not sent as a startup parameter (pgbouncer refuses it, and a SET would leak to other
+   * clients); the client cancels a statement that runs past it instead.
+   */
+  poolMode?: 'session' | 'transaction';
 }
 
 /** Getting a connection (a new one, or a free one from the pool) gives up after this long. */
@@ -46,7 +53,11 @@ function poolConfig(options: DatabaseOptions) {
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30000,
-    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(options.statementTimeoutMs
+      ? options.poolMode === 'transaction'
+        ? { [CLIENT_STATEMENT_TIMEOUT]: options.statementTimeoutMs }
+        : { statement_timeout: options.statementTimeoutMs }
+      : {}),
   };
 }
 

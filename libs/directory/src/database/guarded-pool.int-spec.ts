@@ -107,6 +107,20 @@ describe('GuardedPool', () => {
     }
   });
 
+  it('in transaction pooling mode sends no session setting and cancels the statement at its limit itself', async () => {
+    const pool = createGuardedPool({ url: db.url, poolSize: 1, statementTimeoutMs: 300, poolMode: 'transaction' });
+    try {
+      // Nothing was set for the session (pgbouncer would refuse the startup parameter).
+      expect(await pool.rows(`SELECT current_setting('statement_timeout') AS limit`, [])).toEqual([{ limit: '0' }]);
+      const { error } = await failure(pool.rows('SELECT pg_sleep(3)', []));
+      expect((error as { code?: string }).code).toBe('57014');
+      expect(databaseOutage(error)).toMatch(/longer than the database time limit/);
+      expect(await pool.rows('SELECT 1 AS one', [])).toEqual([{ one: 1 }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('turns "no free connection in time" into DatabaseUnavailableError, whatever the database state (defect 5)', async () => {
     const pool = createGuardedPool({ url: db.url, poolSize: 1, statementTimeoutMs: 5000 });
     try {

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import pg, { Client, DatabaseError, Pool, type ClientConfig, type PoolClient, type PoolConfig } from 'pg';
 
 /**
@@ -19,7 +20,28 @@ export class DatabaseUnavailableError extends Error {
 /** How long the client waits past the server's statement timeout before it gives up on the server itself. */
 const CLIENT_GRACE_MS = 1000;
 
+/**
+ * The pool option that asks the client, rather than the server, to keep the statement time limit
+ * (behind pgbouncer in transaction mode, where no session setting can be made).
+ */
+export const CLIENT_STATEMENT_TIMEOUT = 'scim_client_statement_timeout';
+
 type QueryCallback = (error: Error | null, result?: unknown) => void;
+
+/** Postgres' CancelRequest: sent on a new connection, it cancels what the keyed session is running. */
+function sendCancelRequest(host: string, port: number, processId: number, secretKey: number): void {
+  const packet = Buffer.alloc(16);
+  packet.writeInt32BE(16, 0);
+  packet.writeInt32BE(80877102, 4);
+  packet.writeInt32BE(processId, 8);
+  packet.writeInt32BE(secretKey, 12);
+  // The server (or pgbouncer, which forwards it) closes the connection once it has acted; closing
+  // first can make pgbouncer drop the request.
+  const socket = connect(port, host, () => socket.write(packet));
+  socket.on('end', () => socket.end());
+  socket.setTimeout(CLIENT_GRACE_MS, () => socket.destroy());
+  socket.on('error', () => undefined);
+}
 
 /**
  * A pg client whose every query has a deadline: the server's `statement_timeout` cancels a slow
@@ -30,11 +52,16 @@ class GuardedClient extends Client {
   private running = 0;
   private lost?: string;
   private readonly deadlineMs: number;
+  /** Set when the client keeps the time limit: the running statement is cancelled (57014) at it. */
+  private readonly cancelAfterMs: number;
 
   constructor(config: ClientConfig) {
     super(config);
-    const timeout = config.statement_timeout;
+    const serverTimeout = config.statement_timeout;
+    const clientTimeout = (config as Record<string, unknown>)[CLIENT_STATEMENT_TIMEOUT];
+    const timeout = typeof clientTimeout === 'number' ? clientTimeout : serverTimeout;
     this.deadlineMs = typeof timeout === 'number' && timeout > 0 ? timeout + CLIENT_GRACE_MS : 0;
+    this.cancelAfterMs = typeof clientTimeout === 'number' && clientTimeout > 0 ? clientTimeout : 0;
     // Registered before pg's own listeners, so the running query's error is known to be a lost connection.
     const markLost = () => (this.lost ??= 'the connection to the database was lost');
     this.connection.on('end', markLost);
@@ -53,6 +80,13 @@ class GuardedClient extends Client {
     this.end().catch(() => undefined);
   }
 
+  /** What a server-side statement_timeout would do: the server cancels the statement, the session lives on. */
+  private cancelRunning(): void {
+    const self = this as unknown as { processID: number | null; secretKey: number | null; host: string; port: number };
+    if (self.processID === null || self.secretKey === null) return;
+    sendCancelRequest(self.host, self.port, self.processID, self.secretKey);
+  }
+
   // pg's overloads (text/config, values, callback; promise or callback style) are passed through as they are.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(...args: any[]): any {
@@ -67,9 +101,11 @@ class GuardedClient extends Client {
             this.deadlineMs,
           )
         : undefined;
+    const cancel = this.cancelAfterMs > 0 ? setTimeout(() => this.cancelRunning(), this.cancelAfterMs) : undefined;
     const settle = (error: unknown): unknown => {
       this.running--;
       clearTimeout(timer);
+      clearTimeout(cancel);
       return this.lost !== undefined && !(error instanceof DatabaseError)
         ? new DatabaseUnavailableError(this.lost, error)
         : error;
