@@ -1,8 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { USER_RESOURCE_TYPE, applyPatch, parsePatchRequest, parseUser, validateUserDocument } from '@scim/scim';
-import type { DirectoryWrite, FailureNotice, WriteResult } from '@scim/queue';
+import type { DirectoryJobData, DirectoryJobName, DirectoryWrite, FailureNotice, WriteResult } from '@scim/queue';
 import { FailureReason } from '@scim/queue';
-import { assertNever, isDeadlock, permanentDatabaseRefusal, refusalOf, type Refusal } from './directory-error';
+import { isDeadlock, permanentDatabaseRefusal, refusalOf, type Refusal } from './directory-error';
 import { GroupWrites } from './groups/group-writes';
 import { OperationsLog } from './operations/operations-log';
 import { isResourceId } from './resource-id';
@@ -16,6 +16,11 @@ export interface FailureNotifier {
 }
 
 export type DirectoryJobInput = DirectoryWrite;
+
+type DirectoryJobPayloads = { [N in DirectoryJobName]: DirectoryJobData<N> };
+/** Applies one job's payload, inside `db` (a batch's transaction) when given. */
+type Handler<N extends DirectoryJobName> = (data: DirectoryJobPayloads[N], db?: EntityManager) => Promise<WriteResult>;
+type DirectoryJobHandlers = { [N in DirectoryJobName]: Handler<N> };
 
 /** How often a batch is run again from the start after Postgres chose it as a deadlock's victim. */
 const MAX_BATCH_DEADLOCK_RETRIES = 3;
@@ -173,34 +178,36 @@ export class DirectoryWriter {
     }
   }
 
+  /**
+   * One handler per job name. `satisfies` makes a job name without a handler (or a handler of the
+   * wrong payload) a compile error, so no start-up check is needed.
+   */
+  private readonly handlers = {
+    'create-user': (data, db) => this.users.create(data, db),
+    'replace-user': (data, db) => this.users.update('replace-user', data, () => parseUser(data.user), db),
+    'patch-user': (data, db) => {
+      const operations = parsePatchRequest(data.patch);
+      return this.users.update(
+        'patch-user',
+        data,
+        (current) => validateUserDocument(applyPatch(current, operations, USER_RESOURCE_TYPE)),
+        db,
+      );
+    },
+    'delete-user': (data, db) => this.users.delete(data, db),
+    'create-group': (data, db) => this.groups.create(data, db),
+    'replace-group': (data, db) => this.groups.replace(data, db),
+    'patch-group': (data, db) => this.groups.patch(data, db),
+    'delete-group': (data, db) => this.groups.delete(data, db),
+  } satisfies DirectoryJobHandlers;
+
   private dispatch(job: DirectoryJobInput, db?: EntityManager): Promise<WriteResult> {
-    switch (job.name) {
-      case 'create-user':
-        return this.users.create(job.data, db);
-      case 'replace-user':
-        return this.users.update(job.name, job.data, () => parseUser(job.data.user), db);
-      case 'patch-user': {
-        const operations = parsePatchRequest(job.data.patch);
-        return this.users.update(
-          job.name,
-          job.data,
-          (current) => validateUserDocument(applyPatch(current, operations, USER_RESOURCE_TYPE)),
-          db,
-        );
-      }
-      case 'delete-user':
-        return this.users.delete(job.data, db);
-      case 'create-group':
-        return this.groups.create(job.data, db);
-      case 'replace-group':
-        return this.groups.replace(job.data, db);
-      case 'patch-group':
-        return this.groups.patch(job.data, db);
-      case 'delete-group':
-        return this.groups.delete(job.data, db);
-      default:
-        return assertNever(job);
-    }
+    return this.run(job.name, job.data, db);
+  }
+
+  private run<N extends DirectoryJobName>(name: N, data: DirectoryJobPayloads[N], db?: EntityManager) {
+    const handler: DirectoryJobHandlers[N] = this.handlers[name];
+    return handler(data, db);
   }
 
   /**
