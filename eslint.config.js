@@ -30,7 +30,7 @@ module.exports = [
               onlyDependOnLibsWithTags: ['lib:directory', 'lib:queue', 'lib:scim', 'lib:config'],
             },
             { sourceTag: 'lib:scim', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'lib:queue', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'lib:queue', onlyDependOnLibsWithTags: ['lib:scim'] },
             { sourceTag: 'lib:config', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'lib:telemetry', onlyDependOnLibsWithTags: [] },
           ],

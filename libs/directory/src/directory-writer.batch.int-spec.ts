@@ -122,7 +122,6 @@ describe('DirectoryWriter.applyBatch', () => {
     await new OperationsLog(ds).abandon(settled, {
       reason: FailureReason.Unavailable,
       detail: 'The write was not applied: the connection to the queue was lost while it waited.',
-      reason: FailureReason.Unavailable,
     });
     const other = createUserJob(user(userName('unaffected')));
     const results = await writer.applyBatch([settled, other], { firstDelivery: true });

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { USER_RESOURCE_TYPE, applyPatch, parsePatchRequest, parseUser, validateUserDocument } from '@scim/scim';
+import { USER_RESOURCE_TYPE, applyPatch, validateUserDocument } from '@scim/scim';
 import type { DirectoryJobData, DirectoryJobName, DirectoryWrite, FailureNotice, WriteResult } from '@scim/queue';
 import { FailureReason } from '@scim/queue';
 import { isDeadlock, permanentDatabaseRefusal, refusalOf, type Refusal } from './directory-error';
@@ -184,16 +184,14 @@ export class DirectoryWriter {
    */
   private readonly handlers = {
     'create-user': (data, db) => this.users.create(data, db),
-    'replace-user': (data, db) => this.users.update('replace-user', data, () => parseUser(data.user), db),
-    'patch-user': (data, db) => {
-      const operations = parsePatchRequest(data.patch);
-      return this.users.update(
+    'replace-user': (data, db) => this.users.update('replace-user', data, () => data.user, db),
+    'patch-user': (data, db) =>
+      this.users.update(
         'patch-user',
         data,
-        (current) => validateUserDocument(applyPatch(current, operations, USER_RESOURCE_TYPE)),
+        (current) => validateUserDocument(applyPatch(current, data.operations, USER_RESOURCE_TYPE)),
         db,
-      );
-    },
+      ),
     'delete-user': (data, db) => this.users.delete(data, db),
     'create-group': (data, db) => this.groups.create(data, db),
     'replace-group': (data, db) => this.groups.replace(data, db),

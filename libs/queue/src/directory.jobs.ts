@@ -1,10 +1,12 @@
 import type { FailedWriteRecord, StoredOutcome } from './job-retention';
 import type { FailureReason } from './failure-reason';
+import type { JsonObject, PatchOperation } from '@scim/scim';
 
 /**
  * The contract between the gateway (producer) and the worker (consumer) of the `directory` queue.
  * One union member per job name, so that a handler's payload and result types follow from it.
- * Documents travel as plain JSON; their shape is libs/scim's canonical document. The result is
+ * Payloads carry the gateway's parsed, validated values (libs/scim's canonical user document, a
+ * PATCH's parsed operations), as plain JSON: the worker does not parse them again. The result is
  * what the worker publishes to the waiting gateway (WriteReply); the job itself keeps only a
  * StoredOutcome (job-retention.ts).
  */
@@ -26,9 +28,9 @@ export interface WriteEnvelope {
 }
 
 export type DirectoryJob =
-  | { name: 'create-user'; data: WriteEnvelope & { user: JsonDocument }; result: WriteResult }
-  | { name: 'replace-user'; data: WriteEnvelope & { userId: string; user: JsonDocument }; result: WriteResult }
-  | { name: 'patch-user'; data: WriteEnvelope & { userId: string; patch: JsonDocument }; result: WriteResult }
+  | { name: 'create-user'; data: WriteEnvelope & { user: JsonObject }; result: WriteResult }
+  | { name: 'replace-user'; data: WriteEnvelope & { userId: string; user: JsonObject }; result: WriteResult }
+  | { name: 'patch-user'; data: WriteEnvelope & { userId: string; operations: PatchOperation[] }; result: WriteResult }
   | { name: 'delete-user'; data: WriteEnvelope & { userId: string }; result: WriteResult }
   | {
       name: 'create-group';
@@ -40,7 +42,11 @@ export type DirectoryJob =
       data: WriteEnvelope & { groupId: string; group: JsonDocument; members: MemberRefJson[] };
       result: WriteResult;
     }
-  | { name: 'patch-group'; data: WriteEnvelope & { groupId: string; patch: JsonDocument }; result: WriteResult }
+  | {
+      name: 'patch-group';
+      data: WriteEnvelope & { groupId: string; operations: PatchOperation[] };
+      result: WriteResult;
+    }
   | { name: 'delete-group'; data: WriteEnvelope & { groupId: string }; result: WriteResult };
 
 /** A group member named by the client: its id, and optionally User or Group. */

@@ -5,7 +5,7 @@ import {
   ScimError,
   parseGroup,
   parseListQuery,
-  patchBodyForQueue,
+  parsePatchRequest,
   projectionExcludes,
   type ListQuery,
   type Projection,
@@ -155,12 +155,12 @@ export class ScimGroupsService {
     ifMatch?: string,
     params: QueryParams = {},
   ): Promise<GroupAnswer> {
-    const patch = patchBodyForQueue(body);
+    const operations = parsePatchRequest(body);
     const projection = parseListQuery(params);
     const result = await this.directory.write('patch-group', {
       ...caller,
       groupId,
-      patch,
+      operations,
       ...(ifMatch ? { ifMatch } : {}),
     });
     throwIfRefused(result);

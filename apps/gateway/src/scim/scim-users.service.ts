@@ -5,7 +5,7 @@ import {
   USER_RESOURCE_TYPE,
   listResponse,
   parseListQuery,
-  patchBodyForQueue,
+  parsePatchRequest,
   parseUser,
   projectResource,
   projectionExcludes,
@@ -115,11 +115,11 @@ export class ScimUsersService {
     params: QueryParams = {},
   ): Promise<ScimAnswer> {
     // Checked here so that a malformed PATCH (or a password) never reaches the queue; only the operations travel.
-    const patch = patchBodyForQueue(body);
+    const operations = parsePatchRequest(body);
     const result = await this.directory.write('patch-user', {
       ...caller,
       userId,
-      patch,
+      operations,
       ...(ifMatch ? { ifMatch } : {}),
     });
     return this.answerWithGroups(result, parseListQuery(params));

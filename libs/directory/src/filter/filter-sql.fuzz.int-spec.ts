@@ -11,6 +11,7 @@ import {
   USER_RESOURCE_TYPE,
   USER_SCHEMA,
   parseListQuery,
+  parseUser,
   type AttributeDefinition,
   type ListQuery,
 } from '@scim/scim';
@@ -45,7 +46,7 @@ async function write(
   const envelope = { operationId: randomUUID(), tenantId, replyTo: 'unused', deadline: Date.now() + 60_000 };
   const result =
     name === 'create-user'
-      ? await writer.apply({ name, data: { ...envelope, user: document } })
+      ? await writer.apply({ name, data: { ...envelope, user: parseUser(document) } })
       : await writer.apply({ name, data: { ...envelope, group: document, members } });
   if (!result.ok || !result.resource)
     throw new Error(`could not create ${JSON.stringify(document)}: ${JSON.stringify(result)}`);

@@ -69,8 +69,9 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Jobs, as the gateway enqueues them
 
-const { envelope, createUserJob, deleteUserJob, createGroupJob, replaceGroupJob, patchGroupJob, deleteGroupJob } =
-  writeJobs(() => acme);
+const { createUserJob, deleteUserJob, createGroupJob, replaceGroupJob, patchGroupJob, deleteGroupJob } = writeJobs(
+  () => acme,
+);
 
 /** Entra's membership operations (entra-requests.md, "Groups"). */
 const addMembers = (...ids: string[]) => ({
@@ -897,12 +898,10 @@ describe('GroupWrites through DirectoryWriter', () => {
       });
     });
 
-    it('records a malformed PATCH as failed (400)', async () => {
+    it('records a PATCH the group refuses as failed (400)', async () => {
       const id = await createGroup();
-      const job = {
-        name: 'patch-group' as const,
-        data: { ...envelope(), groupId: id, patch: { Operations: [rename('x')] } },
-      };
+      // Well-formed (the gateway parsed it), but a member's display is read-only.
+      const job = patchGroupJob(id, [{ op: 'replace', path: 'members[value eq "x"].display', value: 'y' }]);
       const result = expectRefused(await writer.apply(job));
       expect(result).toMatchObject({ reason: expect.stringMatching(FOUR_HUNDRED) });
       expect(await operation(job.data.operationId)).toMatchObject({

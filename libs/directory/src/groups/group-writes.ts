@@ -4,7 +4,6 @@ import {
   GROUP_RESOURCE_TYPE,
   applyPatch,
   parseGroup,
-  parsePatchRequest,
   planGroupPatch,
   validateGroupDocument,
   type Filter,
@@ -131,7 +130,7 @@ export class GroupWrites {
     data: DirectoryJobData<'patch-group'>,
     db: EntityManager = this.dataSource.manager,
   ): Promise<WriteResult> {
-    const steps = planGroupPatch(parsePatchRequest(data.patch));
+    const steps = planGroupPatch(data.operations);
     return this.transaction(
       db,
       async (manager) => {

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { JsonDocument, MemberRefJson } from '@scim/queue';
-import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, parseFilter, type MemberRow, type StoredResource } from '@scim/scim';
+import {
+  ENTERPRISE_USER_SCHEMA,
+  GROUP_SCHEMA,
+  parseFilter,
+  parseUser,
+  type MemberRow,
+  type StoredResource,
+} from '@scim/scim';
 import { createDirectoryDataSource, createGuardedPool } from '../database/data-source';
 import { DirectoryWriter } from '../directory-writer';
 import { TenantSettingsCache } from '../tenants/tenant-settings.cache';
@@ -52,7 +59,7 @@ async function createUser(tenantId: string, userName: string, displayName?: stri
     emails: [{ primary: true, type: 'work', value: userName }],
   };
   if (displayName) user['displayName'] = displayName;
-  const result = await writer.apply({ name: 'create-user', data: { ...envelope(tenantId), user } });
+  const result = await writer.apply({ name: 'create-user', data: { ...envelope(tenantId), user: parseUser(user) } });
   if (!result.ok || !result.resource) throw new Error(`could not create ${userName}: ${JSON.stringify(result)}`);
   return result.resource.id;
 }

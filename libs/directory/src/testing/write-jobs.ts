@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { PATCH_OP_SCHEMA } from '@scim/scim';
+import { PATCH_OP_SCHEMA, parsePatchRequest, parseUser, type JsonObject } from '@scim/scim';
 import type { JsonDocument, MemberRefJson, WriteEnvelope } from '@scim/queue';
 
 /**
  * Test support: directory jobs as the gateway enqueues them, for DirectoryWriter.apply in
- * integration tests. `defaultTenant` is read when a job is built (tests create tenants in beforeAll).
+ * integration tests: documents and PATCH operations parsed as the gateway parses them before it
+ * enqueues them (the writer does not parse them again). `defaultTenant` is read when a job is built (tests create tenants in beforeAll).
  */
 export function writeJobs(defaultTenant: () => string) {
   const envelope = (overrides: Partial<WriteEnvelope> = {}): WriteEnvelope => ({
@@ -14,20 +15,21 @@ export function writeJobs(defaultTenant: () => string) {
     deadline: Date.now() + 60_000,
     ...overrides,
   });
-  const patchOp = (operations: JsonDocument[]) => ({ schemas: [PATCH_OP_SCHEMA], Operations: operations });
+  const parsedPatch = (operations: JsonDocument[]) =>
+    parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: operations as JsonObject[] });
   return {
     envelope,
     createUserJob: (user: JsonDocument, overrides: Partial<WriteEnvelope> = {}) => ({
       name: 'create-user' as const,
-      data: { ...envelope(overrides), user },
+      data: { ...envelope(overrides), user: parseUser(user) },
     }),
     replaceUserJob: (userId: string, user: JsonDocument, overrides: Partial<WriteEnvelope> = {}) => ({
       name: 'replace-user' as const,
-      data: { ...envelope(overrides), userId, user },
+      data: { ...envelope(overrides), userId, user: parseUser(user) },
     }),
     patchUserJob: (userId: string, operations: JsonDocument[], overrides: Partial<WriteEnvelope> = {}) => ({
       name: 'patch-user' as const,
-      data: { ...envelope(overrides), userId, patch: patchOp(operations) },
+      data: { ...envelope(overrides), userId, operations: parsedPatch(operations) },
     }),
     deleteUserJob: (userId: string, overrides: Partial<WriteEnvelope> = {}) => ({
       name: 'delete-user' as const,
@@ -48,7 +50,7 @@ export function writeJobs(defaultTenant: () => string) {
     }),
     patchGroupJob: (groupId: string, operations: JsonDocument[], overrides: Partial<WriteEnvelope> = {}) => ({
       name: 'patch-group' as const,
-      data: { ...envelope(overrides), groupId, patch: patchOp(operations) },
+      data: { ...envelope(overrides), groupId, operations: parsedPatch(operations) },
     }),
     deleteGroupJob: (groupId: string, overrides: Partial<WriteEnvelope> = {}) => ({
       name: 'delete-group' as const,

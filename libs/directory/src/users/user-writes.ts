@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { JsonObject, StoredResource } from '@scim/scim';
-import { parseUser } from '@scim/scim';
 import type { DirectoryJobData, WriteResult } from '@scim/queue';
 import { DirectoryError, violatedUniqueConstraint } from '../directory-error';
 import { FailureReason } from '@scim/queue';
@@ -49,7 +48,7 @@ export class UserWrites {
     db: EntityManager = this.dataSource.manager,
   ): Promise<WriteResult> {
     const tenant = await this.tenantSettings.get(data.tenantId);
-    const { user, workEmail, ignored } = applyWorkEmailRule(parseUser(data.user), tenant.workDomains);
+    const { user, workEmail, ignored } = applyWorkEmailRule(data.user, tenant.workDomains);
     const userName = user['userName'] as string;
     try {
       const rows: ResourceRow[] = await db.query(

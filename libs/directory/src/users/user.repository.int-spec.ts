@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { JsonDocument } from '@scim/queue';
+import { parsePatchRequest, parseUser } from '@scim/scim';
 import {
   ENTERPRISE_USER_SCHEMA,
   USER_RESOURCE_TYPE,
@@ -137,7 +138,13 @@ function userDocument(i: number): JsonDocument {
 async function create(tenantId: string, user: JsonDocument): Promise<string> {
   const result = await writer.apply({
     name: 'create-user',
-    data: { operationId: randomUUID(), tenantId, replyTo: 'unused', deadline: Date.now() + 60_000, user },
+    data: {
+      operationId: randomUUID(),
+      tenantId,
+      replyTo: 'unused',
+      deadline: Date.now() + 60_000,
+      user: parseUser(user),
+    },
   });
   if (!result.ok || !result.resource)
     throw new Error(`could not create ${String(user['userName'])}: ${JSON.stringify(result)}`);
@@ -592,10 +599,10 @@ describe('UserRepository.list: an unassigned active and a work email sent with p
         replyTo: 'unused',
         deadline: Date.now() + 60_000,
         userId: unassigned,
-        patch: {
+        operations: parsePatchRequest({
           schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
           Operations: [{ op: 'remove', path: 'active' }],
-        },
+        }),
       },
     });
     expect(patched.ok).toBe(true);

@@ -3,7 +3,6 @@ export {
   MAX_PATCH_OPERATIONS,
   parsePatchPath,
   parsePatchRequest,
-  patchBodyForQueue,
   type PatchOpName,
   type PatchOperation,
   type PatchPath,

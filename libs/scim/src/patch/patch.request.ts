@@ -71,26 +71,6 @@ function checkSchemas(schemas: JsonValue | undefined): void {
   }
 }
 
-/**
- * The body to put on the queue: the validated operations' op, path and value, nothing else the
- * client sent. Throws ScimError like parsePatchRequest (so a password never reaches the queue).
- */
-export function patchBodyForQueue(body: unknown): JsonObject {
-  parsePatchRequest(body);
-  const operations = getKeyIgnoringCase(body as JsonObject, 'Operations') as JsonObject[];
-  return {
-    schemas: [PATCH_OP_SCHEMA],
-    Operations: operations.map((raw) => {
-      const operation: JsonObject = { op: getKeyIgnoringCase(raw, 'op')! };
-      const path = getKeyIgnoringCase(raw, 'path');
-      const value = getKeyIgnoringCase(raw, 'value');
-      if (path !== undefined && path !== null) operation['path'] = path;
-      if (value !== undefined) operation['value'] = value;
-      return operation;
-    }),
-  };
-}
-
 function parseOperation(raw: JsonValue, index: number): PatchOperation {
   const label = `Operations[${index}]`;
   if (!isJsonObject(raw)) throw syntaxError(`${label} must be an object with "op", "path" and "value".`);
