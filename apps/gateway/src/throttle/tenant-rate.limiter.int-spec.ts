@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
-import { TenantRateLimiter, rateLimitDetail } from './tenant-rate.limiter';
+import { TenantRateLimiter, leaseSize, rateLimitDetail } from './tenant-rate.limiter';
 
 const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
@@ -70,6 +70,33 @@ describe('TenantRateLimiter (token bucket in real Redis)', () => {
     const answers = await burst(limiter, randomUUID(), 100, 25);
     expect(answers.filter((a) => a.allowed).length).toBeLessThan(100);
     expect(answers.find((a) => !a.allowed)).toMatchObject({ limit: { perSecond: 25, burst: 50 } });
+  });
+
+  it('takes tokens from Redis in leases at high rates: one script call per 100 requests at 5,000/s', async () => {
+    expect(leaseSize({ perSecond: 50, burst: 100 })).toBe(1);
+    expect(leaseSize({ perSecond: 1000, burst: 2000 })).toBe(20);
+    expect(leaseSize({ perSecond: 1_000_000, burst: 1_000_000 })).toBe(100);
+    const limiter = new TenantRateLimiter(redis, `${prefix}:lease`, { perSecond: 5000, burst: 10_000 });
+    const tenant = randomUUID();
+    const bucket = () => redis.get(`${prefix}:lease:${tenant}`);
+    expect((await limiter.admit(tenant, null)).allowed).toBe(true);
+    const afterFirst = await bucket();
+    expect(afterFirst).not.toBeNull();
+    // The other 99 tokens of the lease are used from memory: the bucket in Redis does not move.
+    expect((await burst(limiter, tenant, 99)).every((a) => a.allowed)).toBe(true);
+    expect(await bucket()).toBe(afterFirst);
+    expect((await limiter.admit(tenant, null)).allowed).toBe(true);
+    expect(await bucket()).not.toBe(afterFirst);
+  });
+
+  it('shares a lease among concurrent requests and grants no more than the burst', async () => {
+    const limiter = new TenantRateLimiter(redis, `${prefix}:concurrent`, { perSecond: 1000, burst: 1000 });
+    const tenant = randomUUID();
+    const answers = await Promise.all(Array.from({ length: 1500 }, () => limiter.admit(tenant, null)));
+    const allowed = answers.filter((a) => a.allowed).length;
+    // 1,000 saved tokens plus what flowed in meanwhile (1/ms), never the whole 1,500.
+    expect(allowed).toBeGreaterThanOrEqual(1000);
+    expect(allowed).toBeLessThan(1500);
   });
 
   it('lets requests through when Redis does not answer', async () => {
