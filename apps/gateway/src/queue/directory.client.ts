@@ -23,7 +23,7 @@ import {
   type DirectoryQueueName,
   type DirectoryQueueResult,
   type WriteEnvelope,
-  type WriteReply,
+  type WriteReplyMessage,
   type WriteResult,
   createRedisConnection,
   type RedisConnection,
@@ -59,7 +59,7 @@ interface OutgoingWrite {
  * Jobs of this gateway in flight (sent, not all answered) beyond which new writes gather into the
  * next job, for at most GATHER_MS. Below it writes go out at once, so low load waits for nothing.
  */
-const MAX_JOBS_IN_FLIGHT = 4;
+const MAX_JOBS_IN_FLIGHT = 2;
 const GATHER_MS = 5;
 
 /** Made only when needed: an error's stack trace costs more than the rest of a write's bookkeeping. */
@@ -351,14 +351,14 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   }
 
   private dispatch(message: string): void {
-    let reply: WriteReply;
+    let replies: WriteReplyMessage;
     try {
-      reply = JSON.parse(message) as WriteReply;
+      replies = JSON.parse(message) as WriteReplyMessage;
     } catch {
       this.logger.warn(`Ignoring a malformed reply on ${this.channel}`);
       return;
     }
-    this.settle(reply.operationId, reply.result);
+    for (const reply of Array.isArray(replies) ? replies : [replies]) this.settle(reply.operationId, reply.result);
   }
 
   /**
