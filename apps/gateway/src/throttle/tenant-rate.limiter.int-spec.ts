@@ -39,8 +39,10 @@ describe('TenantRateLimiter (token bucket in real Redis)', () => {
   it('refills at the rate: after a refusal, a token is free again within 1/rate s', async () => {
     const limiter = new TenantRateLimiter(redis, `${prefix}:b`, { perSecond: 50, burst: 50 });
     const tenant = randomUUID();
-    await burst(limiter, tenant, 60);
-    expect((await limiter.admit(tenant, null)).allowed).toBe(false);
+    // Until the first refusal (a slow machine refills a few tokens while the burst runs).
+    let refused = false;
+    for (let i = 0; i < 1000 && !refused; i++) refused = !(await limiter.admit(tenant, null)).allowed;
+    expect(refused).toBe(true);
     await new Promise((r) => setTimeout(r, 100));
     expect((await limiter.admit(tenant, null)).allowed).toBe(true);
   });
@@ -92,11 +94,13 @@ describe('TenantRateLimiter (token bucket in real Redis)', () => {
   it('shares a lease among concurrent requests and grants no more than the burst', async () => {
     const limiter = new TenantRateLimiter(redis, `${prefix}:concurrent`, { perSecond: 1000, burst: 1000 });
     const tenant = randomUUID();
-    const answers = await Promise.all(Array.from({ length: 1500 }, () => limiter.admit(tenant, null)));
+    const started = performance.now();
+    const answers = await Promise.all(Array.from({ length: 3000 }, () => limiter.admit(tenant, null)));
+    const elapsedMs = performance.now() - started;
     const allowed = answers.filter((a) => a.allowed).length;
-    // 1,000 saved tokens plus what flowed in meanwhile (1/ms), never the whole 1,500.
+    // The 1,000 saved tokens, and at most what flowed in meanwhile (1/ms) plus one lease of 20.
     expect(allowed).toBeGreaterThanOrEqual(1000);
-    expect(allowed).toBeLessThan(1500);
+    expect(allowed).toBeLessThanOrEqual(1000 + Math.ceil(elapsedMs) + 20);
   });
 
   it('lets requests through when Redis does not answer', async () => {
