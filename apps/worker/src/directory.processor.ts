@@ -97,6 +97,7 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
       throw error;
     }
     const startedAt = performance.now();
+    this.telemetry.job(writes.length);
     let results: WriteResult[];
     try {
       results = await this.writer.applyBatch(writes, {
