@@ -91,7 +91,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 export function assertStorableUrl(url: string): void {
   // Only a NUL, a byte from %80 up, or a character past ASCII can make it unsafe: escapes %01-%7F
   // (every filter's `%20` and `%22`) decode to ASCII, which is always valid UTF-8.
-  if (!/%(?:00|[89a-fA-F][0-9a-fA-F])|[\u0000\u0080-\uffff]/.test(url)) return;
+  if (!url.includes('\0') && !/%(?:00|[89a-fA-F][0-9a-fA-F])|[\u0080-\uffff]/.test(url)) return;
   const bytes: number[] = [];
   for (let i = 0; i < url.length; i++) {
     const char = url.charCodeAt(i);
