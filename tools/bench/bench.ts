@@ -29,9 +29,8 @@ import { TenantRepository, createDirectoryDataSource, migrateDirectory } from '@
  * Env: DATABASE_URL (the server to create the bench database on), BENCH_ROUNDS (3),
  * BENCH_SECONDS per load (5), BENCH_PREFILL (50000), BENCH_WORKERS (1), BENCH_SYSTEMS
  * (direct,naive,stack), BENCH_EARLIER_DIST (another build's dist/, benched as "earlier"),
- * BENCH_METHODS (POST,GET: the loads to run), BENCH_SERVER_NODE_ARGS (node options, space-separated,
- * of the HTTP process of `direct` and `stack` only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: a
- * profile of the direct server and of the gateway, written when the run ends).
+ * BENCH_LOADS (post32,get32,post1), BENCH_STACK_NODE_ARGS (node arguments of the stack's processes, e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them).
  */
 const ROOT = join(__dirname, '..', '..', '..');
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -39,8 +38,6 @@ const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const PREFILL = Number(process.env['BENCH_PREFILL'] ?? 50_000);
 const WORKERS = Number(process.env['BENCH_WORKERS'] ?? 1);
 const SYSTEMS = (process.env['BENCH_SYSTEMS'] ?? 'direct,naive,stack').split(',') as SystemName[];
-const METHODS = (process.env['BENCH_METHODS'] ?? 'POST,GET').toUpperCase().split(',');
-const SERVER_NODE_ARGS = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 const CLOCK_TICKS_PER_SECOND = 100;
 const ENTRA_USER_SCHEMAS = [
   'urn:ietf:params:scim:schemas:core:2.0:User',
@@ -49,13 +46,22 @@ const ENTRA_USER_SCHEMAS = [
 
 type SystemName = 'direct' | 'naive' | 'stack' | 'earlier';
 type LoadName = 'POST ×32' | 'GET ×32' | 'POST ×1';
-const LOADS: { name: LoadName; method: 'POST' | 'GET'; connections: number }[] = (
+interface Load {
+  name: LoadName;
+  method: 'POST' | 'GET';
+  connections: number;
+}
+const LOADS = (
   [
     { name: 'POST ×32', method: 'POST', connections: 32 },
     { name: 'GET ×32', method: 'GET', connections: 32 },
     { name: 'POST ×1', method: 'POST', connections: 1 },
-  ] as const
-).filter((spec) => METHODS.includes(spec.method));
+  ] satisfies Load[] as Load[]
+).filter((load) => {
+  // BENCH_LOADS: a subset, e.g. "post32" or "get32,post1".
+  const only = process.env['BENCH_LOADS']?.split(',');
+  return !only || only.includes(`${load.method.toLowerCase()}${load.connections}`);
+});
 
 interface Proc {
   label: string;
@@ -319,10 +325,7 @@ async function main(): Promise<void> {
     const baselines = join(ROOT, 'dist', 'tools', 'bench', 'baselines.js');
     if (SYSTEMS.includes('direct')) {
       const port = await freePort();
-      const server = start('server', [node, ...SERVER_NODE_ARGS, baselines, 'direct'], {
-        ...common,
-        PORT: String(port),
-      });
+      const server = start('server', [node, baselines, 'direct'], { ...common, PORT: String(port) });
       systems.push({
         name: 'direct',
         url: `http://127.0.0.1:${port}`,
@@ -357,10 +360,10 @@ async function main(): Promise<void> {
         PORT: String(port),
         PUBLIC_URL: `http://127.0.0.1:${port}`,
       };
-      const nodeArgs = name === 'stack' ? SERVER_NODE_ARGS : [];
+      const nodeArgs = process.env['BENCH_STACK_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
       const gateway = start('gateway', [node, ...nodeArgs, join(dist, 'apps/gateway/src/main.js')], stackEnv);
       const workers = Array.from({ length: WORKERS }, () =>
-        start('worker', [node, join(dist, 'apps/worker/src/main.js')], stackEnv),
+        start('worker', [node, ...nodeArgs, join(dist, 'apps/worker/src/main.js')], stackEnv),
       );
       systems.push({
         name,
@@ -399,8 +402,8 @@ async function main(): Promise<void> {
 
     // Warm-up: the JIT and the pools, not measured.
     for (const system of systems) {
-      if (METHODS.includes('POST')) await load(system, 'POST', 32, 2);
-      if (system.hasGet && METHODS.includes('GET')) await load(system, 'GET', 32, 2);
+      await load(system, 'POST', 32, 2);
+      if (system.hasGet) await load(system, 'GET', 32, 2);
       await resetTables();
     }
 
