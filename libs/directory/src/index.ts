@@ -1,5 +1,6 @@
 export * from './database/data-source';
 export * from './database/guarded-pool';
+export * from './database/sql-rows';
 export * from './database/database-outage';
 export * from './database/database-watchdog';
 export * from './directory-error';

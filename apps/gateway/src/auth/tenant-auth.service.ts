@@ -1,5 +1,6 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { TenantRepository, hashToken } from '@scim/directory';
+import { ExpiringCache } from './expiring-cache';
 
 export interface AuthenticatedTenant {
   tenantId: string;
@@ -14,10 +15,10 @@ const CACHE_MAX_ENTRIES = 10000;
 /** `last_used_at` is written in batches, not on every request. */
 const TOUCH_INTERVAL_MS = 60000;
 
-/** Bearer token → tenant, with a short cache so that a burst of writes costs one lookup. */
+/** Bearer token → tenant, with a short cache so that a burst of requests costs one lookup. */
 @Injectable()
 export class TenantAuthService implements OnApplicationShutdown {
-  private readonly cache = new Map<string, { tenant: AuthenticatedTenant | undefined; expires: number }>();
+  private readonly cache = new ExpiringCache<AuthenticatedTenant | undefined>(CACHE_TTL_MS, CACHE_MAX_ENTRIES);
   private readonly used = new Set<string>();
   private readonly touchTimer: NodeJS.Timeout;
 
@@ -27,17 +28,7 @@ export class TenantAuthService implements OnApplicationShutdown {
   }
 
   async authenticate(token: string): Promise<AuthenticatedTenant | undefined> {
-    const key = hashToken(token);
-    const now = Date.now();
-    const cached = this.cache.get(key);
-    let tenant: AuthenticatedTenant | undefined;
-    if (cached && cached.expires > now) {
-      tenant = cached.tenant;
-    } else {
-      tenant = await this.tenants.authenticate(token);
-      if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
-      this.cache.set(key, { tenant, expires: now + CACHE_TTL_MS });
-    }
+    const tenant = await this.cache.get(hashToken(token), () => this.tenants.authenticate(token));
     if (tenant) this.used.add(tenant.tokenId);
     return tenant;
   }

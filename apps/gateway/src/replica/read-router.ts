@@ -7,6 +7,7 @@ import {
   UserRepository,
   createGuardedPool,
   type GuardedPool,
+  type SqlRows,
 } from '@scim/directory';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -107,14 +108,11 @@ export class ReadRouter implements OnModuleInit, OnApplicationShutdown {
     });
     for (const pool of [main, memberPages]) pool.on('error', () => undefined);
     this.replicaPools.push(main, memberPages);
-    // The repositories only ever run statements, which the pool does as well as a DataSource.
-    const replicaSource = {
-      query: (sql: string, params: unknown[]) => main.rows(sql, params),
-    } as unknown as DataSource;
+    const replicaRows: SqlRows = (sql, params) => main.rows(sql, params);
     this.replica = {
       target: 'replica',
-      users: new UserRepository(replicaSource),
-      groups: new GroupRepository(replicaSource, memberPages.rows.bind(memberPages)),
+      users: new UserRepository(replicaRows),
+      groups: new GroupRepository(replicaRows, memberPages.rows.bind(memberPages)),
     };
     directory.onWritten((tenantId) => this.lastWrite.set(tenantId, performance.now()));
   }

@@ -1,6 +1,12 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { Client } from 'pg';
-import { CLIENT_STATEMENT_TIMEOUT, GuardedPool, guardedDriver, type DatabaseCircuit } from './guarded-pool';
+import {
+  CLIENT_STATEMENT_TIMEOUT,
+  GuardedPool,
+  PREPARED_STATEMENTS,
+  guardedDriver,
+  type DatabaseCircuit,
+} from './guarded-pool';
 import { ApiTokenEntity } from '../entities/api-token.entity';
 import { TenantEntity } from '../entities/tenant.entity';
 import { InitialSchema1764150000000 } from '../migrations/1764150000000-initial-schema';
@@ -40,7 +46,8 @@ export interface DatabaseOptions {
    * `transaction`: the URL is a pgbouncer in transaction pooling mode, where a connection is a
    * different server session at each transaction. Nothing is set per session then: the time limit
    * is not sent as a startup parameter (pgbouncer refuses it, and a SET would leak to other
-   * clients); the client cancels a statement that runs past it instead.
+   * clients); the client cancels a statement that runs past it instead; and reads are not
+   * prepared statements (PREPARED_STATEMENTS), which live in one server session.
    */
   poolMode?: 'session' | 'transaction';
 }
@@ -53,6 +60,7 @@ function poolConfig(options: DatabaseOptions) {
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30000,
+    ...(options.poolMode === 'transaction' ? {} : { [PREPARED_STATEMENTS]: true }),
     ...(options.statementTimeoutMs
       ? options.poolMode === 'transaction'
         ? { [CLIENT_STATEMENT_TIMEOUT]: options.statementTimeoutMs }

@@ -4,7 +4,7 @@ import { createDirectoryDataSource, createGuardedPool } from './data-source';
 import { createTestDatabase } from '../testing/test-database';
 import { databaseOutage } from './database-outage';
 import { DatabaseWatchdog } from './database-watchdog';
-import { DatabaseCircuit, DatabaseUnavailableError } from './guarded-pool';
+import { DatabaseCircuit, DatabaseUnavailableError, MAX_NAMED_STATEMENTS, StatementNames } from './guarded-pool';
 
 /**
  * A TCP pass-through to the test database that can stop forwarding, so that the server looks
@@ -121,6 +121,29 @@ describe('GuardedPool', () => {
     }
   });
 
+  it('runs rows() as named prepared statements, one per text, except in transaction pooling mode', async () => {
+    const prepared = `SELECT name, statement FROM pg_prepared_statements ORDER BY name`;
+    const session = createGuardedPool({ url: db.url, poolSize: 1, statementTimeoutMs: 5000 });
+    const transaction = createGuardedPool({
+      url: db.url,
+      poolSize: 1,
+      statementTimeoutMs: 5000,
+      poolMode: 'transaction',
+    });
+    try {
+      for (const pool of [session, transaction]) {
+        expect(await pool.rows('SELECT $1::int + 1 AS n', [1])).toEqual([{ n: 2 }]);
+        expect(await pool.rows('SELECT $1::int + 1 AS n', [41])).toEqual([{ n: 42 }]);
+      }
+      const statements = await session.rows<{ name: string; statement: string }>(prepared, []);
+      expect(statements.map((s) => s.statement)).toEqual(['SELECT $1::int + 1 AS n', prepared]);
+      expect(await transaction.rows(prepared, [])).toEqual([]);
+    } finally {
+      await session.end();
+      await transaction.end();
+    }
+  });
+
   it('turns "no free connection in time" into DatabaseUnavailableError, whatever the database state (defect 5)', async () => {
     const pool = createGuardedPool({ url: db.url, poolSize: 1, statementTimeoutMs: 5000 });
     try {
@@ -184,6 +207,18 @@ describe('GuardedPool', () => {
       await ds.destroy();
     }
   }, 15_000);
+});
+
+describe('StatementNames', () => {
+  it('names each text once, and no new text beyond MAX_NAMED_STATEMENTS', () => {
+    const names = new StatementNames();
+    const first = names.nameOf('SELECT 1');
+    expect(first).toBeDefined();
+    expect(names.nameOf('SELECT 1')).toBe(first);
+    for (let i = 2; i <= MAX_NAMED_STATEMENTS; i++) expect(names.nameOf(`SELECT ${i}`)).toBeDefined();
+    expect(names.nameOf(`SELECT ${MAX_NAMED_STATEMENTS + 1}`)).toBeUndefined();
+    expect(names.nameOf('SELECT 1')).toBe(first);
+  });
 });
 
 describe('DatabaseCircuit and DatabaseWatchdog', () => {

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { ListQuery, MemberRow, StoredResource } from '@scim/scim';
+import { readRows, type SqlRows } from '../database/sql-rows';
 import { GROUP_SQL_MAPPING } from './group.sql-columns';
 import { listResources, type ResourcePage } from '../resources/resource-listing';
 import { isResourceId } from '../resource-id';
@@ -7,9 +8,6 @@ import { toStoredResource, type ResourceRow } from '../resources/resource-row';
 
 /** Members are read in pages of this many rows, so that a 100,000-member group is never held at once. */
 export const MEMBER_PAGE_SIZE = 5000;
-
-/** Runs one statement and returns its rows (a pool with its own limits, or the DataSource). */
-export type SqlRows = <T>(sql: string, params: unknown[]) => Promise<T[]>;
 
 /**
  * One page of a group's members with the name each is shown with. The page comes from the primary
@@ -35,20 +33,21 @@ function memberPageSql(after: boolean): string {
 
 /** Reads of groups and their members, always scoped to one tenant. Writes go through DirectoryWriter. */
 export class GroupRepository {
+  private readonly rows: SqlRows;
   private readonly memberRows: SqlRows;
 
-  /** `memberRows` runs the member-page queries; by default the DataSource's pool. */
-  constructor(
-    private readonly dataSource: DataSource,
-    memberRows?: SqlRows,
-  ) {
-    this.memberRows =
-      memberRows ?? (<T>(sql: string, params: unknown[]) => dataSource.query(sql, params) as Promise<T[]>);
+  /**
+   * A DataSource's reads go straight to its pool (readRows); SqlRows: another database's (a
+   * replica). `memberRows` runs the member-page queries; by default the same as the rest.
+   */
+  constructor(source: DataSource | SqlRows, memberRows?: SqlRows) {
+    this.rows = typeof source === 'function' ? source : readRows(source);
+    this.memberRows = memberRows ?? this.rows;
   }
 
   async findById(tenantId: string, id: string): Promise<StoredResource | undefined> {
     if (!isResourceId(id)) return undefined;
-    const rows: ResourceRow[] = await this.dataSource.query(
+    const rows = await this.rows<ResourceRow>(
       `SELECT id, data, version, created_at, updated_at FROM groups WHERE tenant_id = $1 AND id = $2`,
       [tenantId, id],
     );
@@ -60,7 +59,7 @@ export class GroupRepository {
     query: Pick<ListQuery, 'filter' | 'startIndex' | 'count'> & Partial<Pick<ListQuery, 'sortBy' | 'sortOrder'>>,
   ): Promise<ResourcePage> {
     return listResources(
-      this.dataSource,
+      this.rows,
       { table: 'groups', alias: 'g', mapping: GROUP_SQL_MAPPING, toResource: toStoredResource },
       tenantId,
       query,

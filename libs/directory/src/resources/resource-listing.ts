@@ -1,5 +1,5 @@
-import type { DataSource } from 'typeorm';
 import type { ListQuery, StoredResource } from '@scim/scim';
+import type { SqlRows } from '../database/sql-rows';
 import { filterToSql, sortExpression, type SqlResourceMapping } from '../filter/filter-sql';
 import { SqlParams } from '../filter/sql-params';
 import type { ResourceRow } from './resource-row';
@@ -24,7 +24,7 @@ export interface ListingSource<T extends StoredResource> {
  * with the total in the same query (a window count) unless the page is past the end.
  */
 export async function listResources<T extends StoredResource>(
-  dataSource: DataSource,
+  rows: SqlRows,
   source: ListingSource<T>,
   tenantId: string,
   query: Pick<ListQuery, 'filter' | 'startIndex' | 'count'> & Partial<Pick<ListQuery, 'sortBy' | 'sortOrder'>>,
@@ -36,11 +36,11 @@ export async function listResources<T extends StoredResource>(
   const condition = where.join(' AND ');
   const filterValues = [...params.values];
   const count = async (): Promise<number> => {
-    const rows: { total: string }[] = await dataSource.query(
+    const counted = await rows<{ total: string }>(
       `SELECT count(*) AS total FROM ${source.table} ${a} WHERE ${condition}`,
       filterValues,
     );
-    return Number(rows[0]?.total ?? 0);
+    return Number(counted[0]?.total ?? 0);
   };
   if (query.count === 0) return { totalResults: await count(), resources: [] };
   // Sorted by the attribute asked for (nulls last when ascending), then in creation order.
@@ -60,12 +60,12 @@ export async function listResources<T extends StoredResource>(
     ...(source.extraColumns ?? []),
     'count(*) OVER () AS total',
   ];
-  const rows: (ResourceRow & Record<string, unknown> & { total: string })[] = await dataSource.query(
+  const page = await rows<ResourceRow & Record<string, unknown> & { total: string }>(
     `SELECT ${columns.join(', ')} FROM ${source.table} ${a} WHERE ${condition} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
     params.values,
   );
-  if (rows.length > 0)
-    return { totalResults: Number(rows[0]!.total), resources: rows.map((row) => source.toResource(row)) };
+  if (page.length > 0)
+    return { totalResults: Number(page[0]!.total), resources: page.map((row) => source.toResource(row)) };
   // Past the last page the window count is not there: count separately.
   return { totalResults: query.startIndex > 1 ? await count() : 0, resources: [] };
 }

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { GroupMembership, ListQuery, StoredUser } from '@scim/scim';
+import { readRows, type SqlRows } from '../database/sql-rows';
 import { listResources, type ListingSource, type ResourcePage } from '../resources/resource-listing';
 import { isResourceId } from '../resource-id';
 import { toStoredResource, type ResourceRow } from '../resources/resource-row';
@@ -29,11 +30,16 @@ function source(options: UserReadOptions): ListingSource<StoredUser> {
 
 /** Reads of users, always scoped to one tenant. Writes go through DirectoryWriter. */
 export class UserRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly rows: SqlRows;
+
+  /** A DataSource's reads go straight to its pool (readRows); SqlRows: another database's (a replica). */
+  constructor(source: DataSource | SqlRows) {
+    this.rows = typeof source === 'function' ? source : readRows(source);
+  }
 
   async findById(tenantId: string, id: string, options: UserReadOptions = {}): Promise<StoredUser | undefined> {
     if (!isResourceId(id)) return undefined;
-    const rows: (ResourceRow & Record<string, unknown>)[] = await this.dataSource.query(
+    const rows = await this.rows<ResourceRow & Record<string, unknown>>(
       `SELECT u.id, u.data, u.version, u.created_at, u.updated_at${options.withGroups ? `, ${GROUPS_COLUMN}` : ''} FROM users u WHERE u.tenant_id = $1 AND u.id = $2`,
       [tenantId, id],
     );
@@ -43,9 +49,7 @@ export class UserRepository {
   /** The user's direct groups (for write answers, which come from the worker without them). */
   async groupsOf(userId: string): Promise<GroupMembership[]> {
     if (!isResourceId(userId)) return [];
-    const rows: { groups: GroupMembership[] }[] = await this.dataSource.query(`SELECT scim_user_groups($1) AS groups`, [
-      userId,
-    ]);
+    const rows = await this.rows<{ groups: GroupMembership[] }>(`SELECT scim_user_groups($1) AS groups`, [userId]);
     return rows[0]?.groups ?? [];
   }
 
@@ -55,6 +59,6 @@ export class UserRepository {
     query: Pick<ListQuery, 'filter' | 'startIndex' | 'count'> & Partial<Pick<ListQuery, 'sortBy' | 'sortOrder'>>,
     options: UserReadOptions = {},
   ): Promise<ResourcePage<StoredUser>> {
-    return listResources(this.dataSource, source(options), tenantId, query);
+    return listResources(this.rows, source(options), tenantId, query);
   }
 }

@@ -56,7 +56,12 @@ describe('assertStorableJson', () => {
 
 describe('assertStorableUrl', () => {
   it('refuses %00 anywhere with 400 invalidValue', () => {
-    for (const url of ['/api/scim/Users/a%00b', '/api/scim/Users?filter=x%00', '/api/scim/Users?aad=%00']) {
+    for (const url of [
+      '/api/scim/Users/a%00b',
+      '/api/scim/Users?filter=x%00',
+      '/api/scim/Users?aad=%00',
+      '/api/scim/Users?x=%41\u0000',
+    ]) {
       expect(scimErrorOf(() => assertStorableUrl(url))).toMatchObject({ status: 400, scimType: 'invalidValue' });
     }
   });
@@ -75,6 +80,7 @@ describe('assertStorableUrl', () => {
   it('accepts UTF-8, plain ASCII and malformed escapes (left to the router)', () => {
     for (const url of [
       '/api/scim/Users',
+      '/api/scim/Users?filter=userName%20eq%20%22Prefill_User_1%40testuser.com%22',
       '/api/scim/Users?filter=userName%20eq%20%22%C3%A9%F0%9F%98%80%22',
       '/api/scim/Users?x=%ZZ&y=%',
       '/?aadOptscim062020',

@@ -89,7 +89,9 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * parser, which treat them as literal text.
  */
 export function assertStorableUrl(url: string): void {
-  if (!/[%\u0080-\uffff]/.test(url)) return;
+  // Only a NUL, a byte from %80 up, or a character past ASCII can make it unsafe: escapes %01-%7F
+  // (every filter's `%20` and `%22`) decode to ASCII, which is always valid UTF-8.
+  if (!url.includes('\0') && !/%(?:00|[89a-fA-F][0-9a-fA-F])|[\u0080-\uffff]/.test(url)) return;
   const bytes: number[] = [];
   for (let i = 0; i < url.length; i++) {
     const char = url.charCodeAt(i);
