@@ -4,11 +4,14 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 
 const RETRY_AFTER_SECONDS = 10;
 
+/** Reads of groups with more members than this (in all) take a slot. */
+export const LARGE_MEMBER_READ = 5000;
+
 /** Gives back a claimed slot; calling it more than once is harmless. */
 export type ReleaseSlot = () => void;
 
 /**
- * Caps the reads that stream more than one page of members (big groups) at once: per tenant, so
+ * Caps the reads that stream more than LARGE_MEMBER_READ members (big groups) at once: per tenant, so
  * that one tenant cannot use up the process's share, and per process, so that memory and the
  * member-page pool stay bounded. A slot is held until the answer is written or the client goes.
  */

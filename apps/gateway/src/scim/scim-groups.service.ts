@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { MEMBER_PAGE_SIZE } from '@scim/directory';
 import {
   ScimError,
   parseGroup,
@@ -15,11 +14,11 @@ import {
 import type { WriteResult } from '@scim/queue';
 import type { Caller } from '../auth/tenant.decorator';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
-import { groupJson, groupListJson, toStream, type GroupRenderContext } from '../http/group-json';
+import { groupJson, groupListJson, toStream, type GroupRenderContext, type JsonChunks } from '../http/group-json';
 import { throwIfRefused } from '../http/scim-answer';
 import { DirectoryClient } from '../queue/directory.client';
 import { ReadRouter, type DirectoryReads } from '../replica/read-router';
-import { MemberStreamLimiter, type ReleaseSlot } from './member-stream.limiter';
+import { LARGE_MEMBER_READ, MemberStreamLimiter, type ReleaseSlot } from './member-stream.limiter';
 
 type QueryParams = Record<string, string | undefined>;
 
@@ -49,9 +48,9 @@ export class ScimGroupsService {
   }
 
   /**
-   * A read whose members fill more than one page takes a slot of the MemberStreamLimiter (or is
+   * A read of more than LARGE_MEMBER_READ members takes a slot of the MemberStreamLimiter (or is
    * refused with 429/503 before anything is sent), held until the answer is written or the client
-   * goes away. Smaller reads are one short query and need none.
+   * goes away. Smaller reads are a few short queries and need none.
    */
   private async claimIfLarge(
     reads: DirectoryReads,
@@ -63,12 +62,12 @@ export class ScimGroupsService {
     const large = await reads.groups.hasMoreMembersThan(
       tenantId,
       groups.map((g) => g.id),
-      MEMBER_PAGE_SIZE,
+      LARGE_MEMBER_READ,
     );
     return large ? this.limiter.claim(tenantId) : undefined;
   }
 
-  private stream(chunks: AsyncGenerator<string>, release?: ReleaseSlot): Readable {
+  private stream(chunks: JsonChunks, release?: ReleaseSlot): Readable {
     const body = toStream(chunks);
     if (release) body.once('close', release);
     return body;
