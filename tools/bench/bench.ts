@@ -9,6 +9,7 @@ import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { loadEnv } from '@scim/config';
 import { TenantRepository, createDirectoryDataSource, migrateDirectory } from '@scim/directory';
+import { nodeArgs } from '../gateway-node-flags';
 
 /**
  * `npm run bench`: the stack against its own baselines, in one run, on one machine.
@@ -347,7 +348,11 @@ async function main(): Promise<void> {
         PORT: String(port),
         PUBLIC_URL: `http://127.0.0.1:${port}`,
       };
-      const gateway = start('gateway', [node, join(dist, 'apps/gateway/src/main.js')], stackEnv);
+      const gateway = start(
+        'gateway',
+        [node, ...nodeArgs('gateway', join(dist, 'apps/gateway/src/main.js'))],
+        stackEnv,
+      );
       const workers = Array.from({ length: WORKERS }, () =>
         start('worker', [node, join(dist, 'apps/worker/src/main.js')], stackEnv),
       );
