@@ -6,7 +6,9 @@ import {
   parseListQuery,
   parsePatchRequest,
   projectionExcludes,
+  type GroupInput,
   type ListQuery,
+  type PatchOperation,
   type Projection,
   type StoredResource,
   etagMatches,
@@ -129,18 +131,8 @@ export class ScimGroupsService {
     ifMatch?: string,
     params: QueryParams = {},
   ): Promise<GroupAnswer> {
-    const { group, members } = parseGroup(body);
-    return this.answer(
-      caller.tenantId,
-      await this.directory.write('replace-group', {
-        ...caller,
-        groupId,
-        group,
-        members,
-        ...(ifMatch ? { ifMatch } : {}),
-      }),
-      parseListQuery(params),
-    );
+    const result = await this.update(caller, groupId, parseGroup(body), ifMatch);
+    return this.answer(caller.tenantId, result, parseListQuery(params));
   }
 
   /**
@@ -156,15 +148,23 @@ export class ScimGroupsService {
   ): Promise<GroupAnswer> {
     const operations = parsePatchRequest(body);
     const projection = parseListQuery(params);
-    const result = await this.directory.write('patch-group', {
-      ...caller,
-      groupId,
-      operations,
-      ...(ifMatch ? { ifMatch } : {}),
-    });
+    const result = await this.update(caller, groupId, { operations }, ifMatch);
     throwIfRefused(result);
     if (projection.attributes || projection.excludedAttributes) return this.answer(caller.tenantId, result, projection);
     return { status: 204, ...(result.ok && result.resource ? { version: result.resource.version } : {}) };
+  }
+
+  /** PUT (the whole group) or PATCH (operations): the write, conditional on If-Match when given. */
+  private update(
+    caller: Caller,
+    groupId: string,
+    change: GroupInput | { operations: PatchOperation[] },
+    ifMatch: string | undefined,
+  ): Promise<WriteResult> {
+    const target = { ...caller, groupId, ...(ifMatch ? { ifMatch } : {}) };
+    return 'operations' in change
+      ? this.directory.write('patch-group', { ...target, ...change })
+      : this.directory.write('replace-group', { ...target, ...change });
   }
 
   async delete(caller: Caller, groupId: string, ifMatch?: string): Promise<GroupAnswer> {
