@@ -29,7 +29,9 @@ import { nodeArgs } from '../gateway-node-flags';
  *
  * Env: DATABASE_URL (the server to create the bench database on), BENCH_ROUNDS (3),
  * BENCH_SECONDS per load (5), BENCH_PREFILL (50000), BENCH_WORKERS (1), BENCH_SYSTEMS
- * (direct,naive,stack), BENCH_EARLIER_DIST (another build's dist/, benched as "earlier").
+ * (direct,naive,stack), BENCH_EARLIER_DIST (another build's dist/, benched as "earlier"),
+ * BENCH_LOADS (post32,get32,post1), BENCH_STACK_NODE_ARGS (node arguments of the stack's processes, e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them).
  */
 const ROOT = join(__dirname, '..', '..', '..');
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -45,11 +47,22 @@ const ENTRA_USER_SCHEMAS = [
 
 type SystemName = 'direct' | 'naive' | 'stack' | 'earlier';
 type LoadName = 'POST ×32' | 'GET ×32' | 'POST ×1';
-const LOADS: { name: LoadName; method: 'POST' | 'GET'; connections: number }[] = [
-  { name: 'POST ×32', method: 'POST', connections: 32 },
-  { name: 'GET ×32', method: 'GET', connections: 32 },
-  { name: 'POST ×1', method: 'POST', connections: 1 },
-];
+interface Load {
+  name: LoadName;
+  method: 'POST' | 'GET';
+  connections: number;
+}
+const LOADS = (
+  [
+    { name: 'POST ×32', method: 'POST', connections: 32 },
+    { name: 'GET ×32', method: 'GET', connections: 32 },
+    { name: 'POST ×1', method: 'POST', connections: 1 },
+  ] satisfies Load[] as Load[]
+).filter((load) => {
+  // BENCH_LOADS: a subset, e.g. "post32" or "get32,post1".
+  const only = process.env['BENCH_LOADS']?.split(',');
+  return !only || only.includes(`${load.method.toLowerCase()}${load.connections}`);
+});
 
 interface Proc {
   label: string;
@@ -348,13 +361,14 @@ async function main(): Promise<void> {
         PORT: String(port),
         PUBLIC_URL: `http://127.0.0.1:${port}`,
       };
+      const stackNodeArgs = process.env['BENCH_STACK_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
       const gateway = start(
         'gateway',
-        [node, ...nodeArgs('gateway', join(dist, 'apps/gateway/src/main.js'))],
+        [node, ...stackNodeArgs, ...nodeArgs('gateway', join(dist, 'apps/gateway/src/main.js'))],
         stackEnv,
       );
       const workers = Array.from({ length: WORKERS }, () =>
-        start('worker', [node, join(dist, 'apps/worker/src/main.js')], stackEnv),
+        start('worker', [node, ...stackNodeArgs, join(dist, 'apps/worker/src/main.js')], stackEnv),
       );
       systems.push({
         name,

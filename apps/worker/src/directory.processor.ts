@@ -16,6 +16,7 @@ import {
   type DirectoryQueueName,
   type DirectoryQueueResult,
   type WriteReply,
+  type WriteReplyMessage,
   type WriteResult,
   createRedisConnection,
   type RedisConnection,
@@ -141,18 +142,30 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
     return job.name === WRITE_BATCH_JOB ? results.map(storedOutcome) : storedOutcome(results[0]!);
   }
 
-  /** Every write's result on its gateway's channel, in one round trip. */
+  /**
+   * Every write's result on its gateway's channel: one message per gateway (a batch's writes
+   * mostly come from one), all in one round trip.
+   */
   private async reply(answers: [DirectoryJobInput, WriteResult][]): Promise<void> {
-    const pipeline = this.publisher.pipeline();
+    const byChannel = new Map<string, WriteReply[]>();
     for (const [write, result] of answers) {
-      const reply: WriteReply = { operationId: write.data.operationId, result };
-      pipeline.publish(write.data.replyTo, JSON.stringify(reply));
+      const replies = byChannel.get(write.data.replyTo) ?? [];
+      replies.push({ operationId: write.data.operationId, result });
+      byChannel.set(write.data.replyTo, replies);
     }
-    const outcomes = await pipeline.exec().catch((error: Error) => answers.map(() => [error, null] as const));
+    const pipeline = this.publisher.pipeline();
+    for (const [channel, replies] of byChannel) {
+      const message: WriteReplyMessage = replies.length === 1 ? replies[0]! : replies;
+      pipeline.publish(channel, JSON.stringify(message));
+    }
+    const outcomes = await pipeline.exec().catch((error: Error) => [...byChannel].map(() => [error, null] as const));
+    const channels = [...byChannel.values()];
     outcomes?.forEach(([error], i) => {
       // The gateway answers from the operations log when no reply arrives.
-      if (error)
-        this.logger.warn(`Could not publish the result of ${answers[i]![0].data.operationId}: ${error.message}`);
+      if (error) {
+        const ids = channels[i]!.map((reply) => reply.operationId).join(', ');
+        this.logger.warn(`Could not publish the result of ${ids}: ${error.message}`);
+      }
     });
   }
 }

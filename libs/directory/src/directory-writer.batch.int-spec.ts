@@ -98,6 +98,46 @@ describe('DirectoryWriter.applyBatch', () => {
     expect(saved).toHaveLength(2);
   });
 
+  it('creates a batch of creates in one statement: the same userName twice in it, a refused email, notes kept', async () => {
+    notices.length = 0;
+    const twice = userName('twice');
+    const withPrivateEmail = user(userName('noted'));
+    withPrivateEmail['emails'] = [
+      { primary: true, type: 'work', value: withPrivateEmail['userName'] as string },
+      { type: 'home', value: 'someone@gmail.com' },
+    ];
+    const batch = [
+      createUserJob(user(twice)),
+      createUserJob(user('private.person@gmail.com')),
+      createUserJob(user(twice.toUpperCase())),
+      createUserJob(withPrivateEmail),
+    ];
+    const results = await writer.applyBatch(batch, { firstDelivery: true });
+    expect(results.map(outcome)).toEqual([201, FailureReason.WorkEmailRejected, FailureReason.UserNameTaken, 201]);
+    const rows: { id: string; outcome: string; resource_id: string | null; notes: unknown }[] = await ds.query(
+      `SELECT id, outcome, resource_id, notes FROM operations WHERE id = ANY($1::uuid[])`,
+      [batch.map((job) => job.data.operationId)],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    expect(batch.map((job) => byId.get(job.data.operationId)?.outcome)).toEqual([
+      'succeeded',
+      'failed',
+      'failed',
+      'succeeded',
+    ]);
+    expect(byId.get(batch[0]!.data.operationId)?.resource_id).toBe(created(results[0]));
+    expect(byId.get(batch[3]!.data.operationId)?.notes).toEqual({
+      ignoredEmails: [expect.objectContaining({ value: 'someone@gmail.com' })],
+    });
+    const stored: { user_name: string }[] = await ds.query(`SELECT user_name FROM users WHERE lower(user_name) = $1`, [
+      twice.toLowerCase(),
+    ]);
+    expect(stored).toEqual([{ user_name: twice }]);
+    expect(notices.map((notice) => notice.operationId).sort()).toEqual(
+      [batch[1]!.data.operationId, batch[2]!.data.operationId].sort(),
+    );
+  });
+
   it('answers a redelivered batch from the log and applies nothing twice', async () => {
     // The worker committed, then died before replying: BullMQ hands the same job to another worker.
     const batch = [

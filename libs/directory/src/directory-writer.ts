@@ -103,7 +103,8 @@ export class DirectoryWriter {
       else pending.push(index);
     }
     if (pending.length > 0) {
-      const applied = await this.inOneTransaction(pending.map((index) => jobs[index]!));
+      const batch = pending.map((index) => jobs[index]!);
+      const applied = (await this.createAllAtOnce(batch)) ?? (await this.inOneTransaction(batch));
       pending.forEach((index, i) => (results[index] = applied[i]));
     }
     // A write recorded meanwhile whose row has since gone (deleted): answer as replay() would have.
@@ -115,6 +116,22 @@ export class DirectoryWriter {
           detail: 'The resource written by this operation was deleted.',
         },
     );
+  }
+
+  /**
+   * A batch of user creates only (an initial sync) is one statement (UserWrites.createMany). A
+   * create whose userName was taken is then applied alone, which refuses it (409) as usual. When
+   * the statement fails (data Postgres refuses, a deadlock) nothing was written: undefined, and the
+   * batch runs in a transaction, write by write.
+   */
+  private async createAllAtOnce(jobs: DirectoryJobInput[]): Promise<WriteResult[] | undefined> {
+    const creates = jobs.flatMap((job) => (job.name === 'create-user' ? [job.data] : []));
+    if (creates.length < jobs.length) return undefined;
+    const created = await this.users.createMany(creates).catch(() => undefined);
+    if (!created) return undefined;
+    const results: WriteResult[] = [];
+    for (const [i, result] of created.entries()) results.push(result ?? (await this.apply(jobs[i]!)));
+    return results;
   }
 
   /**

@@ -104,8 +104,14 @@ export interface WriteFailure {
 
 export type WriteResult = { ok: true; status: 200 | 201 | 204; resource?: ResourceSnapshot } | WriteFailure;
 
-/** What the worker publishes on `replyTo` when a job ends. */
+/** A write's answer, as the worker publishes it on `replyTo` when its job ends. */
 export interface WriteReply {
   operationId: string;
   result: WriteResult;
 }
+
+/**
+ * One message on a reply channel: a reply, or the replies of one batch to the same gateway in
+ * one PUBLISH. Gateways understand both; deploy gateways before workers.
+ */
+export type WriteReplyMessage = WriteReply | WriteReply[];

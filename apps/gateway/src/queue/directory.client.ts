@@ -23,7 +23,7 @@ import {
   type DirectoryQueueName,
   type DirectoryQueueResult,
   type WriteEnvelope,
-  type WriteReply,
+  type WriteReplyMessage,
   type WriteResult,
   createRedisConnection,
   type RedisConnection,
@@ -59,8 +59,18 @@ interface OutgoingWrite {
  * Jobs of this gateway in flight (sent, not all answered) beyond which new writes gather into the
  * next job, for at most GATHER_MS. Below it writes go out at once, so low load waits for nothing.
  */
-const MAX_JOBS_IN_FLIGHT = 4;
+const MAX_JOBS_IN_FLIGHT = 2;
 const GATHER_MS = 5;
+
+/** Made only when needed: an error's stack trace costs more than the rest of a write's bookkeeping. */
+function queueDown(): ScimError {
+  return new ScimError(
+    503,
+    'The service is temporarily unavailable: the queue cannot be reached. The write was not applied; retry later.',
+    undefined,
+    RETRY_AFTER_SECONDS,
+  );
+}
 
 /** After losing Redis, how long writes that were running get to show up in the operations log. */
 const LOST_REPLY_GRACE_MS = 2000;
@@ -173,15 +183,9 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
       void this.report(unavailableNotice(job, detail));
       throw new ScimError(503, detail, undefined, RETRY_AFTER_SECONDS);
     }
-    const queueDown = new ScimError(
-      503,
-      'The service is temporarily unavailable: the queue cannot be reached. The write was not applied; retry later.',
-      undefined,
-      RETRY_AFTER_SECONDS,
-    );
     // BullMQ waits for a connection's first 'ready' without a limit: a gateway started while Redis
     // was unreachable would hang every write (found by the app tests). Not connected: refused now.
-    if (this.producer.status !== 'ready') throw queueDown;
+    if (this.producer.status !== 'ready') throw queueDown();
     const result = new Promise<WriteResult>((resolve) => this.pending.set(operationId, { job, resolve }));
     const timer = setTimeout(() => void this.expire(operationId), this.config.writeTimeoutMs);
     const refused = new Promise<never>((_resolve, reject) => {
@@ -190,7 +194,7 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
         refuse: () => {
           clearTimeout(timer);
           this.forget(operationId);
-          reject(queueDown);
+          reject(queueDown());
         },
       });
     });
@@ -347,14 +351,14 @@ export class DirectoryClient implements OnModuleInit, OnApplicationShutdown {
   }
 
   private dispatch(message: string): void {
-    let reply: WriteReply;
+    let replies: WriteReplyMessage;
     try {
-      reply = JSON.parse(message) as WriteReply;
+      replies = JSON.parse(message) as WriteReplyMessage;
     } catch {
       this.logger.warn(`Ignoring a malformed reply on ${this.channel}`);
       return;
     }
-    this.settle(reply.operationId, reply.result);
+    for (const reply of Array.isArray(replies) ? replies : [replies]) this.settle(reply.operationId, reply.result);
   }
 
   /**

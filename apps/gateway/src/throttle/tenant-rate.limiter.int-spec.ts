@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import IORedis from 'ioredis';
-import { TenantRateLimiter, rateLimitDetail } from './tenant-rate.limiter';
+import { TenantRateLimiter, leaseSize, rateLimitDetail } from './tenant-rate.limiter';
 
 const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
@@ -39,8 +39,10 @@ describe('TenantRateLimiter (token bucket in real Redis)', () => {
   it('refills at the rate: after a refusal, a token is free again within 1/rate s', async () => {
     const limiter = new TenantRateLimiter(redis, `${prefix}:b`, { perSecond: 50, burst: 50 });
     const tenant = randomUUID();
-    await burst(limiter, tenant, 60);
-    expect((await limiter.admit(tenant, null)).allowed).toBe(false);
+    // Until the first refusal (a slow machine refills a few tokens while the burst runs).
+    let refused = false;
+    for (let i = 0; i < 1000 && !refused; i++) refused = !(await limiter.admit(tenant, null)).allowed;
+    expect(refused).toBe(true);
     await new Promise((r) => setTimeout(r, 100));
     expect((await limiter.admit(tenant, null)).allowed).toBe(true);
   });
@@ -70,6 +72,35 @@ describe('TenantRateLimiter (token bucket in real Redis)', () => {
     const answers = await burst(limiter, randomUUID(), 100, 25);
     expect(answers.filter((a) => a.allowed).length).toBeLessThan(100);
     expect(answers.find((a) => !a.allowed)).toMatchObject({ limit: { perSecond: 25, burst: 50 } });
+  });
+
+  it('takes tokens from Redis in leases at high rates: one script call per 100 requests at 5,000/s', async () => {
+    expect(leaseSize({ perSecond: 50, burst: 100 })).toBe(1);
+    expect(leaseSize({ perSecond: 1000, burst: 2000 })).toBe(20);
+    expect(leaseSize({ perSecond: 1_000_000, burst: 1_000_000 })).toBe(100);
+    const limiter = new TenantRateLimiter(redis, `${prefix}:lease`, { perSecond: 5000, burst: 10_000 });
+    const tenant = randomUUID();
+    const bucket = () => redis.get(`${prefix}:lease:${tenant}`);
+    expect((await limiter.admit(tenant, null)).allowed).toBe(true);
+    const afterFirst = await bucket();
+    expect(afterFirst).not.toBeNull();
+    // The other 99 tokens of the lease are used from memory: the bucket in Redis does not move.
+    expect((await burst(limiter, tenant, 99)).every((a) => a.allowed)).toBe(true);
+    expect(await bucket()).toBe(afterFirst);
+    expect((await limiter.admit(tenant, null)).allowed).toBe(true);
+    expect(await bucket()).not.toBe(afterFirst);
+  });
+
+  it('shares a lease among concurrent requests and grants no more than the burst', async () => {
+    const limiter = new TenantRateLimiter(redis, `${prefix}:concurrent`, { perSecond: 1000, burst: 1000 });
+    const tenant = randomUUID();
+    const started = performance.now();
+    const answers = await Promise.all(Array.from({ length: 3000 }, () => limiter.admit(tenant, null)));
+    const elapsedMs = performance.now() - started;
+    const allowed = answers.filter((a) => a.allowed).length;
+    // The 1,000 saved tokens, and at most what flowed in meanwhile (1/ms) plus one lease of 20.
+    expect(allowed).toBeGreaterThanOrEqual(1000);
+    expect(allowed).toBeLessThanOrEqual(1000 + Math.ceil(elapsedMs) + 20);
   });
 
   it('lets requests through when Redis does not answer', async () => {

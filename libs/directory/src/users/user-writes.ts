@@ -6,7 +6,7 @@ import { DirectoryError, violatedUniqueConstraint } from '../directory-error';
 import { FailureReason } from '@scim/queue';
 import { isResourceId } from '../resource-id';
 import { MILLISECOND_NOW, stringOrNull, toStoredResource, type ResourceRow } from '../resources/resource-row';
-import { applyWorkEmailRule, type IgnoredEmail } from '../rules/work-email.rule';
+import { applyWorkEmailRule, type IgnoredEmail, type WorkEmailOutcome } from '../rules/work-email.rule';
 import type { TenantSettingsCache } from '../tenants/tenant-settings.cache';
 import { insertOperationSql } from '../operations/operation-row.sql';
 import { assertIfMatch } from '../resources/if-match';
@@ -22,15 +22,20 @@ function storedWorkEmail(user: JsonObject): string | null {
   return typeof first === 'object' && first !== null && !Array.isArray(first) ? stringOrNull(first['value']) : null;
 }
 
+interface OperationNotes {
+  ignoredEmails?: IgnoredEmail[];
+  unassigned?: string[];
+}
+
 /**
- * What the operations log notes about an accepted write: emails the rule ignored, and `active`
+ * What the operations log notes (pg sends the object as JSON to the `::jsonb` parameter) about an accepted write: emails the rule ignored, and `active`
  * becoming unassigned (a PATCH removed it; the account stays active, as one created without it).
  */
-function notesFor(ignored: IgnoredEmail[], before?: JsonObject, after?: JsonObject): string | null {
-  const notes: { ignoredEmails?: IgnoredEmail[]; unassigned?: string[] } = {};
+function notesFor(ignored: IgnoredEmail[], before?: JsonObject, after?: JsonObject): OperationNotes | null {
+  const notes: OperationNotes = {};
   if (ignored.length > 0) notes.ignoredEmails = ignored;
   if (before?.['active'] !== undefined && after?.['active'] === undefined) notes.unassigned = ['active'];
-  return Object.keys(notes).length > 0 ? JSON.stringify(notes) : null;
+  return Object.keys(notes).length > 0 ? notes : null;
 }
 
 /**
@@ -92,6 +97,83 @@ export class UserWrites {
     } catch (error) {
       throw this.translateUniqueViolation(error, userName);
     }
+  }
+
+  /**
+   * The creates of one batch in one statement, so one round trip and one commit (issue 13): the
+   * users are inserted in the batch's order with ON CONFLICT DO NOTHING, and an operations-log row
+   * is written for each user inserted. A create that met a taken userName (in the tenant, or earlier
+   * in the batch) inserted nothing and gets `undefined`: the caller applies it alone, which refuses
+   * it as create() does; so does one the work-email rule refuses. Any error means nothing was written.
+   */
+  async createMany(
+    writes: DirectoryJobData<'create-user'>[],
+    db: EntityManager = this.dataSource.manager,
+  ): Promise<(WriteResult | undefined)[]> {
+    const input = [];
+    for (const [ord, data] of writes.entries()) {
+      const tenant = await this.tenantSettings.get(data.tenantId);
+      let ruled: WorkEmailOutcome;
+      try {
+        ruled = applyWorkEmailRule(data.user, tenant.workDomains);
+      } catch (error) {
+        // Refused by the rule: left out here, refused when the caller applies it alone.
+        if (error instanceof DirectoryError) continue;
+        throw error;
+      }
+      const { user, workEmail, ignored } = ruled;
+      input.push({
+        ord,
+        id: randomUUID(),
+        tenant_id: data.tenantId,
+        user_name: user['userName'],
+        external_id: stringOrNull(user['externalId']),
+        active: user['active'] !== false,
+        work_email: workEmail,
+        data: user,
+        operation_id: data.operationId,
+        notes: notesFor(ignored),
+        request_id: data.requestId ?? null,
+      });
+    }
+    const rows: ResourceRow[] = await db.query(
+      `WITH i AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(ord int, id uuid, tenant_id uuid, user_name text,
+           external_id text, active boolean, work_email text, data jsonb, operation_id uuid, notes jsonb, request_id text)
+       ), u AS (
+         INSERT INTO users (id, tenant_id, user_name, external_id, active, work_email, data, created_at, updated_at)
+         SELECT id, tenant_id, user_name, external_id, active, work_email, data, ${MILLISECOND_NOW}, ${MILLISECOND_NOW}
+           FROM i ORDER BY ord
+         ON CONFLICT DO NOTHING
+         RETURNING id, data, version, created_at, updated_at
+       ), o AS (
+         ${insertOperationSql(
+           {
+             id: 'i.operation_id',
+             tenant_id: 'i.tenant_id',
+             kind: "'create-user'",
+             resource_type: "'User'",
+             resource_id: 'u.id',
+             resource_name: 'i.user_name',
+             external_id: 'i.external_id',
+             outcome: "'succeeded'",
+             status: '201',
+             notes: 'i.notes',
+             request_id: 'i.request_id',
+           },
+           'u JOIN i ON i.id = u.id',
+         )}
+       )
+       SELECT * FROM u`,
+      [JSON.stringify(input)],
+    );
+    const created = new Map(rows.map((row) => [row.id, row]));
+    const results: (WriteResult | undefined)[] = new Array(writes.length);
+    for (const { ord, id } of input) {
+      const row = created.get(id);
+      if (row) results[ord] = { ok: true, status: 201, resource: toStoredResource(row) };
+    }
+    return results;
   }
 
   /** PUT and PATCH: read, compute the new document, write it if nobody wrote in between. */
