@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { loadEnv } from '@scim/config';
+import { loadEnv, nodeArgs } from '@scim/config';
 import { startMailCatcher, type MailCatcher } from './dev-mail-catcher';
-import { nodeArgs } from './gateway-node-flags';
 
 /**
  * `npm run start:all`: the three built apps in one terminal.

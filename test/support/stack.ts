@@ -5,7 +5,7 @@ import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { TenantRepository, createDirectoryDataSource, type TenantChanges } from '@scim/directory';
 import { TcpProxy } from './tcp-proxy';
-import { nodeArgs } from '../../tools/gateway-node-flags';
+import { nodeArgs } from '@scim/config';
 import { createTestDatabase, uniqueQueuePrefix } from '@scim/directory/testing';
 
 const ROOT = join(__dirname, '..', '..');

@@ -9,7 +9,7 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { TenantRepository, createDirectoryDataSource, migrateDirectory } from '@scim/directory';
-import { nodeArgs } from '../gateway-node-flags';
+import { nodeArgs } from '@scim/config';
 
 /**
  * `npm run bench:scale` (after `npm run build`): POST /Users throughput with 1, 2 and 4 workers on

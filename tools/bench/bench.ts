@@ -7,9 +7,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
-import { loadEnv } from '@scim/config';
+import { loadEnv, nodeArgs } from '@scim/config';
 import { TenantRepository, createDirectoryDataSource, migrateDirectory } from '@scim/directory';
-import { nodeArgs } from '../gateway-node-flags';
 
 /**
  * `npm run bench`: the stack against its own baselines, in one run, on one machine.

@@ -16,6 +16,7 @@ import { parseAllDocuments } from 'yaml';
 import {
   DEFAULT_GATEWAY_POOL_SIZE,
   DEFAULT_WORKER_CONCURRENCY,
+  GATEWAY_NODE_FLAGS,
   NOTIFIER_POOL_SIZE,
   TOOL_POOL_SIZE,
   connectionBudget,
@@ -23,7 +24,6 @@ import {
   workerPoolSize,
   type ConnectionUse,
 } from '@scim/config';
-import { GATEWAY_NODE_FLAGS } from '../gateway-node-flags';
 
 const ROOT = resolve(__dirname, '..', '..');
 const KUBE = join(ROOT, 'deploy', 'kubernetes');
