@@ -226,6 +226,9 @@ describe('logs, metrics and health (end to end)', () => {
     );
     expect(after.types.get('scim_write_duration_seconds')).toBe('histogram');
     expect(sampleValue(after, 'scim_write_duration_seconds_count', { kind: 'create-user' })).toBeGreaterThanOrEqual(2);
+    // Lone writes here (one at a time): each job carried one.
+    expect(after.types.get('scim_write_job_size')).toBe('histogram');
+    expect(sampleValue(after, 'scim_write_job_size_bucket', { le: '1' })).toBeGreaterThanOrEqual(2);
     expect(after.types.get('scim_directory_queue_jobs')).toBe('gauge');
     expect(after.types.get('process_resident_memory_bytes')).toBe('gauge');
   });

@@ -74,6 +74,8 @@ interface System {
   headers: Record<string, string>;
   processes: Proc[];
   hasGet: boolean;
+  /** The workers' /metrics (the stack): writes per queue job are read from scim_write_job_size. */
+  workerMetrics?: string[];
 }
 
 interface Measure {
@@ -84,6 +86,20 @@ interface Measure {
   errors: number;
   /** CPU µs per answered request, per process label. */
   cpu: Record<string, number>;
+  /** Writes per queue job during the load (the stack's POSTs). */
+  writesPerJob?: number;
+}
+
+/** Sum and count of the workers' scim_write_job_size histograms: writes and jobs so far. */
+async function jobSizes(urls: string[]): Promise<{ writes: number; jobs: number }> {
+  let writes = 0;
+  let jobs = 0;
+  for (const url of urls) {
+    const text = await (await fetch(url)).text();
+    writes += Number(/^scim_write_job_size_sum (\S+)$/m.exec(text)?.[1] ?? 0);
+    jobs += Number(/^scim_write_job_size_count (\S+)$/m.exec(text)?.[1] ?? 0);
+  }
+  return { writes, jobs };
 }
 
 async function freePort(): Promise<number> {
@@ -161,6 +177,7 @@ function prefillName(i: number): string {
 async function load(system: System, method: 'POST' | 'GET', connections: number, seconds: number): Promise<Measure> {
   const own = system.processes.map((p) => ({ label: p.label, pid: p.child.pid! }));
   const before = new Map([...own, ...(await sharedEngines())].map((p) => [p.pid, { ...p, ticks: cpuTicks(p.pid) }]));
+  const jobsBefore = system.workerMetrics && (await jobSizes(system.workerMetrics));
   let ok = 0;
   let errors = 0;
   let sequence = 0;
@@ -209,7 +226,10 @@ async function load(system: System, method: 'POST' | 'GET', connections: number,
     const micros = ((cpuTicks(p.pid) - (before.get(p.pid)?.ticks ?? 0)) * 1e6) / CLOCK_TICKS_PER_SECOND;
     cpu[p.label] = (cpu[p.label] ?? 0) + micros / Math.max(ok, 1);
   }
+  const jobsAfter = jobsBefore && system.workerMetrics && (await jobSizes(system.workerMetrics));
+  const jobs = jobsBefore && jobsAfter ? jobsAfter.jobs - jobsBefore.jobs : 0;
   return {
+    ...(jobsBefore && jobsAfter && jobs > 0 ? { writesPerJob: (jobsAfter.writes - jobsBefore.writes) / jobs } : {}),
     rps: ok / seconds,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -366,8 +386,12 @@ async function main(): Promise<void> {
         [node, ...stackNodeArgs, ...nodeArgs('gateway', join(dist, 'apps/gateway/src/main.js'))],
         stackEnv,
       );
-      const workers = Array.from({ length: WORKERS }, () =>
-        start('worker', [node, ...stackNodeArgs, join(dist, 'apps/worker/src/main.js')], stackEnv),
+      const metricsPorts = await Promise.all(Array.from({ length: WORKERS }, () => freePort()));
+      const workers = metricsPorts.map((metricsPort) =>
+        start('worker', [node, ...stackNodeArgs, join(dist, 'apps/worker/src/main.js')], {
+          ...stackEnv,
+          METRICS_PORT: String(metricsPort),
+        }),
       );
       systems.push({
         name,
@@ -375,6 +399,7 @@ async function main(): Promise<void> {
         headers: { 'content-type': 'application/scim+json', authorization: `Bearer ${token}` },
         processes: [gateway, ...workers],
         hasGet: true,
+        workerMetrics: metricsPorts.map((metricsPort) => `http://127.0.0.1:${metricsPort}/metrics`),
       });
     }
     for (const system of systems) processes.push(...system.processes);
@@ -425,7 +450,8 @@ async function main(): Promise<void> {
             .join(', ');
           console.log(
             `  round ${round} ${system.name.padEnd(6)} ${spec.name.padEnd(8)} ${fmt(measure.rps).padStart(6)} req/s  p50 ${measure.p50} ms  p99 ${measure.p99} ms  ` +
-              `(${measure.ok} ok${measure.errors ? `, ${measure.errors} errors` : ''}; CPU µs/req: ${cpu})`,
+              `(${measure.ok} ok${measure.errors ? `, ${measure.errors} errors` : ''}; CPU µs/req: ${cpu}` +
+              `${measure.writesPerJob ? `; ${measure.writesPerJob.toFixed(1)} writes per queue job` : ''})`,
           );
         }
       }
@@ -452,6 +478,13 @@ async function main(): Promise<void> {
             .join(', ')} | ${fmt(total)} |`,
         );
       }
+    }
+    for (const system of systems) {
+      const sizes = LOADS.flatMap((spec) => {
+        const perJob = (results.get(`${system.name}|${spec.name}`) ?? []).flatMap((m) => m.writesPerJob ?? []);
+        return perJob.length > 0 ? [`${spec.name} ${median(perJob).toFixed(1)}`] : [];
+      });
+      if (sizes.length > 0) console.log(`\nWrites per queue job (${system.name}, medians): ${sizes.join(', ')}`);
     }
     console.log('\nPeak RSS (VmHWM):');
     for (const system of systems) {

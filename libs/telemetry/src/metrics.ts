@@ -79,10 +79,14 @@ export function directoryQueueGauge(
 
 export type WriteOutcome = 'succeeded' | 'refused' | 'failed';
 
-/** `scim_writes_total{kind,outcome}` and `scim_write_duration_seconds{kind}`, measured in the worker. */
+/**
+ * `scim_writes_total{kind,outcome}`, `scim_write_duration_seconds{kind}` and
+ * `scim_write_job_size` (writes per queue job: how well gateways coalesce), measured in the worker.
+ */
 export class WriteMetrics {
   private readonly writes: Counter<'kind' | 'outcome'>;
   private readonly duration: Histogram<'kind'>;
+  private readonly jobSize: Histogram;
 
   constructor(registry: Registry) {
     this.writes = new Counter({
@@ -98,11 +102,21 @@ export class WriteMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     });
+    this.jobSize = new Histogram({
+      name: 'scim_write_job_size',
+      help: 'Writes per directory queue job: 1 for a lone write, up to 64 for a batch a gateway gathered under load.',
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers: [registry],
+    });
   }
 
   record(kind: string, outcome: WriteOutcome, seconds: number): void {
     this.writes.inc({ kind, outcome });
     this.duration.observe({ kind }, seconds);
+  }
+
+  job(writes: number): void {
+    this.jobSize.observe(writes);
   }
 }
 

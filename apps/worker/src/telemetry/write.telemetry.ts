@@ -15,6 +15,11 @@ export class WriteTelemetry {
     private readonly ops: WorkerOps,
   ) {}
 
+  /** A queue job taken: how many writes it carries. */
+  job(writes: number): void {
+    this.ops.writes?.job(writes);
+  }
+
   applied(job: DirectoryJobInput, result: WriteResult, startedAt: number): void {
     const outcome: WriteOutcome = result.ok ? 'succeeded' : 'refused';
     const ms = performance.now() - startedAt;

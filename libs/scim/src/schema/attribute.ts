@@ -57,6 +57,30 @@ export function findAttribute(
   name: string,
 ): AttributeDefinition | undefined {
   if (!attributes) return undefined;
-  const wanted = name.toLowerCase();
-  return attributes.find((a) => a.name.toLowerCase() === wanted);
+  return byLowerCaseName(attributes).get(name.toLowerCase());
+}
+
+/**
+ * Each attribute list's index by lower-cased name, made once: every key of every request body,
+ * filter and PATCH path is looked up here, and lower-casing each candidate on each look-up was a
+ * visible part of a POST's CPU. Rebuilt if a list's length changed (schemas are constants).
+ */
+const indexes = new WeakMap<
+  readonly AttributeDefinition[],
+  { length: number; byName: Map<string, AttributeDefinition> }
+>();
+
+function byLowerCaseName(attributes: readonly AttributeDefinition[]): Map<string, AttributeDefinition> {
+  let index = indexes.get(attributes);
+  if (!index || index.length !== attributes.length) {
+    const byName = new Map<string, AttributeDefinition>();
+    // The first of two same-named attributes wins, as Array#find did.
+    for (const attribute of attributes) {
+      const key = attribute.name.toLowerCase();
+      if (!byName.has(key)) byName.set(key, attribute);
+    }
+    index = { length: attributes.length, byName };
+    indexes.set(attributes, index);
+  }
+  return index.byName;
 }
