@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
 import IORedis from 'ioredis';
+import { FailureReason } from '@scim/queue';
 import { freePort } from '../support/stack';
 // The app tier boots the apps' own modules (apps have no package name), hence the relative paths.
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -41,6 +42,58 @@ describe('DirectoryClient in the gateway (in-process)', () => {
       }
       const list = await stack.client(token).get(`/Users?filter=${encodeURIComponent('userName eq "never-taken"')}`);
       expect(list.body['totalResults']).toBe(0);
+    });
+  });
+
+  describe('replies of a batch in one message', () => {
+    const stack = new AppStack({ label: 'app-batch-reply', env: { WRITE_TIMEOUT_MS: '20000' } });
+    let token = '';
+
+    before(async () => {
+      await stack.start();
+      ({ token } = await stack.createTenant());
+    });
+
+    after(async () => {
+      await stack.stop();
+    });
+
+    it('settles each waiting write from an array of replies published at once, as a worker answers a batch', async () => {
+      // No worker: the writes wait on the queue; this test plays the worker's answer.
+      const names = ['first', 'second', 'third'];
+      const responses = Promise.all(names.map((name) => stack.client(token).post('/Users', { userName: name })));
+      const redis = new IORedis(stack.env['REDIS_URL']!);
+      try {
+        type Write = { data: { operationId: string; replyTo: string; user: { userName: string } } };
+        let writes: Write['data'][] = [];
+        for (let i = 0; i < 200 && writes.length < names.length; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          const ids = await redis.lrange(`${stack.queuePrefix}:directory:wait`, 0, -1);
+          const jobs = await Promise.all(ids.map((id) => redis.hget(`${stack.queuePrefix}:directory:${id}`, 'data')));
+          // A job is one write, or a batch of them.
+          writes = jobs.flatMap((data) => {
+            const parsed = JSON.parse(data ?? '{}') as Write['data'] | { writes: Write[] };
+            return 'writes' in parsed ? parsed.writes.map((write) => write.data) : [parsed];
+          });
+        }
+        expect(writes.map((write) => write.user.userName).sort()).toEqual([...names].sort());
+        const replies = writes.map((write) => ({
+          operationId: write.operationId,
+          result: {
+            ok: false,
+            reason: FailureReason.UserNameTaken,
+            detail: `userName "${write.user.userName}" is already taken (answered in a batch).`,
+          },
+        }));
+        await redis.publish(writes[0]!.replyTo, JSON.stringify(replies));
+        const answered = await responses;
+        expect(answered.map((response) => response.status)).toEqual([409, 409, 409]);
+        expect(answered.map((response) => response.body['detail'])).toEqual(
+          names.map((name) => `userName "${name}" is already taken (answered in a batch).`),
+        );
+      } finally {
+        redis.disconnect();
+      }
     });
   });
 
