@@ -59,4 +59,5 @@ EXPOSE 8080
 # docker-compose.yml and the Kubernetes manifests define one per service.
 
 # Run node directly (not `npm start`), so SIGTERM reaches the app and NestJS shuts down cleanly.
-CMD ["node", "dist/apps/gateway/src/main.js"]
+# The gateway's Node flags are libs/config/src/gateway-node-flags.ts's (docker-compose.yml and Kubernetes repeat them).
+CMD ["node", "--max-old-space-size=384", "dist/apps/gateway/src/main.js"]

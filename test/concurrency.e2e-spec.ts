@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { TestStack, filterQuery, type ScimClient } from './support/stack';
+import { caseVariants } from './support/username-race';
 
 type Json = Record<string, any>;
 
@@ -20,13 +21,8 @@ describe('writes under concurrency and crashes (end to end)', () => {
 
   it('20 concurrent creates of one userName in different letter cases give one 201 and nineteen 409s', async () => {
     const base = 'race.user@example.com';
-    // Twenty distinct spellings: bit k of i upper-cases the k-th letter.
-    const letters = [...base].flatMap((c, index) => (/[a-z]/.test(c) ? [index] : []));
-    const variants = Array.from({ length: 20 }, (_, i) =>
-      [...base]
-        .map((c, index) => ((i >> letters.indexOf(index)) & 1 && letters.indexOf(index) >= 0 ? c.toUpperCase() : c))
-        .join(''),
-    );
+    // Twenty distinct spellings.
+    const variants = caseVariants(base);
     expect(new Set(variants).size).toBe(20);
     const responses = await Promise.all(
       variants.map((userName) => scim.post<Json>('/Users', { userName, active: true })),

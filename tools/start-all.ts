@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { loadEnv } from '@scim/config';
+import { loadEnv, nodeArgs } from '@scim/config';
 import { startMailCatcher, type MailCatcher } from './dev-mail-catcher';
 
 /**
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     }
   }
   for (const app of APPS) {
-    const child = spawn(process.execPath, [join(root, 'apps', app, 'src', 'main.js')], {
+    const child = spawn(process.execPath, nodeArgs(app, join(root, 'apps', app, 'src', 'main.js')), {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: process.env,
     });

@@ -5,6 +5,7 @@ import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { TenantRepository, createDirectoryDataSource, type TenantChanges } from '@scim/directory';
 import { TcpProxy } from './tcp-proxy';
+import { nodeArgs } from '@scim/config';
 import { createTestDatabase, uniqueQueuePrefix } from '@scim/directory/testing';
 
 const ROOT = join(__dirname, '..', '..');
@@ -178,7 +179,7 @@ export class TestStack {
   }
 
   startApp(name: AppName, extraEnv: Record<string, string> = {}): AppProcess {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', name, 'src', 'main.js')], {
+    const child = spawn(process.execPath, nodeArgs(name, join(ROOT, 'dist', 'apps', name, 'src', 'main.js')), {
       env: { ...this.env({ LOG_LEVEL: 'log' }), ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadEnv } from '@scim/config';
 import { TenantRepository, createDirectoryDataSource } from '@scim/directory';
 
@@ -8,8 +8,13 @@ import { TenantRepository, createDirectoryDataSource } from '@scim/directory';
  * `npm run bench:groups`: membership cost against a running stack (start it first). Builds, through
  * the API, a group of BENCH_GROUP_SIZE (100,000) members and a group of 10, then prints the median
  * of BENCH_RUNS (5) runs of: adding 100 members, removing them again (Entra's remove-with-value),
- * a GET that excludes members, and for the large group a GET with all members. Ends with the peak
- * RSS (VmHWM) of the gateway and worker processes on this machine. Figures, not a test.
+ * a GET that excludes members, and for the large group a GET with all members, then
+ * BENCH_CONCURRENT_GETS (2, the default MEMBER_STREAMS_PER_TENANT) of those at once. Prints the
+ * gateway's peak RSS (VmHWM, reset before each) during the sequential and the concurrent GETs and
+ * before them, and the peak RSS of the worker processes. The gateway is the process
+ * listening on the URL's port (found with `ss`, or BENCH_GATEWAY_PID); resetting its peak needs
+ * the same user or root. Its tenant gets its own rate limit of BENCH_RATE_LIMIT requests/s
+ * (1,000,000). Figures, not a test.
  */
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -85,25 +90,62 @@ function median(values: number[]): number {
 function peakRss(script: string): string {
   try {
     const pids = execFileSync('pgrep', ['-f', script], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-    return pids
-      .map((pid) => {
-        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-        const hwm = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-        return hwm ? `${Math.round(Number(hwm) / 1024)} MiB (pid ${pid})` : `? (pid ${pid})`;
-      })
-      .join(', ');
+    return pids.map((pid) => `${mebibytes(pid, 'VmHWM') ?? '?'} MiB (pid ${pid})`).join(', ');
   } catch {
     return 'not found on this machine';
   }
+}
+
+/** VmHWM (peak) or VmRSS (now) of a process, in MiB. */
+function mebibytes(pid: string, field: 'VmHWM' | 'VmRSS'): number | undefined {
+  const kib = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return kib === undefined ? undefined : Math.round(Number(kib) / 1024);
+}
+
+/** The pid of the process listening on the gateway's port on this machine. */
+function gatewayPid(baseUrl: string): string | undefined {
+  if (process.env['BENCH_GATEWAY_PID']) return process.env['BENCH_GATEWAY_PID'];
+  const url = new URL(baseUrl);
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  try {
+    const listening = execFileSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' });
+    return /pid=(\d+)/.exec(listening)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `phase` and gives the gateway's peak RSS during it (its VmHWM reset first), or why not. */
+async function peakDuring(pid: string | undefined, phase: () => Promise<void>): Promise<string> {
+  let reset = false;
+  if (pid) {
+    try {
+      writeFileSync(`/proc/${pid}/clear_refs`, '5');
+      reset = true;
+    } catch {
+      // Another user's process: its peak since start is all there is.
+    }
+  }
+  const before = pid ? mebibytes(pid, 'VmRSS') : undefined;
+  await phase();
+  if (!pid) return 'gateway process not found (set BENCH_GATEWAY_PID)';
+  return reset
+    ? `${mebibytes(pid, 'VmHWM')} MiB (RSS ${before} MiB before)`
+    : `? (could not reset the peak of pid ${pid}; its peak since start: ${mebibytes(pid, 'VmHWM')} MiB)`;
 }
 
 async function main(): Promise<void> {
   const config = loadEnv(['DATABASE_URL', 'PUBLIC_URL']);
   const size = Number(process.env['BENCH_GROUP_SIZE'] ?? 100_000);
   const runs = Number(process.env['BENCH_RUNS'] ?? 5);
+  const concurrentGets = Number(process.env['BENCH_CONCURRENT_GETS'] ?? 2);
+  const rateLimit = Number(process.env['BENCH_RATE_LIMIT'] ?? 1_000_000);
   const dataSource = createDirectoryDataSource({ url: config.DATABASE_URL, poolSize: 1 });
   await dataSource.initialize();
-  const { tenant, token } = await new TenantRepository(dataSource).create({ name: `bench-groups-${Date.now()}` });
+  const { tenant, token } = await new TenantRepository(dataSource).create({
+    name: `bench-groups-${Date.now()}`,
+    rateLimit,
+  });
   await dataSource.destroy();
   const env: Env = { baseUrl: (process.env['BENCH_URL'] ?? config.PUBLIC_URL).replace(/\/+$/, ''), token };
   console.log(
@@ -174,21 +216,36 @@ async function main(): Promise<void> {
     rows.push([`remove those 100, group of ${label}`, median(removes), 0]);
     rows.push([`GET excludedAttributes=members, group of ${label}`, median(lean), 0]);
   }
+  const pid = gatewayPid(env.baseUrl);
+  // Read before the GETs reset it: the peak while users and members were created through the API.
+  const creationPeak = pid ? `${mebibytes(pid, 'VmHWM')} MiB (pid ${pid})` : peakRss('dist/apps/gateway/src/main.js');
   const full: number[] = [];
   let bytes = 0;
-  for (let run = 0; run < runs; run++) {
+  const getAll = async (): Promise<number> => {
     const result = await expectStatus(call(env, 'GET', `/Groups/${big.id}`), 200);
-    full.push(result.ms);
     bytes = result.text.length;
     const count = (JSON.parse(result.text) as { members: unknown[] }).members.length;
     if (count !== size) throw new Error(`GET returned ${count} members, expected ${size}`);
-  }
-  rows.push([`GET with all ${size} members (${(bytes / 1024 / 1024).toFixed(1)} MiB)`, median(full), 0]);
+    return result.ms;
+  };
+  const sequentialPeak = await peakDuring(pid, async () => {
+    for (let run = 0; run < runs; run++) full.push(await getAll());
+  });
+  const concurrent: number[] = [];
+  const concurrentPeak = await peakDuring(pid, async () => {
+    for (let run = 0; run < runs; run++)
+      concurrent.push(Math.max(...(await Promise.all(Array.from({ length: concurrentGets }, getAll)))));
+  });
+  const mib = (bytes / 1024 / 1024).toFixed(1);
+  rows.push([`GET with all ${size} members (${mib} MiB)`, median(full), 0]);
+  rows.push([`${concurrentGets} such GETs at once (the slowest)`, median(concurrent), 0]);
 
   console.log('');
   for (const [label, ms] of rows) console.log(`${label.padEnd(58)} ${ms.toFixed(1).padStart(8)} ms`);
-  console.log(`peak RSS gateway: ${peakRss('dist/apps/gateway/src/main.js')}`);
-  console.log(`peak RSS worker:  ${peakRss('dist/apps/worker/src/main.js')}`);
+  console.log(`peak RSS gateway during the ${runs} GETs of ${size} members:        ${sequentialPeak}`);
+  console.log(`peak RSS gateway during ${runs}× ${concurrentGets} concurrent GETs of ${size}: ${concurrentPeak}`);
+  console.log(`peak RSS gateway before the GETs (creating users and members, PATCHes): ${creationPeak}`);
+  console.log(`peak RSS worker(s) over the whole run: ${peakRss('dist/apps/worker/src/main.js')}`);
 }
 
 main().catch((error: unknown) => {

@@ -9,6 +9,7 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { TenantRepository, createDirectoryDataSource, migrateDirectory } from '@scim/directory';
+import { nodeArgs } from '@scim/config';
 
 /**
  * `npm run bench:scale` (after `npm run build`): POST /Users throughput with 1, 2 and 4 workers on
@@ -121,7 +122,7 @@ interface App {
 
 /** Starts an app with its output discarded (at the default log level, as in production). */
 function startApp(name: 'gateway' | 'worker', env: NodeJS.ProcessEnv): App {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', name, 'src', 'main.js')], {
+  const child = spawn(process.execPath, nodeArgs(name, join(ROOT, 'dist', 'apps', name, 'src', 'main.js')), {
     env,
     stdio: 'ignore',
   });

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
-import { loadEnv } from '@scim/config';
+import { loadEnv, nodeArgs } from '@scim/config';
 import { TenantRepository, createDirectoryDataSource, migrateDirectory } from '@scim/directory';
 
 /**
@@ -380,11 +380,15 @@ async function main(): Promise<void> {
         PORT: String(port),
         PUBLIC_URL: `http://127.0.0.1:${port}`,
       };
-      const nodeArgs = process.env['BENCH_STACK_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
-      const gateway = start('gateway', [node, ...nodeArgs, join(dist, 'apps/gateway/src/main.js')], stackEnv);
+      const stackNodeArgs = process.env['BENCH_STACK_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
+      const gateway = start(
+        'gateway',
+        [node, ...stackNodeArgs, ...nodeArgs('gateway', join(dist, 'apps/gateway/src/main.js'))],
+        stackEnv,
+      );
       const metricsPorts = await Promise.all(Array.from({ length: WORKERS }, () => freePort()));
       const workers = metricsPorts.map((metricsPort) =>
-        start('worker', [node, ...nodeArgs, join(dist, 'apps/worker/src/main.js')], {
+        start('worker', [node, ...stackNodeArgs, join(dist, 'apps/worker/src/main.js')], {
           ...stackEnv,
           METRICS_PORT: String(metricsPort),
         }),

@@ -16,6 +16,7 @@ import { parseAllDocuments } from 'yaml';
 import {
   DEFAULT_GATEWAY_POOL_SIZE,
   DEFAULT_WORKER_CONCURRENCY,
+  GATEWAY_NODE_FLAGS,
   NOTIFIER_POOL_SIZE,
   TOOL_POOL_SIZE,
   connectionBudget,
@@ -626,5 +627,22 @@ describe('Dockerfile', () => {
     const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     expect(runtime).toMatch(/^USER [1-9]\d*:[1-9]\d*$/m);
     expect(runtime).toMatch(/^CMD \["node", /m);
+  });
+});
+
+describe("the gateway's Node flags", () => {
+  const flags = [...GATEWAY_NODE_FLAGS];
+  const command = (words: string[]) => words.slice(0, -1);
+
+  it('are the same wherever the gateway starts', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(command(pkg.scripts['start:gateway']!.split(' '))).toEqual(['node', ...flags]);
+    const dockerCmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))![1]!;
+    expect(command(JSON.parse(dockerCmd) as string[])).toEqual(['node', ...flags]);
+    const compose = parseDocuments(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), 'docker-compose.yml')[0]!;
+    expect(command(compose['services']['gateway']['command'] as string[])).toEqual(['node', ...flags]);
+    const docs = render(join(KUBE, 'base'));
+    const gateway = podSpec(find(docs, 'Deployment', 'scim-gateway')!)['containers'][0];
+    expect(envValue(docs, gateway, 'NODE_OPTIONS')).toBe(flags.join(' '));
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { FailureReason, isFailureReason, type FailureNotice } from '@scim/queue';
-import { insertOperationSql } from '@scim/directory';
+import { failedOperationRow, insertOperationSql } from '@scim/directory';
 import type { MailSender, RenderedEmail } from './mail-sender';
 
 /** A failure as a digest lists it: the notice, as recorded in the operations log. */
@@ -82,22 +82,11 @@ export class NotificationStore {
   async recordNotice(notice: FailureNotice): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `${insertOperationSql(
-        {
-          id: '$1',
+        failedOperationRow({
           tenant_id: 't.id',
-          kind: '$3',
-          resource_type: '$4',
-          resource_id: '$5',
-          resource_name: '$6',
-          external_id: '$7',
-          outcome: "'failed'",
-          error: '$8',
-          reason: '$9',
-          context: '$10::jsonb',
           notification: "CASE WHEN t.notify_on_failure AND t.notify_email IS NOT NULL THEN 'pending' END",
           created_at: '$11',
-          request_id: '$12',
-        },
+        }),
         'tenants t WHERE t.id = $2',
       )}
        ON CONFLICT (id) DO NOTHING RETURNING id`,

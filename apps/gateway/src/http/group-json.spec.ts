@@ -1,5 +1,5 @@
-import type { MemberRow, StoredResource } from '@scim/scim';
-import { groupJson, groupListJson, type GroupRenderContext } from './group-json';
+import { renderMember, type MemberRow, type StoredResource } from '@scim/scim';
+import { groupJson, groupListJson, type GroupRenderContext, type JsonChunks } from './group-json';
 
 const BASE = 'https://scim.example.com/api/scim';
 const G1 = 'a5b9c4d2-6e1f-4a3b-9c8d-7e6f5a4b3c2d';
@@ -24,10 +24,10 @@ function context(pages: MemberRow[][], projection: GroupRenderContext['projectio
   };
 }
 
-async function text(chunks: AsyncGenerator<string>): Promise<string> {
-  let out = '';
-  for await (const chunk of chunks) out += chunk;
-  return out;
+async function text(chunks: JsonChunks): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(parts).toString('utf8');
 }
 
 describe('groupJson (streamed group JSON)', () => {
@@ -66,5 +66,46 @@ describe('groupJson (streamed group JSON)', () => {
   it('leaves members out when only members were asked for and there are none', async () => {
     const body = JSON.parse(await text(groupJson(group, context([], { attributes: ['members'] }))));
     expect(body).toEqual({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], id: G1 });
+  });
+
+  describe('members written as bytes', () => {
+    const awkward: MemberRow[] = [
+      { id: U1, type: 'User', display: 'Zoë "Z" Ødegård \\ tab\t nul\u0000 emoji 🎉' },
+      { id: U2, type: 'User', display: null },
+      { id: G1, type: 'Group', display: 'Engineering' },
+    ];
+
+    it('writes each member exactly as JSON.stringify(renderMember(…)) would', async () => {
+      const raw = await text(groupJson(group, context([awkward, [awkward[0]!]])));
+      const expected = [...awkward, awkward[0]!].map((m) => JSON.stringify(renderMember(m, BASE))).join(',');
+      expect(raw).toContain(`"members":[${expected}]`);
+    });
+
+    it.each([
+      [{ attributes: ['members.value'] }, ['value']],
+      [{ attributes: ['members.VALUE', 'members.display'] }, ['value', 'display']],
+      [{ excludedAttributes: ['members.$ref', 'members.type'] }, ['value', 'display']],
+      [{ excludedAttributes: ['members.display'] }, ['value', '$ref', 'type']],
+    ])('keeps the member sub-attributes a projection names (%j)', async (projection, keys) => {
+      const body = JSON.parse(await text(groupJson(group, context([awkward], projection))));
+      expect(body.members.map((m: object) => Object.keys(m))).toEqual(
+        awkward.map((m) => keys.filter((key) => key !== 'display' || m.display !== null)),
+      );
+    });
+
+    it('splits a large page into chunks that join into the same JSON', async () => {
+      const many: MemberRow[] = Array.from({ length: 2000 }, (_, i) => ({
+        id: `${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`,
+        type: 'User',
+        display: `Person ${i}`,
+      }));
+      const chunks: (string | Buffer)[] = [];
+      for await (const chunk of groupJson(group, context([many]))) chunks.push(chunk);
+      expect(chunks.filter((chunk) => Buffer.isBuffer(chunk)).length).toBeGreaterThan(1);
+      const body = JSON.parse(
+        Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))).toString(),
+      );
+      expect(body.members).toEqual(many.map((m) => renderMember(m, BASE)));
+    });
   });
 });

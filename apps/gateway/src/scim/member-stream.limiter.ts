@@ -2,13 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ScimError } from '@scim/scim';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 
-const RETRY_AFTER_SECONDS = 10;
+const MEMBER_STREAM_RETRY_AFTER_SECONDS = 10;
+
+/** Reads of groups with more members than this (in all) take a slot. */
+export const LARGE_MEMBER_READ = 5000;
 
 /** Gives back a claimed slot; calling it more than once is harmless. */
 export type ReleaseSlot = () => void;
 
 /**
- * Caps the reads that stream more than one page of members (big groups) at once: per tenant, so
+ * Caps the reads that stream more than LARGE_MEMBER_READ members (big groups) at once: per tenant, so
  * that one tenant cannot use up the process's share, and per process, so that memory and the
  * member-page pool stay bounded. A slot is held until the answer is written or the client goes.
  */
@@ -27,7 +30,7 @@ export class MemberStreamLimiter {
         429,
         `This tenant already has ${mine} reads of large groups in progress, the most allowed at once. Retry after they finish, or read the group with excludedAttributes=members.`,
         undefined,
-        RETRY_AFTER_SECONDS,
+        MEMBER_STREAM_RETRY_AFTER_SECONDS,
       );
     }
     if (this.total >= this.config.memberStreamsPerProcess) {
@@ -35,7 +38,7 @@ export class MemberStreamLimiter {
         503,
         'The server is busy reading large groups for other requests. Retry in a few seconds.',
         undefined,
-        RETRY_AFTER_SECONDS,
+        MEMBER_STREAM_RETRY_AFTER_SECONDS,
       );
     }
     this.byTenant.set(tenantId, mine + 1);

@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { MEMBER_PAGE_SIZE } from '@scim/directory';
 import {
   ScimError,
   parseGroup,
   parseListQuery,
   parsePatchRequest,
   projectionExcludes,
+  type GroupInput,
   type ListQuery,
+  type PatchOperation,
   type Projection,
   type StoredResource,
   etagMatches,
@@ -15,11 +16,11 @@ import {
 import type { WriteResult } from '@scim/queue';
 import type { Caller } from '../auth/tenant.decorator';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
-import { groupJson, groupListJson, toStream, type GroupRenderContext } from '../http/group-json';
+import { groupJson, groupListJson, toStream, type GroupRenderContext, type JsonChunks } from '../http/group-json';
 import { throwIfRefused } from '../http/scim-answer';
 import { DirectoryClient } from '../queue/directory.client';
 import { ReadRouter, type DirectoryReads } from '../replica/read-router';
-import { MemberStreamLimiter, type ReleaseSlot } from './member-stream.limiter';
+import { LARGE_MEMBER_READ, MemberStreamLimiter, type ReleaseSlot } from './member-stream.limiter';
 
 type QueryParams = Record<string, string | undefined>;
 
@@ -49,9 +50,9 @@ export class ScimGroupsService {
   }
 
   /**
-   * A read whose members fill more than one page takes a slot of the MemberStreamLimiter (or is
+   * A read of more than LARGE_MEMBER_READ members takes a slot of the MemberStreamLimiter (or is
    * refused with 429/503 before anything is sent), held until the answer is written or the client
-   * goes away. Smaller reads are one short query and need none.
+   * goes away. Smaller reads are a few short queries and need none.
    */
   private async claimIfLarge(
     reads: DirectoryReads,
@@ -63,12 +64,12 @@ export class ScimGroupsService {
     const large = await reads.groups.hasMoreMembersThan(
       tenantId,
       groups.map((g) => g.id),
-      MEMBER_PAGE_SIZE,
+      LARGE_MEMBER_READ,
     );
     return large ? this.limiter.claim(tenantId) : undefined;
   }
 
-  private stream(chunks: AsyncGenerator<string>, release?: ReleaseSlot): Readable {
+  private stream(chunks: JsonChunks, release?: ReleaseSlot): Readable {
     const body = toStream(chunks);
     if (release) body.once('close', release);
     return body;
@@ -130,18 +131,8 @@ export class ScimGroupsService {
     ifMatch?: string,
     params: QueryParams = {},
   ): Promise<GroupAnswer> {
-    const { group, members } = parseGroup(body);
-    return this.answer(
-      caller.tenantId,
-      await this.directory.write('replace-group', {
-        ...caller,
-        groupId,
-        group,
-        members,
-        ...(ifMatch ? { ifMatch } : {}),
-      }),
-      parseListQuery(params),
-    );
+    const result = await this.update(caller, groupId, parseGroup(body), ifMatch);
+    return this.answer(caller.tenantId, result, parseListQuery(params));
   }
 
   /**
@@ -157,15 +148,23 @@ export class ScimGroupsService {
   ): Promise<GroupAnswer> {
     const operations = parsePatchRequest(body);
     const projection = parseListQuery(params);
-    const result = await this.directory.write('patch-group', {
-      ...caller,
-      groupId,
-      operations,
-      ...(ifMatch ? { ifMatch } : {}),
-    });
+    const result = await this.update(caller, groupId, { operations }, ifMatch);
     throwIfRefused(result);
     if (projection.attributes || projection.excludedAttributes) return this.answer(caller.tenantId, result, projection);
     return { status: 204, ...(result.ok && result.resource ? { version: result.resource.version } : {}) };
+  }
+
+  /** PUT (the whole group) or PATCH (operations): the write, conditional on If-Match when given. */
+  private update(
+    caller: Caller,
+    groupId: string,
+    change: GroupInput | { operations: PatchOperation[] },
+    ifMatch: string | undefined,
+  ): Promise<WriteResult> {
+    const target = { ...caller, groupId, ...(ifMatch ? { ifMatch } : {}) };
+    return 'operations' in change
+      ? this.directory.write('patch-group', { ...target, ...change })
+      : this.directory.write('replace-group', { ...target, ...change });
   }
 
   async delete(caller: Caller, groupId: string, ifMatch?: string): Promise<GroupAnswer> {

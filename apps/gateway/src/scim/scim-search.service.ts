@@ -13,7 +13,7 @@ import {
   type StoredUser,
 } from '@scim/scim';
 import { GATEWAY_CONFIG, scimBaseUrl, type GatewayConfig } from '../config/gateway.config';
-import { groupJson, toStream } from '../http/group-json';
+import { groupJson, toStream, type JsonChunks } from '../http/group-json';
 import { ReadRouter, type DirectoryReads } from '../replica/read-router';
 import type { GroupAnswer } from './scim-groups.service';
 
@@ -70,7 +70,7 @@ export class ScimSearchService {
       projection: query,
       members: (groupId: string) => reads.groups.members(tenantId, groupId),
     };
-    async function* body(): AsyncGenerator<string> {
+    async function* body(): JsonChunks {
       yield `{"schemas":${JSON.stringify([LIST_RESPONSE_SCHEMA])},"totalResults":${userTotal + groupTotal},"startIndex":${first},"itemsPerPage":${users.length + groups.length},"Resources":[`;
       let index = 0;
       for (const user of users) {

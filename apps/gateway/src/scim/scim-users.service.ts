@@ -13,6 +13,7 @@ import {
   type JsonObject,
   type ListQuery,
   type ListResponse,
+  type PatchOperation,
   type Projection,
   type StoredUser,
   etagMatches,
@@ -97,14 +98,7 @@ export class ScimUsersService {
     ifMatch?: string,
     params: QueryParams = {},
   ): Promise<ScimAnswer> {
-    const user = parseUser(body);
-    const result = await this.directory.write('replace-user', {
-      ...caller,
-      userId,
-      user,
-      ...(ifMatch ? { ifMatch } : {}),
-    });
-    return this.answerWithGroups(result, parseListQuery(params));
+    return this.update(caller, userId, { user: parseUser(body) }, ifMatch, params);
   }
 
   async patch(
@@ -115,13 +109,22 @@ export class ScimUsersService {
     params: QueryParams = {},
   ): Promise<ScimAnswer> {
     // Checked here so that a malformed PATCH (or a password) never reaches the queue; only the operations travel.
-    const operations = parsePatchRequest(body);
-    const result = await this.directory.write('patch-user', {
-      ...caller,
-      userId,
-      operations,
-      ...(ifMatch ? { ifMatch } : {}),
-    });
+    return this.update(caller, userId, { operations: parsePatchRequest(body) }, ifMatch, params);
+  }
+
+  /** PUT (a whole user) or PATCH (operations): the write, conditional on If-Match when given, answered with the groups. */
+  private async update(
+    caller: Caller,
+    userId: string,
+    change: { user: JsonObject } | { operations: PatchOperation[] },
+    ifMatch: string | undefined,
+    params: QueryParams,
+  ): Promise<ScimAnswer> {
+    const target = { ...caller, userId, ...(ifMatch ? { ifMatch } : {}) };
+    const result =
+      'user' in change
+        ? await this.directory.write('replace-user', { ...target, ...change })
+        : await this.directory.write('patch-user', { ...target, ...change });
     return this.answerWithGroups(result, parseListQuery(params));
   }
 

@@ -35,3 +35,30 @@ export function insertOperationSql(row: OperationRowSql, from?: string): string 
     ? `INSERT INTO operations (${columns}) VALUES (${values})`
     : `INSERT INTO operations (${columns}) SELECT ${values} FROM ${from}`;
 }
+
+/**
+ * A failed write's row, as the worker records a refusal and the notifier a notice the worker could
+ * not record. Parameters: $1 operation id, $3 kind, $4 resource type, $5 resource id, $6 name,
+ * $7 externalId, $8 detail, $9 reason, $10 context (JSON), $12 request id; $2 is the tenant's id,
+ * and the caller gives the tenant, notification and time columns (with $11 for one of them).
+ */
+export function failedOperationRow(
+  columns: Pick<OperationRowSql, 'tenant_id' | 'notification' | 'created_at'>,
+): OperationRowSql {
+  return {
+    id: '$1',
+    tenant_id: columns.tenant_id,
+    kind: '$3',
+    resource_type: '$4',
+    resource_id: '$5',
+    resource_name: '$6',
+    external_id: '$7',
+    outcome: "'failed'",
+    error: '$8',
+    reason: '$9',
+    context: '$10::jsonb',
+    ...(columns.notification === undefined ? {} : { notification: columns.notification }),
+    ...(columns.created_at === undefined ? {} : { created_at: columns.created_at }),
+    request_id: '$12',
+  };
+}

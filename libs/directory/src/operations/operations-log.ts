@@ -6,7 +6,7 @@ import { FailureReason, isFailureReason } from '@scim/queue';
 import { toStoredResource, type ResourceRow } from '../resources/resource-row';
 import type { DirectoryJobInput } from '../directory-writer';
 import { jobSubject, type Subject } from './operation-subject';
-import { insertOperationSql } from './operation-row.sql';
+import { failedOperationRow, insertOperationSql } from './operation-row.sql';
 
 const TABLES = { User: 'users', Group: 'groups' } as const;
 
@@ -145,21 +145,7 @@ export class OperationsLog {
     };
     const { reason } = refusal;
     const rows: { created_at: Date }[] = await db.query(
-      `${insertOperationSql({
-        id: '$1',
-        tenant_id: '$2',
-        kind: '$3',
-        resource_type: '$4',
-        resource_id: '$5',
-        resource_name: '$6',
-        external_id: '$7',
-        outcome: "'failed'",
-        error: '$8',
-        reason: '$9',
-        context: '$10::jsonb',
-        notification: '$11',
-        request_id: '$12',
-      })}
+      `${insertOperationSql(failedOperationRow({ tenant_id: '$2', notification: '$11' }))}
        ON CONFLICT (id) DO NOTHING RETURNING created_at`,
       [
         entry.operationId,
