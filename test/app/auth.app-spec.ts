@@ -1,21 +1,11 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { expect } from 'expect';
-import { AppStack } from './support/gateway.app';
+import { useAppStack } from './support/gateway.app';
 
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 describe('the gateway in-process: the SCIM auth guard', () => {
-  const stack = new AppStack({ label: 'app-auth' });
-  let token = '';
-
-  before(async () => {
-    await stack.start();
-    ({ token } = await stack.createTenant());
-  });
-
-  after(async () => {
-    await stack.stop();
-  });
+  const { stack, tenant } = useAppStack({ label: 'app-auth' });
 
   it('answers a request without Authorization with 401, a SCIM body and WWW-Authenticate', async () => {
     const response = await stack.client(undefined).get('/Users');
@@ -27,7 +17,7 @@ describe('the gateway in-process: the SCIM auth guard', () => {
   });
 
   it('answers a scheme other than Bearer, and an unknown token, with 401 and what to do', async () => {
-    const basic = await stack.client(undefined).get('/Users', { authorization: `Basic ${token}` });
+    const basic = await stack.client(undefined).get('/Users', { authorization: `Basic ${tenant.token}` });
     expect(basic.status).toBe(401);
     const unknown = await stack.client('scim_not-a-token').get('/Users');
     expect(unknown.status).toBe(401);
@@ -36,7 +26,7 @@ describe('the gateway in-process: the SCIM auth guard', () => {
 
   it("admits a live token to its tenant's data (Entra's Test Connection)", async () => {
     const response = await stack
-      .client(token)
+      .client(tenant.token)
       .get(`/Users?filter=${encodeURIComponent('userName eq "8f0d3b9e-0000-4000-8000-000000000000"')}`);
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ totalResults: 0, Resources: [] });

@@ -6,7 +6,7 @@ import { freePort } from '../support/stack';
 // The app tier boots the apps' own modules (apps have no package name), hence the relative paths.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { DirectoryClient } from '../../apps/gateway/src/queue/directory.client';
-import { AppStack } from './support/gateway.app';
+import { AppStack, useAppStack } from './support/gateway.app';
 
 /**
  * DirectoryClient, the gateway's request/reply over BullMQ, with the real gateway module: a write
@@ -14,20 +14,10 @@ import { AppStack } from './support/gateway.app';
  */
 describe('DirectoryClient in the gateway (in-process)', () => {
   describe('with no worker running', () => {
-    const stack = new AppStack({ label: 'app-timeout', env: { WRITE_TIMEOUT_MS: '1500' } });
-    let token = '';
-
-    before(async () => {
-      await stack.start();
-      ({ token } = await stack.createTenant());
-    });
-
-    after(async () => {
-      await stack.stop();
-    });
+    const { stack, tenant } = useAppStack({ label: 'app-timeout', env: { WRITE_TIMEOUT_MS: '1500' } });
 
     it('answers a write that no worker took within WRITE_TIMEOUT_MS with 503 + Retry-After, and removes its job so it never runs later', async () => {
-      const response = await stack.client(token).post('/Users', { userName: 'never-taken' });
+      const response = await stack.client(tenant.token).post('/Users', { userName: 'never-taken' });
       expect(response.status).toBe(503);
       expect(response.headers.get('retry-after')).toBe('5');
       expect(response.body['detail']).toMatch(/did not complete within 1500 ms/);
@@ -40,28 +30,20 @@ describe('DirectoryClient in the gateway (in-process)', () => {
       } finally {
         redis.disconnect();
       }
-      const list = await stack.client(token).get(`/Users?filter=${encodeURIComponent('userName eq "never-taken"')}`);
+      const list = await stack
+        .client(tenant.token)
+        .get(`/Users?filter=${encodeURIComponent('userName eq "never-taken"')}`);
       expect(list.body['totalResults']).toBe(0);
     });
   });
 
   describe('replies of a batch in one message', () => {
-    const stack = new AppStack({ label: 'app-batch-reply', env: { WRITE_TIMEOUT_MS: '20000' } });
-    let token = '';
-
-    before(async () => {
-      await stack.start();
-      ({ token } = await stack.createTenant());
-    });
-
-    after(async () => {
-      await stack.stop();
-    });
+    const { stack, tenant } = useAppStack({ label: 'app-batch-reply', env: { WRITE_TIMEOUT_MS: '20000' } });
 
     it('settles each waiting write from an array of replies published at once, as a worker answers a batch', async () => {
       // No worker: the writes wait on the queue; this test plays the worker's answer.
       const names = ['first', 'second', 'third'];
-      const responses = Promise.all(names.map((name) => stack.client(token).post('/Users', { userName: name })));
+      const responses = Promise.all(names.map((name) => stack.client(tenant.token).post('/Users', { userName: name })));
       const redis = new IORedis(stack.env['REDIS_URL']!);
       try {
         type Write = { data: { operationId: string; replyTo: string; user: { userName: string } } };
@@ -98,17 +80,7 @@ describe('DirectoryClient in the gateway (in-process)', () => {
   });
 
   describe('with a worker whose reply is lost', () => {
-    const stack = new AppStack({ label: 'app-lost-reply', worker: true, env: { WRITE_TIMEOUT_MS: '1500' } });
-    let token = '';
-
-    before(async () => {
-      await stack.start();
-      ({ token } = await stack.createTenant());
-    });
-
-    after(async () => {
-      await stack.stop();
-    });
+    const { stack, tenant } = useAppStack({ label: 'app-lost-reply', worker: true, env: { WRITE_TIMEOUT_MS: '1500' } });
 
     it('answers a write that was applied from the operations log when its reply never arrives', async () => {
       // The gateway stops listening on its reply channel: the worker applies the write and publishes into the void.
@@ -116,12 +88,12 @@ describe('DirectoryClient in the gateway (in-process)', () => {
       const subscriber = (client as unknown as { subscriber: IORedis }).subscriber;
       const channel = (client as unknown as { channel: string }).channel;
       await subscriber.unsubscribe(channel);
-      const response = await stack.client(token).post('/Users', { userName: 'reply-lost', title: 'applied' });
+      const response = await stack.client(tenant.token).post('/Users', { userName: 'reply-lost', title: 'applied' });
       expect(response.status).toBe(201);
       expect(response.body).toMatchObject({ userName: 'reply-lost', title: 'applied' });
       expect(response.headers.get('location')).toBe(`${stack.scimUrl}/Users/${response.body['id']}`);
       // The stored answer is the real one: the resource exists under that id.
-      const read = await stack.client(token).get(`/Users/${response.body['id']}`);
+      const read = await stack.client(tenant.token).get(`/Users/${response.body['id']}`);
       expect(read.status).toBe(200);
       await subscriber.subscribe(channel);
     });
@@ -131,7 +103,7 @@ describe('DirectoryClient in the gateway (in-process)', () => {
       const subscriber = (client as unknown as { subscriber: IORedis }).subscriber;
       const channel = (client as unknown as { channel: string }).channel;
       await subscriber.unsubscribe(channel);
-      const response = await stack.client(token).post('/Users', { userName: 'REPLY-LOST' });
+      const response = await stack.client(tenant.token).post('/Users', { userName: 'REPLY-LOST' });
       expect(response.status).toBe(409);
       expect(response.body).toMatchObject({ scimType: 'uniqueness' });
       await subscriber.subscribe(channel);

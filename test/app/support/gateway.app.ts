@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
@@ -120,4 +121,24 @@ export class AppStack {
     await this.dropDatabase?.();
     await deleteQueueKeys(this.queuePrefix, this.redisUrl).catch(() => undefined);
   }
+}
+
+/**
+ * An AppStack for the enclosing `describe`: started, with one tenant, before its tests and stopped
+ * after them. `tenant` is filled in by the time the tests run.
+ */
+export function useAppStack(
+  options: AppStackOptions,
+  changes: Partial<TenantChanges> = {},
+): { stack: AppStack; tenant: { tenantId: string; token: string } } {
+  const stack = new AppStack(options);
+  const tenant = { tenantId: '', token: '' };
+  before(async () => {
+    await stack.start();
+    Object.assign(tenant, await stack.createTenant(changes));
+  });
+  after(async () => {
+    await stack.stop();
+  });
+  return { stack, tenant };
 }
