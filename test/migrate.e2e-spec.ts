@@ -1,25 +1,10 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort } from './support/stack';
+import { startMigrate } from './support/migrate';
 import { TcpProxy } from './support/tcp-proxy';
 
-const ROOT = join(__dirname, '..');
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-
-/** `node dist/tools/migrate.js` as compose and the Kubernetes Job run it; resolves with its exit code and output. */
-function startMigrate(databaseUrl: string): { output: () => string; exited: Promise<number | null> } {
-  let output = '';
-  const child = spawn(process.execPath, [join(ROOT, 'dist/tools/migrate.js')], {
-    cwd: ROOT,
-    env: { PATH: process.env['PATH'], DATABASE_URL: databaseUrl },
-  });
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { output: () => output, exited };
-}
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const started = Date.now();

@@ -1,19 +1,10 @@
+import { waitFor } from './support/wait-for';
 import { SmtpSink } from './support/smtp-sink';
 import { TestStack, type AppProcess, type ScimClient } from './support/stack';
 
 type Json = Record<string, any>;
 const DIGEST_MS = 1500;
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 15000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

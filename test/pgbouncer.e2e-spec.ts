@@ -1,29 +1,14 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { PgBouncer } from './support/pgbouncer';
 import { TestStack, filterQuery, type ScimClient } from './support/stack';
+import { startMigrate } from './support/migrate';
 import { raceCreates } from './support/username-race';
 
 type Json = Record<string, any>;
-const ROOT = join(__dirname, '..');
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const BIG_GROUP_MEMBERS = 12_000;
-
-function migrate(databaseUrl: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    let output = '';
-    const child = spawn(process.execPath, [join(ROOT, 'dist/tools/migrate.js')], {
-      cwd: ROOT,
-      env: { PATH: process.env['PATH'], DATABASE_URL: databaseUrl },
-    });
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, output }));
-  });
-}
 
 /**
  * The whole stack through pgbouncer in transaction pooling mode (Debian's pgbouncer, started here
@@ -40,8 +25,8 @@ describe('the stack through pgbouncer in transaction pooling mode (end to end)',
 
   beforeAll(async () => {
     await bouncer.start();
-    const migrated = await migrate(bouncer.url(name));
-    if (migrated.code !== 0) throw new Error(`migrate through pgbouncer failed:\n${migrated.output}`);
+    const migration = startMigrate(bouncer.url(name));
+    if ((await migration.exited) !== 0) throw new Error(`migrate through pgbouncer failed:\n${migration.output()}`);
     stack = new TestStack({
       label: 'pgbouncer',
       workers: 2,

@@ -1,3 +1,4 @@
+import { waitFor } from './support/wait-for';
 import { Cluster } from 'ioredis';
 import { sampleValue, scrape } from './support/prometheus';
 import { PrivateRedisCluster } from './support/redis-cluster';
@@ -8,16 +9,6 @@ import { raceCreates } from './support/username-race';
 type Json = Record<string, any>;
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 20000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Every key of every master that matches the pattern. */
 async function clusterKeys(cluster: Cluster, pattern: string): Promise<string[]> {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Cluster, Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { freePort } from './stack';
 
 const run = promisify(execFile);
@@ -73,10 +73,6 @@ export class PrivateRedisCluster {
   }
 
   /** A plain connection to one node (for INFO, CLUSTER commands). */
-  node(port: number): Redis {
-    return new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
-  }
-
   async stop(): Promise<void> {
     await Promise.all(
       this.servers.map((child) => {

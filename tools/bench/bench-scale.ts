@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { TenantRepository, createDirectoryDataSource, migrateDirectory } from '@scim/directory';
 import { nodeArgs } from '@scim/config';
+import { benchUserBody } from './bench-user';
 
 /**
  * `npm run bench:scale` (after `npm run build`): POST /Users throughput with 1, 2 and 4 workers on
@@ -229,14 +230,7 @@ async function measure(
   let sequence = 0;
   const body = () => {
     const userName = `bench-${runId}-${sequence++}@bench.example`;
-    return JSON.stringify({
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-      userName,
-      externalId: randomUUID(),
-      active: true,
-      name: { givenName: 'Bench', familyName: `User ${sequence}` },
-      emails: [{ primary: true, type: 'work', value: userName }],
-    });
+    return benchUserBody(userName, sequence);
   };
   const load = (seconds: number) => {
     const statuses: Record<number, number> = {};

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { loadEnv } from '@scim/config';
 import { TenantRepository, createDirectoryDataSource } from '@scim/directory';
+import { benchUserBody } from './bench-user';
 
 /**
  * `npm run bench:users`: load figures for a running stack (start it first, e.g. npm run start:all).
@@ -89,14 +90,7 @@ async function main(): Promise<void> {
           userNames.push(userName);
           return {
             ...request,
-            body: JSON.stringify({
-              schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-              userName,
-              externalId: randomUUID(),
-              active: true,
-              name: { givenName: 'Bench', familyName: `User ${sequence}` },
-              emails: [{ primary: true, type: 'work', value: userName }],
-            }),
+            body: benchUserBody(userName, sequence),
           };
         },
       },

@@ -3,7 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ADMIN_CONTROLLERS, ADMIN_PROVIDERS } from './admin/admin.providers';
-import { DatabaseCircuit, TenantRepository, UserRepository, directoryDataSourceOptions } from '@scim/directory';
+import { DatabaseCircuit, TenantRepository, directoryDataSourceOptions } from '@scim/directory';
 import { ScimAuthGuard } from './auth/scim-auth.guard';
 import { TenantAuthService } from './auth/tenant-auth.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
@@ -67,7 +67,6 @@ export class GatewayModule {
         DatabaseWatchdogService,
         MemberPagesPool,
         MemberStreamLimiter,
-        { provide: UserRepository, useFactory: (ds: DataSource) => new UserRepository(ds), inject: [DataSource] },
         { provide: TenantRepository, useFactory: (ds: DataSource) => new TenantRepository(ds), inject: [DataSource] },
         TenantAuthService,
         ScimAuthGuard,

@@ -154,19 +154,12 @@ export class DirectoryProcessor implements OnModuleInit, BeforeApplicationShutdo
       replies.push({ operationId: write.data.operationId, result });
       byChannel.set(write.data.replyTo, replies);
     }
-    const messages = [...byChannel].map(([channel, replies]): [string, string] => {
+    const pipeline = this.publisher.pipeline();
+    for (const [channel, replies] of byChannel) {
       const message: WriteReplyMessage = replies.length === 1 ? replies[0]! : replies;
-      return [channel, JSON.stringify(message)];
-    });
-    // One gateway (the usual case): a plain PUBLISH, without a pipeline's bookkeeping.
-    const sent =
-      messages.length === 1
-        ? this.publisher.publish(...messages[0]!).then((count) => [[null, count]] as const)
-        : this.publisher
-            .pipeline(messages.map((message) => ['publish', ...message]))
-            .exec()
-            .then((outcomes) => outcomes ?? []);
-    const outcomes = await sent.catch((error: Error) => messages.map(() => [error, null] as const));
+      pipeline.publish(channel, JSON.stringify(message));
+    }
+    const outcomes = (await pipeline.exec().catch((error: Error) => [...byChannel].map(() => [error, null]))) ?? [];
     const channels = [...byChannel.values()];
     outcomes.forEach(([error], i) => {
       // The gateway answers from the operations log when no reply arrives.

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { UserRepository } from '@scim/directory';
 import {
   ScimError,
   USER_RESOURCE_TYPE,
@@ -36,7 +35,6 @@ export class ScimUsersService {
   private readonly baseUrl: string;
 
   constructor(
-    private readonly users: UserRepository,
     private readonly directory: DirectoryClient,
     private readonly router: ReadRouter,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
@@ -48,7 +46,7 @@ export class ScimUsersService {
   private async answerWithGroups(result: WriteResult, projection: Projection): Promise<ScimAnswer> {
     const groups =
       result.ok && result.resource && !projectionExcludes(projection, 'groups')
-        ? await this.users.groupsOf(result.resource.id)
+        ? await this.router.primary.users.groupsOf(result.resource.id)
         : undefined;
     return answerFromWrite(result, (resource) => this.render(groups ? { ...resource, groups } : resource, projection));
   }

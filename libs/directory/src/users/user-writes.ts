@@ -38,6 +38,46 @@ function notesFor(ignored: IgnoredEmail[], before?: JsonObject, after?: JsonObje
   return Object.keys(notes).length > 0 ? notes : null;
 }
 
+/** A user to insert, as insertUsers' jsonb_to_recordset reads it; `ord` is its place in the batch. */
+interface NewUserRow {
+  ord: number;
+  id: string;
+  tenant_id: string;
+  user_name: string;
+  external_id: string | null;
+  active: boolean;
+  work_email: string | null;
+  data: JsonObject;
+  operation_id: string;
+  notes: OperationNotes | null;
+  request_id: string | null;
+}
+
+function newUserRow(ord: number, data: DirectoryJobData<'create-user'>, ruled: WorkEmailOutcome): NewUserRow {
+  const { user, workEmail, ignored } = ruled;
+  return {
+    ord,
+    id: randomUUID(),
+    tenant_id: data.tenantId,
+    user_name: user['userName'] as string,
+    external_id: stringOrNull(user['externalId']),
+    active: user['active'] !== false,
+    work_email: workEmail,
+    data: user,
+    operation_id: data.operationId,
+    notes: notesFor(ignored),
+    request_id: data.requestId ?? null,
+  };
+}
+
+function userNameTaken(userName: string): DirectoryError {
+  return new DirectoryError(
+    FailureReason.UserNameTaken,
+    `userName "${userName}" is already taken in this tenant (userNames are compared case-insensitively). Find the existing user with filter userName eq "${userName}".`,
+    { userName },
+  );
+}
+
 /**
  * User writes. Each write and its operations-log row are one SQL statement (a data-modifying
  * CTE), so one atomic unit; updates are optimistic (re-read and re-apply when the version moved).
@@ -48,95 +88,49 @@ export class UserWrites {
     private readonly tenantSettings: TenantSettingsCache,
   ) {}
 
+  /** One create; a taken userName (the unique index, compared case-insensitively) is refused with 409. */
   async create(
     data: DirectoryJobData<'create-user'>,
     db: EntityManager = this.dataSource.manager,
   ): Promise<WriteResult> {
     const tenant = await this.tenantSettings.get(data.tenantId);
-    const { user, workEmail, ignored } = applyWorkEmailRule(data.user, tenant.workDomains);
-    const userName = user['userName'] as string;
-    try {
-      const rows: ResourceRow[] = await db.query(
-        `WITH u AS (
-           INSERT INTO users (id, tenant_id, user_name, external_id, active, work_email, data, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, ${MILLISECOND_NOW}, ${MILLISECOND_NOW})
-           RETURNING id, data, version, created_at, updated_at
-         ), o AS (
-           ${insertOperationSql(
-             {
-               id: '$8',
-               tenant_id: '$2',
-               kind: "'create-user'",
-               resource_type: "'User'",
-               resource_id: 'u.id',
-               resource_name: '$3',
-               external_id: '$4',
-               outcome: "'succeeded'",
-               status: '201',
-               notes: '$9::jsonb',
-               request_id: '$10',
-             },
-             'u',
-           )}
-         )
-         SELECT * FROM u`,
-        [
-          randomUUID(),
-          data.tenantId,
-          userName,
-          stringOrNull(user['externalId']),
-          user['active'] !== false,
-          workEmail,
-          JSON.stringify(user),
-          data.operationId,
-          notesFor(ignored),
-          data.requestId ?? null,
-        ],
-      );
-      return { ok: true, status: 201, resource: toStoredResource(rows[0]!) };
-    } catch (error) {
-      throw this.translateUniqueViolation(error, userName);
-    }
+    const row = newUserRow(0, data, applyWorkEmailRule(data.user, tenant.workDomains));
+    const [created] = await this.insertUsers([row], db);
+    if (!created) throw userNameTaken(row.user_name);
+    return created;
   }
 
   /**
-   * The creates of one batch in one statement, so one round trip and one commit (issue 13): the
-   * users are inserted in the batch's order with ON CONFLICT DO NOTHING, and an operations-log row
-   * is written for each user inserted. A create that met a taken userName (in the tenant, or earlier
-   * in the batch) inserted nothing and gets `undefined`: the caller applies it alone, which refuses
-   * it as create() does; so does one the work-email rule refuses. Any error means nothing was written.
+   * The creates of one batch in one statement, so one round trip and one commit (issue 13). A create
+   * that met a taken userName (in the tenant, or earlier in the batch) inserted nothing and gets
+   * `undefined`: the caller applies it alone, which refuses it as create() does; so does one the
+   * work-email rule refuses. Any error means nothing was written.
    */
   async createMany(
     writes: DirectoryJobData<'create-user'>[],
     db: EntityManager = this.dataSource.manager,
   ): Promise<(WriteResult | undefined)[]> {
-    const input = [];
+    const rows: NewUserRow[] = [];
     for (const [ord, data] of writes.entries()) {
       const tenant = await this.tenantSettings.get(data.tenantId);
-      let ruled: WorkEmailOutcome;
       try {
-        ruled = applyWorkEmailRule(data.user, tenant.workDomains);
+        rows.push(newUserRow(ord, data, applyWorkEmailRule(data.user, tenant.workDomains)));
       } catch (error) {
         // Refused by the rule: left out here, refused when the caller applies it alone.
-        if (error instanceof DirectoryError) continue;
-        throw error;
+        if (!(error instanceof DirectoryError)) throw error;
       }
-      const { user, workEmail, ignored } = ruled;
-      input.push({
-        ord,
-        id: randomUUID(),
-        tenant_id: data.tenantId,
-        user_name: user['userName'],
-        external_id: stringOrNull(user['externalId']),
-        active: user['active'] !== false,
-        work_email: workEmail,
-        data: user,
-        operation_id: data.operationId,
-        notes: notesFor(ignored),
-        request_id: data.requestId ?? null,
-      });
     }
-    const rows: ResourceRow[] = await db.query(
+    const results = await this.insertUsers(rows, db);
+    return writes.map((_data, ord) => results[ord]);
+  }
+
+  /**
+   * The one INSERT of users: the rows in `ord` order with ON CONFLICT DO NOTHING (a taken userName
+   * inserts nothing, which the callers turn into a refusal), and an operations-log row for each user
+   * inserted, in the same statement. Results by `ord`; undefined where nothing was inserted.
+   */
+  private async insertUsers(rows: NewUserRow[], db: EntityManager): Promise<(WriteResult | undefined)[]> {
+    const inserted: ResourceRow[] = await db.query(
       `WITH i AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(ord int, id uuid, tenant_id uuid, user_name text,
            external_id text, active boolean, work_email text, data jsonb, operation_id uuid, notes jsonb, request_id text)
@@ -165,12 +159,12 @@ export class UserWrites {
          )}
        )
        SELECT * FROM u`,
-      [JSON.stringify(input)],
+      [JSON.stringify(rows)],
     );
-    const created = new Map(rows.map((row) => [row.id, row]));
-    const results: (WriteResult | undefined)[] = new Array(writes.length);
-    for (const { ord, id } of input) {
-      const row = created.get(id);
+    const byId = new Map(inserted.map((row) => [row.id, row]));
+    const results: (WriteResult | undefined)[] = [];
+    for (const { ord, id } of rows) {
+      const row = byId.get(id);
       if (row) results[ord] = { ok: true, status: 201, resource: toStoredResource(row) };
     }
     return results;
@@ -304,11 +298,6 @@ export class UserWrites {
   }
 
   private translateUniqueViolation(error: unknown, userName: string): unknown {
-    if (violatedUniqueConstraint(error) !== USER_NAME_INDEX) return error;
-    return new DirectoryError(
-      FailureReason.UserNameTaken,
-      `userName "${userName}" is already taken in this tenant (userNames are compared case-insensitively). Find the existing user with filter userName eq "${userName}".`,
-      { userName },
-    );
+    return violatedUniqueConstraint(error) === USER_NAME_INDEX ? userNameTaken(userName) : error;
   }
 }
